@@ -1,0 +1,312 @@
+"""The course's public data files: where each comes from, its SHA-256, and where it is kept.
+
+`fetch(name)` returns a local path, looking in this order:
+1. the directory named by `COURSE_DATA_DIR`, when set (tests and CI point it at an offline
+   copy; nothing is ever downloaded then),
+2. the per-user cache (`COURSE_CACHE_DIR`, else e.g. ~/.cache/llms-and-transformers),
+3. a download from the canonical URL with a progress bar, verified against the SHA-256 and
+   written atomically (to a temporary file, renamed only once the hash matches), so a
+   half-finished download is never used. A cached file with a wrong hash is fetched again.
+
+Torch-free: the browser lessons import this module (there, files come from their URLs).
+
+Command line: `python -m core.data fetch-all` downloads everything; `python -m core.data list`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+APP_NAME = "llms-and-transformers"
+DATA_DIR_ENV = "COURSE_DATA_DIR"
+CACHE_DIR_ENV = "COURSE_CACHE_DIR"
+
+
+class DataUnavailableError(FileNotFoundError):
+    """A data file is not on this machine and could not be downloaded."""
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One public file: `filename` is its path inside a data directory."""
+
+    name: str
+    filename: str
+    url: str
+    sha256: str
+    size: int
+    description: str
+    zip_member: str | None = None  # the file arrives inside a zip archive under this name
+
+
+_GH = "https://raw.githubusercontent.com"
+_RASBT = f"{_GH}/rasbt/LLMs-from-scratch/main"
+_GPT2 = "https://openaipublic.blob.core.windows.net/gpt-2/encodings/main"
+
+REGISTRY: dict[str, DataFile] = {
+    f.name: f
+    for f in [
+        DataFile(
+            "tinyshakespeare",
+            "tinyshakespeare.txt",
+            f"{_GH}/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
+            "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+            1_115_394,
+            "Tiny Shakespeare (char-rnn): 1.1 MB of plays, 65 distinct characters",
+        ),
+        DataFile(
+            "the-verdict",
+            "the-verdict.txt",
+            f"{_RASBT}/ch02/01_main-chapter-code/the-verdict.txt",
+            "b41e41a68f0398a3154ae69e2e4c0e2694e17fe0d66730536837f1b01935b31f",
+            20_479,
+            "Edith Wharton, The Verdict (public domain): a tiny corpus for fast demos",
+        ),
+        DataFile(
+            "sms-spam",
+            "sms-spam-collection.tsv",
+            "https://archive.ics.uci.edu/static/public/228/sms+spam+collection.zip",
+            "edc1f2ca36319ca36c6f80fede2f6ae5f81335289352485f3924df077ec20266",
+            477_906,
+            "UCI SMS Spam Collection: 5,574 lines 'label<TAB>text' (4,827 ham, 747 spam)",
+            zip_member="SMSSpamCollection",
+        ),
+        DataFile(
+            "instruction-data",
+            "instruction-data.json",
+            f"{_RASBT}/ch07/01_main-chapter-code/instruction-data.json",
+            "7e09a9af353722ca15c18bc580f093f9c39d3178335a75177319cb1e1d163944",
+            203_524,
+            "1,100 instruction/input/output records (Alpaca style)",
+        ),
+        DataFile(
+            "instruction-preference",
+            "instruction-data-with-preference.json",
+            f"{_RASBT}/ch07/04_preference-tuning-with-dpo/instruction-data-with-preference.json",
+            "305315abf14f65fa42c01a0877572f832606571c2a7d49f152ac1d758b16756e",
+            386_968,
+            "1,100 instructions with a chosen and a rejected response, for DPO",
+        ),
+        DataFile(
+            "gpt2-vocab-bpe",
+            "gpt2/vocab.bpe",
+            f"{_GPT2}/vocab.bpe",
+            "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5",
+            456_318,
+            "GPT-2's 50,000 BPE merges, in order (OpenAI's original file)",
+        ),
+        DataFile(
+            "gpt2-encoder-json",
+            "gpt2/encoder.json",
+            f"{_GPT2}/encoder.json",
+            "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783",
+            1_042_301,
+            "GPT-2's token-to-id map (OpenAI's original file)",
+        ),
+    ]
+}
+
+
+def spec(name: str) -> DataFile:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"unknown data file {name!r}; known: {sorted(REGISTRY)}") from None
+
+
+def data_dir() -> Path | None:
+    """The offline directory from COURSE_DATA_DIR, or None when it is not set."""
+    value = os.environ.get(DATA_DIR_ENV)
+    return Path(value).expanduser().resolve() if value else None
+
+
+def cache_dir() -> Path:
+    """Per-user cache: COURSE_CACHE_DIR, else the platform's usual cache location."""
+    value = os.environ.get(CACHE_DIR_ENV)
+    if value:
+        return Path(value).expanduser()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / APP_NAME
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+_verified: dict[tuple[str, int, int], bool] = {}
+
+
+def is_valid(path: Path, file: DataFile) -> bool:
+    """True when `path` exists and has the registered size and SHA-256 (memoised per mtime)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return False
+    if st.st_size != file.size:
+        return False
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    if key not in _verified:
+        _verified[key] = sha256_of(path) == file.sha256
+    return _verified[key]
+
+
+def fetch(name: str) -> Path:
+    """Local path of the data file `name` (see REGISTRY), downloading it if needed.
+
+    Example: fetch("tinyshakespeare").read_text()[:14] == "First Citizen:"
+    """
+    file = spec(name)
+    offline = data_dir()
+    if offline is not None:
+        path = offline / file.filename
+        if not path.exists():
+            raise DataUnavailableError(
+                f"{DATA_DIR_ENV} is set to {offline}, but {file.filename} is not there. "
+                f"Download it from {file.url} into that directory, or unset {DATA_DIR_ENV} "
+                "to let the course download and cache it."
+            )
+        if not is_valid(path, file):
+            raise DataUnavailableError(
+                f"{path} does not match the expected SHA-256 {file.sha256} (or size "
+                f"{file.size} bytes): it is damaged or a different file. Download it again "
+                f"from {file.url}."
+            )
+        return path
+    path = cache_dir() / file.filename
+    if is_valid(path, file):
+        return path
+    _download(file, path)
+    return path
+
+
+def _download(file: DataFile, path: Path) -> None:
+    """Download into a temporary file beside `path`, verify, then rename into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            _stream(file, out)
+        if file.zip_member is not None:
+            _extract_member(tmp, file.zip_member)
+        if not is_valid(tmp, file):
+            got = sha256_of(tmp)
+            raise DataUnavailableError(
+                f"the download of {file.name} from {file.url} has SHA-256 {got}, "
+                f"expected {file.sha256}: it was corrupted or the source changed. "
+                f"Nothing was saved; try again, or place a good copy at {path}."
+            )
+        os.replace(tmp, path)
+    except (urllib.error.URLError, TimeoutError, OSError) as err:
+        if isinstance(err, DataUnavailableError):
+            raise
+        raise DataUnavailableError(
+            f"could not download {file.filename} from {file.url} ({err}). "
+            f"If you are offline, copy the file to {path} "
+            f"(or set {DATA_DIR_ENV} to a directory that holds {file.filename}) and run again."
+        ) from err
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _extract_member(archive: Path, member: str) -> None:
+    """Replace the zip file at `archive` by the content of its `member`."""
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            data = zf.read(member)
+    except (zipfile.BadZipFile, KeyError) as err:
+        raise DataUnavailableError(
+            f"the archive downloaded to {archive} has no readable {member!r} ({err})"
+        ) from err
+    archive.write_bytes(data)
+
+
+def _stream(file: DataFile, out) -> None:
+    request = urllib.request.Request(file.url, headers={"User-Agent": APP_NAME})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        total = int(response.headers.get("Content-Length") or 0) or file.size
+        with _progress(total, f"Downloading {file.filename}") as advance:
+            for chunk in iter(lambda: response.read(1 << 16), b""):
+                out.write(chunk)
+                advance(len(chunk))
+
+
+class _progress:
+    """A byte-count progress bar: marimo's inside a notebook, tqdm in a terminal."""
+
+    def __init__(self, total: int, title: str) -> None:
+        self.total, self.title, self._cm = total, title, None
+
+    def __enter__(self):
+        if _in_marimo():
+            import marimo as mo
+
+            self._cm = mo.status.progress_bar(
+                total=self.total, title=self.title, show_rate=True, show_eta=True
+            )
+            bar = self._cm.__enter__()
+            return lambda n: bar.update(increment=n)
+        from tqdm.auto import tqdm
+
+        self._cm = tqdm(total=self.total, desc=self.title, unit="B", unit_scale=True)
+        return self._cm.__enter__().update
+
+    def __exit__(self, *exc):
+        return self._cm.__exit__(*exc)
+
+
+def _in_marimo() -> bool:
+    try:
+        import marimo as mo
+
+        return mo.running_in_notebook()
+    except ImportError:
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["list"]:
+        for f in REGISTRY.values():
+            print(f"{f.name:24} {f.size:>10,} B  {f.description}")
+        return 0
+    if args == ["fetch-all"]:
+        where = data_dir() or cache_dir()
+        for name in REGISTRY:
+            try:
+                print(f"{name:24} {fetch(name)}")
+            except DataUnavailableError as err:
+                print(f"error: {err}", file=sys.stderr)
+                return 1
+        print(f"All {len(REGISTRY)} data files are in {where}.")
+        return 0
+    if len(args) == 2 and args[0] == "fetch":
+        try:
+            print(fetch(args[1]))
+        except (DataUnavailableError, ValueError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        return 0
+    print("usage: python -m core.data [list | fetch NAME | fetch-all]", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

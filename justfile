@@ -1,0 +1,50 @@
+# The course's commands. `just --list` shows them; every recipe sets up .venv first if needed.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+set positional-arguments := false
+
+python := env("PYTHON", "python3")
+venv_bin := justfile_directory() / ".venv" / "bin"
+port := env("COURSE_PORT", "2718")
+
+# Show the recipes.
+default:
+    @just --list
+
+# Create .venv and install the course (idempotent: a second run takes seconds).
+setup:
+    @{{python}} tools/setup.py
+
+# Open the course as an app (read-only code, live widgets) on http://127.0.0.1:{{port}}.
+run *args: setup
+    {{venv_bin}}/marimo run lessons/ --host 127.0.0.1 --port {{port}} --no-sandbox {{args}}
+
+# Open the lessons in the marimo editor (read, edit, do the exercises).
+edit *args: setup
+    {{venv_bin}}/marimo edit lessons/ --host 127.0.0.1 --port {{port}} --no-sandbox {{args}}
+
+# Download the course's public data files into your cache (a no-op when COURSE_DATA_DIR holds them).
+data: setup
+    {{venv_bin}}/python -m core.data fetch-all
+
+# Run the whole test suite (core, widgets, lessons, and the browser tests when Chromium is there).
+test *args: setup data
+    {{venv_bin}}/python -m pytest {{args}}
+
+# Run only the fast tests.
+test-fast *args: setup
+    {{venv_bin}}/python -m pytest -m "not slow and not browser" {{args}}
+
+# Lint and check formatting with ruff, and lint the notebooks with marimo.
+lint: setup
+    {{venv_bin}}/ruff check .
+    {{venv_bin}}/ruff format --check .
+
+# Format the code with ruff.
+fmt: setup
+    {{venv_bin}}/ruff check --fix .
+    {{venv_bin}}/ruff format .
+
+# Run the benchmarks (they print ratios measured side by side; see bench/README.md).
+bench *names: setup
+    {{venv_bin}}/python bench/run.py {{names}}

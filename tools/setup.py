@@ -1,0 +1,116 @@
+"""Create `.venv` and install the course into it: safe to run again (a no-op in seconds).
+
+Run by `just setup` (and by every recipe that needs the environment). Standard library only,
+so it runs with nothing but Python >= 3.11.
+
+Why this script exists instead of a bare `pip install -e .`: with no torch installed, pip takes
+PyPI's default torch, which on Linux is a multi-GB CUDA build even on a laptop without an
+NVIDIA GPU. So torch is installed first, from PyTorch's CPU index when there is no NVIDIA
+GPU, and the project's `torch>=...` requirement is then already met.
+
+Environment variables:
+    TORCH_INDEX_URL   install torch from this index instead (e.g. a ROCm or a CUDA 12.x index)
+    COURSE_FORCE_SETUP=1   reinstall even when nothing changed
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".setup-stamp"
+TORCH_VERSION = "2.13.0"
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+def venv_python() -> Path:
+    if os.name == "nt":
+        return VENV / "Scripts" / "python.exe"
+    return VENV / "bin" / "python"
+
+
+def has_nvidia_gpu() -> bool:
+    return shutil.which("nvidia-smi") is not None or Path("/proc/driver/nvidia").exists()
+
+
+def stamp_text() -> str:
+    h = hashlib.sha256()
+    for name in ("pyproject.toml", "tools/setup.py"):
+        h.update((ROOT / name).read_bytes())
+    h.update(sys.version.encode())
+    h.update(os.environ.get("TORCH_INDEX_URL", "").encode())
+    return h.hexdigest()
+
+
+def run(*args: str | Path) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([str(a) for a in args], check=True, cwd=ROOT)
+
+
+def pip(*args: str) -> None:
+    run(venv_python(), "-m", "pip", "--disable-pip-version-check", *args)
+
+
+def torch_installed() -> bool:
+    probe = "import torch, sys; sys.stdout.write(str(torch.version.cuda))"
+    result = subprocess.run(
+        [str(venv_python()), "-c", probe], capture_output=True, text=True, cwd=ROOT
+    )
+    return result.returncode == 0
+
+
+def install_torch() -> None:
+    spec = f"torch=={TORCH_VERSION}"
+    index = os.environ.get("TORCH_INDEX_URL")
+    if index:
+        pip("install", spec, "--extra-index-url", index)
+    elif platform.system() == "Linux" and not has_nvidia_gpu():
+        # PyPI's Linux wheel bundles CUDA; the CPU index has the same release as `+cpu`,
+        # which pip prefers (a local version sorts above the plain one).
+        print("No NVIDIA GPU found: installing the CPU build of torch.", flush=True)
+        pip("install", spec, "--retries", "1", "--extra-index-url", CPU_INDEX)
+    else:
+        # macOS wheels are CPU/MPS builds; Windows' PyPI wheel is a CPU build;
+        # on Linux with an NVIDIA GPU, PyPI's default is the CUDA build we want.
+        pip("install", spec)
+
+
+def main() -> int:
+    if sys.version_info < (3, 11):
+        print(f"Python >= 3.11 is needed; this is {platform.python_version()}.", file=sys.stderr)
+        return 1
+    wanted = stamp_text()
+    fresh = os.environ.get("COURSE_FORCE_SETUP") == "1"
+    if not fresh and venv_python().exists() and STAMP.exists() and STAMP.read_text() == wanted:
+        print("Environment is up to date (.venv).")
+        return 0
+    if not venv_python().exists():
+        print(f"Creating {VENV} with Python {platform.python_version()}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    if fresh or not torch_installed():
+        install_torch()
+    pip("install", "-e", ".[dev]")
+    STAMP.write_text(wanted)
+    print("Setup complete: .venv is ready.")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except subprocess.CalledProcessError as err:
+        print(
+            f"\nSetup failed while running: {' '.join(map(str, err.cmd))}\n"
+            "Check your network connection to PyPI (and download.pytorch.org for torch), "
+            "then run `just setup` again; it resumes where it stopped.",
+            file=sys.stderr,
+        )
+        sys.exit(1)

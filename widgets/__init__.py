@@ -1,0 +1,1 @@
+"""anywidget widgets the lessons share. Python validates and computes; JavaScript draws."""
