@@ -64,3 +64,19 @@ def random_windows(
     x = tokens[starts[:, None] + offsets]  # (B, T)
     y = tokens[starts[:, None] + offsets + 1]  # (B, T)
     return x.to(device), y.to(device)
+
+
+def shakespeare_char(val_fraction: float = 0.1) -> TokenSplits:
+    """Tiny Shakespeare as character ids (65 symbols), first 90% train, last 10% validation."""
+    from core.data import fetch
+    from core.tokenizer import CharTokenizer
+
+    text = fetch("tinyshakespeare").read_text(encoding="utf-8")
+    tok = CharTokenizer.from_text(text)
+    return TokenSplits.from_ids(
+        tok.encode(text),
+        tok.vocab_size,
+        encode=tok.encode,
+        decode=tok.decode,
+        val_fraction=val_fraction,
+    )
