@@ -16,10 +16,10 @@ Command line: `python -m core.data fetch-all` downloads everything; `python -m c
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import sys
 import tempfile
-import urllib.error
 import urllib.request
 import zipfile
 from dataclasses import dataclass
@@ -150,21 +150,14 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-_verified: dict[tuple[str, int, int], bool] = {}
-
-
 def is_valid(path: Path, file: DataFile) -> bool:
-    """True when `path` exists and has the registered size and SHA-256 (memoised per mtime)."""
+    """True when `path` exists and has the registered size and SHA-256."""
     try:
-        st = path.stat()
+        if path.stat().st_size != file.size:
+            return False
     except FileNotFoundError:
         return False
-    if st.st_size != file.size:
-        return False
-    key = (str(path), st.st_mtime_ns, st.st_size)
-    if key not in _verified:
-        _verified[key] = sha256_of(path) == file.sha256
-    return _verified[key]
+    return sha256_of(path) == file.sha256
 
 
 def fetch(name: str) -> Path:
@@ -172,21 +165,29 @@ def fetch(name: str) -> Path:
 
     Example: fetch("tinyshakespeare").read_text()[:14] == "First Citizen:"
     """
-    file = spec(name)
+    return fetch_file(spec(name))
+
+
+def fetch_file(file: DataFile) -> Path:
+    """Local path of `file`: COURSE_DATA_DIR, else the cache, else a verified download.
+
+    `fetch(name)` for the registry's files; this takes any `DataFile` (tests serve their own).
+    Raises DataUnavailableError when the file is not here and cannot be downloaded.
+    """
     offline = data_dir()
     if offline is not None:
         path = offline / file.filename
         if not path.exists():
             raise DataUnavailableError(
                 f"{DATA_DIR_ENV} is set to {offline}, but {file.filename} is not there. "
-                f"Download it from {file.url} into that directory, or unset {DATA_DIR_ENV} "
-                "to let the course download and cache it."
+                f"{_how_to_get(file, path)}, or unset {DATA_DIR_ENV} to let the course "
+                "download and cache it."
             )
         if not is_valid(path, file):
             raise DataUnavailableError(
                 f"{path} does not match the expected SHA-256 {file.sha256} (or size "
-                f"{file.size} bytes): it is damaged or a different file. Download it again "
-                f"from {file.url}."
+                f"{file.size:,} bytes): it is damaged or a different file. "
+                f"{_how_to_get(file, path)} again."
             )
         return path
     path = cache_dir() / file.filename
@@ -196,56 +197,86 @@ def fetch(name: str) -> Path:
     return path
 
 
+def _how_to_get(file: DataFile, path: Path) -> str:
+    if file.zip_member is None:
+        return f"Download {file.url} and save it as {path}"
+    return (
+        f"Download the zip archive {file.url}, take its member {file.zip_member!r} out, "
+        f"and save it as {path}"
+    )
+
+
+class _Interrupted(OSError):
+    """The connection ended before the announced number of bytes arrived."""
+
+
 def _download(file: DataFile, path: Path) -> None:
-    """Download into a temporary file beside `path`, verify, then rename into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    """Download into a temporary file beside `path`, verify, then rename into place.
+
+    The temporary file is removed whatever happens, so an interrupted or corrupted download
+    never leaves anything that a later `fetch` could mistake for the file.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as err:
+        raise DataUnavailableError(
+            f"cannot write into the cache directory {path.parent} ({err}). Set {CACHE_DIR_ENV} "
+            f"to a writable directory, or {DATA_DIR_ENV} to a directory that holds "
+            f"{file.filename}."
+        ) from err
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
             _stream(file, out)
         if file.zip_member is not None:
-            _extract_member(tmp, file.zip_member)
+            _extract_member(tmp, file)
         if not is_valid(tmp, file):
-            got = sha256_of(tmp)
             raise DataUnavailableError(
-                f"the download of {file.name} from {file.url} has SHA-256 {got}, "
-                f"expected {file.sha256}: it was corrupted or the source changed. "
-                f"Nothing was saved; try again, or place a good copy at {path}."
+                f"the download of {file.filename} from {file.url} has SHA-256 {sha256_of(tmp)} "
+                f"and {tmp.stat().st_size:,} bytes, expected {file.sha256} and "
+                f"{file.size:,}: it was corrupted or the source changed. Nothing was saved. "
+                f"Try again, or: {_how_to_get(file, path)}."
             )
         os.replace(tmp, path)
-    except (urllib.error.URLError, TimeoutError, OSError) as err:
-        if isinstance(err, DataUnavailableError):
-            raise
+    except DataUnavailableError:
+        raise
+    except (OSError, http.client.HTTPException) as err:  # URLError, timeouts, resets: OSError
         raise DataUnavailableError(
-            f"could not download {file.filename} from {file.url} ({err}). "
-            f"If you are offline, copy the file to {path} "
-            f"(or set {DATA_DIR_ENV} to a directory that holds {file.filename}) and run again."
+            f"could not download {file.filename} from {file.url} ({err}). If you are offline: "
+            f"{_how_to_get(file, path)} (or set {DATA_DIR_ENV} to a directory that holds "
+            f"{file.filename}) and run again."
         ) from err
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def _extract_member(archive: Path, member: str) -> None:
-    """Replace the zip file at `archive` by the content of its `member`."""
+def _extract_member(archive: Path, file: DataFile) -> None:
+    """Replace the zip file at `archive` by the content of its member `file.zip_member`."""
     try:
         with zipfile.ZipFile(archive) as zf:
-            data = zf.read(member)
+            data = zf.read(file.zip_member)
     except (zipfile.BadZipFile, KeyError) as err:
         raise DataUnavailableError(
-            f"the archive downloaded to {archive} has no readable {member!r} ({err})"
+            f"the archive downloaded from {file.url} has no readable member "
+            f"{file.zip_member!r} ({err}). Nothing was saved; try again."
         ) from err
     archive.write_bytes(data)
 
 
 def _stream(file: DataFile, out) -> None:
+    """Copy the response body to `out`; raise _Interrupted if it stops short."""
     request = urllib.request.Request(file.url, headers={"User-Agent": APP_NAME})
     with urllib.request.urlopen(request, timeout=30) as response:
-        total = int(response.headers.get("Content-Length") or 0) or file.size
-        with _progress(total, f"Downloading {file.filename}") as advance:
+        announced = int(response.headers.get("Content-Length") or 0)
+        received = 0
+        with _progress(announced or file.size, f"Downloading {file.filename}") as advance:
             for chunk in iter(lambda: response.read(1 << 16), b""):
                 out.write(chunk)
+                received += len(chunk)
                 advance(len(chunk))
+        if announced and received != announced:
+            raise _Interrupted(f"the connection ended after {received:,} of {announced:,} bytes")
 
 
 class _progress:
@@ -273,12 +304,9 @@ class _progress:
 
 
 def _in_marimo() -> bool:
-    try:
-        import marimo as mo
-
-        return mo.running_in_notebook()
-    except ImportError:
-        return False
+    """True inside a running marimo notebook (marimo is then already imported)."""
+    mo = sys.modules.get("marimo")
+    return mo is not None and mo.running_in_notebook()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,13 +1,51 @@
 """Tokenizers: text <-> integer ids. Torch-free (the early lessons run in the browser).
 
 - `CharTokenizer`: one id per distinct character of a training text (Tiny Shakespeare: 65).
+- `BPETokenizer`: byte-level byte-pair encoding, trained from scratch or rebuilt from GPT-2's
+  own files (`encoder.json`, `vocab.bpe`), in which case its ids equal tiktoken's `gpt2`.
+
+Notation for BPE. A text is split by a regular expression (`pattern`, GPT-2's by default) into
+*chunks* ("pre-tokens": words with their leading space, numbers, punctuation runs, whitespace);
+merges never cross a chunk boundary. Each chunk becomes its UTF-8 bytes, each byte a *base id*
+(256 of them). A *merge* replaces every adjacent pair of ids (a, b) by a new id; merges have an
+order (their *rank*), and encoding applies them in that order:
+
+    "aaabdaaabac"  -> bytes [97, 97, 97, 98, 100, 97, 97, 97, 98, 97, 99]
+    merge (97, 97) -> 256:  [256, 97, 98, 100, 256, 97, 98, 97, 99]
+    merge (256, 97) -> 257: [257, 98, 100, 257, 98, 97, 99]
+    merge (257, 98) -> 258: [258, 100, 258, 97, 99]
+
+The record of a training run is `tokenizer.merges`, a list of `Merge(pair, new_id, count)` in
+the order they were learned; `encode_with_merges(text, n)` and `replay(text)` re-segment a text
+after the first n merges (the merge-player widget shows that step by step).
+
+Training picks, at every step, the adjacent pair that occurs most often in the training chunks
+(overlapping occurrences count: "aaa" holds (a, a) twice). **Tie-break**: among pairs with the
+same count, the smallest pair in tuple order wins (smallest first id, then smallest second id).
+`train_merges_naive` (recount everything after each merge) is the obvious version the fast
+trainer (`BPETokenizer.train`, incremental counts over a table of distinct chunks) is tested
+against: both produce the same merges.
+
+`regex` (a dependency, also in Pyodide) is imported only when a BPE pattern is compiled: GPT-2's
+pattern needs the Unicode classes \\p{L} (letters) and \\p{N} (numbers) that `re` lacks.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
-from collections.abc import Iterable
+import re
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
+from typing import Any, Literal
+
+# GPT-2's pre-tokenization pattern, as in OpenAI's original encoder.py.
+GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+ENDOFTEXT = "<|endoftext|>"
+GPT2_VOCAB_SIZE = 50257
 
 
 class CharTokenizer:
@@ -66,11 +104,634 @@ class CharTokenizer:
 
     def save(self, path: str | Path) -> None:
         """Write the vocabulary as readable JSON."""
-        Path(path).write_text(json.dumps({"type": "char", "vocab": self.vocab}, ensure_ascii=False))
+        Path(path).write_text(
+            json.dumps({"type": "char", "vocab": self.vocab}, ensure_ascii=False),
+            encoding="utf-8",
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> CharTokenizer:
-        data = json.loads(Path(path).read_text())
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data.get("type") != "char":
             raise ValueError(f"{path} is not a saved CharTokenizer")
         return cls(data["vocab"])
+
+
+# ---------------------------------------------------------------------------------------------
+# BPE building blocks (the lesson derives these by hand, then uses them from here)
+
+
+@dataclass(frozen=True)
+class Merge:
+    """One learned BPE merge: every adjacent `pair` (a, b) of ids becomes `new_id`.
+
+    `count` is how many times the pair occurred in the training chunks when it was chosen
+    (overlapping occurrences counted), or None for merges read from GPT-2's files, which do not
+    record counts. A training run's record is the list of its merges in the order learned.
+
+    Example: Merge(pair=(97, 97), new_id=256, count=4) is the first merge on "aaabdaaabac".
+    """
+
+    pair: tuple[int, int]
+    new_id: int
+    count: int | None = None
+
+
+def count_pairs(ids: list[int], counts: dict[tuple[int, int], int] | None = None, weight: int = 1):
+    """Add `weight` to counts[(a, b)] for every adjacent pair of `ids`; return the counts.
+
+    Example: count_pairs([1, 2, 1, 2]) -> {(1, 2): 2, (2, 1): 1}
+    """
+    counts = {} if counts is None else counts
+    for pair in pairwise(ids):
+        counts[pair] = counts.get(pair, 0) + weight
+    return counts
+
+
+def merge_pair(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
+    """Replace each occurrence of `pair` in `ids`, scanning left to right, by `new_id`.
+
+    Example: merge_pair([97, 97, 97, 98], (97, 97), 256) -> [256, 97, 98]
+    """
+    a, b = pair
+    out: list[int] = []
+    i, n = 0, len(ids)
+    while i < n:
+        if ids[i] == a and i + 1 < n and ids[i + 1] == b:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+
+
+def best_pair(counts: Mapping[tuple[int, int], int]) -> tuple[int, int]:
+    """The most frequent pair; ties go to the smallest pair in tuple order (the tie-break).
+
+    Example: best_pair({(5, 1): 3, (2, 9): 3, (0, 0): 1}) -> (2, 9)
+    """
+    return max(counts, key=lambda p: (counts[p], -p[0], -p[1]))
+
+
+def _compile(pattern: str):
+    import regex  # the `regex` package: \p{L} and \p{N}; in Pyodide too
+
+    try:
+        return regex.compile(pattern)
+    except regex.error as err:
+        raise ValueError(f"pattern {pattern!r} is not a valid regular expression: {err}") from err
+
+
+def _split_on_specials(text: str, specials: Collection[str]) -> list[str]:
+    """The pieces of `text` between occurrences of the special tokens (which are dropped)."""
+    if not specials:
+        return [text]
+    alternation = "|".join(re.escape(s) for s in sorted(specials, key=len, reverse=True))
+    return re.split(alternation, text)
+
+
+def _chunks(text: str, pattern: str | None, specials: Collection[str] = ()) -> list[str]:
+    """Pre-tokenize: the chunks of `text` that merges never cross, in order."""
+    pieces = [p for p in _split_on_specials(text, specials) if p]
+    if pattern is None:
+        return pieces
+    compiled = _compile(pattern)
+    return [c for piece in pieces for c in compiled.findall(piece)]
+
+
+def _utf8(text: str) -> bytes:
+    """text.encode("utf-8"), with a clear error for strings UTF-8 cannot encode."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        bad = text[err.start]
+        raise ValueError(
+            f"the text has a lone surrogate U+{ord(bad):04X} at position {err.start}, which has "
+            "no UTF-8 encoding (it usually comes from a broken decode, e.g. errors='surrogate"
+            "escape'); remove it or replace it, e.g. text.encode('utf-8', 'replace').decode()"
+        ) from None
+
+
+def train_merges_naive(
+    text: str,
+    n_merges: int,
+    *,
+    pattern: str | None = GPT2_PATTERN,
+    special_tokens: Collection[str] = (),
+) -> list[Merge]:
+    """The obvious BPE trainer: after every merge, recount every pair of every chunk.
+
+    The reference that `BPETokenizer.train` is checked against (same merges, same tie-break),
+    and the teaching version: O(n_merges x text length). Stops early when no pair is left.
+
+    Example: [m.pair for m in train_merges_naive("aaabdaaabac", 3)]
+             -> [(97, 97), (97, 98), (256, 257)]
+    """
+    chunks = [list(_utf8(c)) for c in _chunks(text, pattern, special_tokens)]
+    merges: list[Merge] = []
+    for new_id in range(256, 256 + n_merges):
+        counts: dict[tuple[int, int], int] = {}
+        for ids in chunks:
+            count_pairs(ids, counts)
+        if not counts:
+            break
+        pair = best_pair(counts)
+        merges.append(Merge(pair, new_id, counts[pair]))
+        chunks = [merge_pair(ids, pair, new_id) for ids in chunks]
+    return merges
+
+
+def _train_merges_incremental(
+    word_counts: Mapping[bytes, int],
+    n_merges: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Merge]:
+    """BPE merges from a table {distinct chunk: how often it occurs}, counts kept up to date.
+
+    Instead of recounting the whole text after a merge, only the distinct chunks that contain
+    the merged pair change: for each, its old pairs are subtracted and its new pairs added
+    (times the chunk's frequency), so every count stays exactly what a recount would give.
+    A heap of (-count, a, b) finds the best pair with the same tie-break as `best_pair`;
+    entries whose count went stale are skipped when they reach the top.
+    """
+    words = [list(w) for w in word_counts]
+    freqs = list(word_counts.values())
+    counts: dict[tuple[int, int], int] = {}
+    where: dict[tuple[int, int], set[int]] = {}  # pair -> indices of the words that hold it
+    for w, ids in enumerate(words):
+        for pair in pairwise(ids):
+            counts[pair] = counts.get(pair, 0) + freqs[w]
+            where.setdefault(pair, set()).add(w)
+    heap = [(-c, a, b) for (a, b), c in counts.items()]
+    heapq.heapify(heap)
+
+    merges: list[Merge] = []
+    while len(merges) < n_merges:
+        while heap and counts.get((heap[0][1], heap[0][2])) != -heap[0][0]:
+            heapq.heappop(heap)  # stale: the pair's count has changed since this was pushed
+        if not heap:
+            break
+        neg_count, a, b = heapq.heappop(heap)
+        pair, new_id = (a, b), 256 + len(merges)
+        merges.append(Merge(pair, new_id, -neg_count))
+        changed: set[tuple[int, int]] = set()
+        for w in sorted(where.pop(pair)):
+            old, f = words[w], freqs[w]
+            new = merge_pair(old, pair, new_id)
+            words[w] = new
+            for p in pairwise(old):
+                counts[p] -= f
+                changed.add(p)
+            for p in pairwise(new):
+                counts[p] = counts.get(p, 0) + f
+                changed.add(p)
+                where.setdefault(p, set()).add(w)
+            for p in set(pairwise(old)) - set(pairwise(new)):
+                holders = where.get(p)
+                if holders is not None:
+                    holders.discard(w)
+        for p in changed:
+            c = counts[p]
+            if c > 0:
+                heapq.heappush(heap, (-c, p[0], p[1]))
+            else:
+                del counts[p]
+                where.pop(p, None)
+        if progress is not None:
+            progress(len(merges), n_merges)
+    return merges
+
+
+# ---------------------------------------------------------------------------------------------
+# GPT-2's byte <-> character table (its files spell every byte as a printable character)
+
+
+def gpt2_byte_to_char() -> dict[int, str]:
+    """GPT-2's reversible map from the 256 byte values to printable characters.
+
+    Bytes that are printable Latin-1 characters (33..126, 161..172, 174..255) stand for
+    themselves; the other 68 bytes, in increasing order, take the characters from U+0100 up.
+    Example: space (32) -> "Ġ" (U+0120), newline (10) -> "Ċ", "a" (97) -> "a".
+    """
+    printable = [*range(33, 127), *range(161, 173), *range(174, 256)]
+    table = {b: chr(b) for b in printable}
+    others = [b for b in range(256) if b not in table]
+    table.update({b: chr(256 + k) for k, b in enumerate(others)})
+    return table
+
+
+def _as_text(data: str | bytes, what: str) -> str:
+    if isinstance(data, bytes):
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise ValueError(f"{what} is not UTF-8 text ({err})") from None
+    if isinstance(data, str):
+        return data
+    raise ValueError(f"{what} must be the file's contents as str or bytes, got {type(data)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The tokenizer
+
+
+class BPETokenizer:
+    """Byte-level BPE: bytes -> base ids, then the merges in order; special tokens on request.
+
+    Build it with `BPETokenizer.train(text, vocab_size)`, `BPETokenizer.from_gpt2()` (GPT-2's
+    files through `core.data`), `BPETokenizer.from_gpt2_files(encoder_json, vocab_bpe)` (the
+    files' contents, for the browser), or `BPETokenizer.load(path)`.
+
+    Arguments of the constructor:
+        merges: the merges in rank order; each pair holds ids defined before it.
+        byte_ids: byte_ids[b] is the id of the single byte b (default: b itself). GPT-2 numbers
+            its bytes in another order ("!" is 0), so it passes its own.
+        special_tokens: {text: id} of tokens such as "<|endoftext|>" that `encode` produces only
+            when allowed, never from ordinary text.
+        pattern: the pre-tokenization regular expression (`regex` syntax), or None to treat
+            each text as one chunk.
+
+    Example:
+        >>> tok = BPETokenizer.train("aaabdaaabac", 256 + 3)
+        >>> tok.encode("aaabdaaabac")
+        [258, 100, 258, 97, 99]
+        >>> [(m.pair, m.new_id, m.count) for m in tok.merges]
+        [((97, 97), 256, 4), ((97, 98), 257, 2), ((256, 257), 258, 2)]
+    """
+
+    def __init__(
+        self,
+        merges: Iterable[Merge],
+        *,
+        byte_ids: Iterable[int] | None = None,
+        special_tokens: Mapping[str, int] | None = None,
+        pattern: str | None = GPT2_PATTERN,
+    ) -> None:
+        self.merges: list[Merge] = list(merges)
+        self.byte_ids: list[int] = list(range(256) if byte_ids is None else byte_ids)
+        self.special_tokens: dict[str, int] = dict(special_tokens or {})
+        self.pattern = pattern
+
+        if sorted(self.byte_ids) != sorted(set(self.byte_ids)) or len(self.byte_ids) != 256:
+            raise ValueError("byte_ids must hold 256 distinct ids, one for each byte value")
+        vocab: dict[int, bytes] = {i: bytes([b]) for b, i in enumerate(self.byte_ids)}
+        seen_pairs: set[tuple[int, int]] = set()
+        for rank, m in enumerate(self.merges):
+            a, b = m.pair
+            if a not in vocab or b not in vocab:
+                raise ValueError(
+                    f"merge {rank} {m.pair} -> {m.new_id} uses an id that no byte or earlier "
+                    "merge defines"
+                )
+            if m.pair in seen_pairs:
+                raise ValueError(f"merge {rank} repeats the pair {m.pair} of an earlier merge")
+            seen_pairs.add(m.pair)
+            if m.new_id in vocab:
+                raise ValueError(f"merge {rank} reuses id {m.new_id}, which is already taken")
+            vocab[m.new_id] = vocab[a] + vocab[b]
+        for text, i in self.special_tokens.items():
+            if not text or i in vocab:
+                raise ValueError(
+                    f"special token {text!r} -> {i}: it needs non-empty text and an unused id"
+                )
+            vocab[i] = text.encode("utf-8")
+        self.vocab: dict[int, bytes] = vocab  # id -> the bytes it stands for
+        self._ranks = {m.pair: rank for rank, m in enumerate(self.merges)}
+        self._new_ids = [m.new_id for m in self.merges]
+        self._regex = None if pattern is None else _compile(pattern)
+        self._cache: dict[str, list[int]] = {}  # chunk -> its ids under all the merges
+
+    # -- construction -----------------------------------------------------------------------
+
+    @classmethod
+    def train(
+        cls,
+        text: str,
+        vocab_size: int,
+        *,
+        pattern: str | None = GPT2_PATTERN,
+        special_tokens: Iterable[str] = (),
+        progress: Callable[[int, int], None] | None = None,
+    ) -> BPETokenizer:
+        """Learn vocab_size - 256 - len(special_tokens) merges from `text`.
+
+        Special tokens get the ids after the merges, in the order given; their occurrences in
+        `text` are cut out before training (nothing is learned across or from them).
+        `progress(done, total)` is called after each merge. Training stops early when no
+        adjacent pair is left (then `len(tok.merges)` is smaller than asked).
+
+        Example: BPETokenizer.train(text, 512, special_tokens=["<|endoftext|>"]) learns 255
+        merges (ids 256..510) and gives "<|endoftext|>" the id 511.
+        """
+        specials = list(special_tokens)
+        if len(set(specials)) != len(specials) or any(not s for s in specials):
+            raise ValueError(f"special_tokens must be distinct non-empty strings, got {specials}")
+        n_merges = vocab_size - 256 - len(specials)
+        if n_merges < 0:
+            raise ValueError(
+                f"vocab_size={vocab_size} is too small: the 256 bytes and {len(specials)} special "
+                f"token(s) already need {256 + len(specials)}"
+            )
+        words = Counter(_utf8(c) for c in _chunks(text, pattern, specials))
+        merges = _train_merges_incremental(words, n_merges, progress)
+        first_special = 256 + len(merges)
+        return cls(
+            merges,
+            special_tokens={s: first_special + k for k, s in enumerate(specials)},
+            pattern=pattern,
+        )
+
+    @classmethod
+    def from_gpt2_files(
+        cls, encoder_json: str | bytes | Mapping[str, int], vocab_bpe: str | bytes
+    ) -> BPETokenizer:
+        """GPT-2's tokenizer from the *contents* of `encoder.json` and `vocab.bpe`.
+
+        No file access: in the browser the lesson fetches the two files from their URLs and
+        passes what it got. `encoder.json` maps each token, spelled with `gpt2_byte_to_char`,
+        to its id; `vocab.bpe` lists the 50,000 merges in rank order ("Ġ t" merges "Ġ" and "t").
+        """
+        encoder = (
+            dict(encoder_json)
+            if isinstance(encoder_json, Mapping)
+            else json.loads(_as_text(encoder_json, "encoder_json"))
+        )
+        lines = _as_text(vocab_bpe, "vocab_bpe").split("\n")
+        if not lines[0].startswith("#version"):
+            raise ValueError("vocab_bpe does not start with GPT-2's '#version' line")
+        byte_to_char = gpt2_byte_to_char()
+        try:
+            byte_ids = [encoder[byte_to_char[b]] for b in range(256)]
+            merges = []
+            for line in lines[1:]:
+                if not line:
+                    continue
+                left, right = line.split(" ")
+                merges.append(Merge((encoder[left], encoder[right]), encoder[left + right]))
+        except (KeyError, ValueError) as err:
+            raise ValueError(
+                f"encoder_json and vocab_bpe do not fit together ({err!r}): pass GPT-2's "
+                "encoder.json and vocab.bpe, unmodified"
+            ) from None
+        special = {s: i for s, i in encoder.items() if s == ENDOFTEXT}
+        tok = cls(merges, byte_ids=byte_ids, special_tokens=special, pattern=GPT2_PATTERN)
+        if len(tok.vocab) != len(encoder):
+            raise ValueError(
+                f"encoder_json has {len(encoder)} tokens but the bytes, merges and special token "
+                f"make {len(tok.vocab)}: the two files do not belong together"
+            )
+        return tok
+
+    @classmethod
+    def from_gpt2(cls) -> BPETokenizer:
+        """GPT-2's tokenizer rebuilt from GPT-2's own files, fetched through `core.data`."""
+        from core.data import fetch
+
+        return cls.from_gpt2_files(
+            fetch("gpt2-encoder-json").read_bytes(), fetch("gpt2-vocab-bpe").read_bytes()
+        )
+
+    # -- the vocabulary -----------------------------------------------------------------------
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of ids: 256 bytes + merges + special tokens (GPT-2: 50,257)."""
+        return len(self.vocab)
+
+    def token_bytes(self, token_id: int) -> bytes:
+        """The bytes that `token_id` stands for. Example (GPT-2): token_bytes(995) -> b" world"."""
+        try:
+            return self.vocab[int(token_id)]
+        except KeyError:
+            raise ValueError(
+                f"id {token_id} is not in this {self.vocab_size}-token vocabulary"
+            ) from None
+
+    def token_str(self, token_id: int) -> str:
+        """`token_bytes` for display: bytes that are not whole UTF-8 characters show as \\xNN."""
+        return self.token_bytes(token_id).decode("utf-8", errors="backslashreplace")
+
+    # -- encoding -----------------------------------------------------------------------------
+
+    def _merge(self, ids: list[int], limit: int) -> list[int]:
+        """Apply the first `limit` merges to one chunk's ids (a fresh list, changed in place).
+
+        Repeatedly merge the leftmost occurrence of the lowest-ranked pair present. That equals
+        applying the merges in rank order with `merge_pair`, because a merge's pair only holds
+        ids made by earlier merges: merging never creates a pair of lower rank.
+        """
+        get, new_ids = self._ranks.get, self._new_ids
+        ranks = [get(pair, limit) for pair in pairwise(ids)]  # ranks[i]: pair at i, i+1
+        while ranks:
+            best = min(ranks)
+            if best >= limit:
+                break
+            i = ranks.index(best)
+            ids[i : i + 2] = [new_ids[best]]
+            del ranks[i]  # only the pairs beside the new id change
+            if i < len(ranks):
+                ranks[i] = get((ids[i], ids[i + 1]), limit)
+            if i > 0:
+                ranks[i - 1] = get((ids[i - 1], ids[i]), limit)
+        return ids
+
+    def _ordinary_chunks(self, text: str) -> list[str]:
+        _utf8(text)  # fail early, with position, on lone surrogates
+        if self._regex is None:
+            return [text] if text else []
+        return self._regex.findall(text)
+
+    def encode_ordinary(self, text: str) -> list[int]:
+        """Ids of `text`, every character treated as ordinary text (no special tokens).
+
+        Each distinct chunk is merged once and remembered: most text repeats its words.
+        Example (GPT-2): encode_ordinary("Hello, world!") -> [15496, 11, 995, 0]
+        """
+        byte_ids, cache, limit = self.byte_ids, self._cache, len(self.merges)
+        out: list[int] = []
+        for chunk in self._ordinary_chunks(text):
+            ids = cache.get(chunk)
+            if ids is None:
+                ids = self._merge([byte_ids[b] for b in chunk.encode("utf-8")], limit)
+                if len(cache) >= 200_000:  # bound the memory on huge, varied texts
+                    cache.clear()
+                cache[chunk] = ids
+            out.extend(ids)
+        return out
+
+    def encode(
+        self,
+        text: str,
+        *,
+        allowed_special: Collection[str] | Literal["all"] = (),
+        disallowed_special: Collection[str] | Literal["all"] = "all",
+    ) -> list[int]:
+        """Ids of `text`; special tokens become their ids only where allowed.
+
+        As in tiktoken: text that contains a special token that is not in `allowed_special`
+        raises ValueError, unless `disallowed_special=()` says to encode it as ordinary text.
+        Example (GPT-2): encode("hi<|endoftext|>", allowed_special={"<|endoftext|>"})
+                         -> [5303, 50256]
+        """
+        allowed = set(self.special_tokens) if allowed_special == "all" else set(allowed_special)
+        unknown = allowed - set(self.special_tokens)
+        if unknown:
+            raise ValueError(
+                f"allowed_special names {sorted(unknown)}, which are not special tokens of this "
+                f"tokenizer (it has {sorted(self.special_tokens)})"
+            )
+        disallowed = (
+            set(self.special_tokens) - allowed
+            if disallowed_special == "all"
+            else set(disallowed_special)
+        )
+        for s in sorted(disallowed):
+            pos = text.find(s)
+            if pos >= 0:
+                raise ValueError(
+                    f"the text contains the special token {s!r} at position {pos}, and special "
+                    f"tokens are not encoded from ordinary text. Pass allowed_special={{{s!r}}} "
+                    f"to encode it as its id {self.special_tokens.get(s)}, or "
+                    "disallowed_special=() to encode it as ordinary characters."
+                )
+        if not allowed:
+            return self.encode_ordinary(text)
+        alternation = "|".join(re.escape(s) for s in sorted(allowed, key=len, reverse=True))
+        out: list[int] = []
+        for k, piece in enumerate(re.split(f"({alternation})", text)):
+            if k % 2:  # the split keeps the separators at odd positions
+                out.append(self.special_tokens[piece])
+            elif piece:
+                out.extend(self.encode_ordinary(piece))
+        return out
+
+    def encode_with_merges(self, text: str, n_merges: int) -> list[int]:
+        """Ids of ordinary `text` when only the first `n_merges` merges are known.
+
+        n_merges = 0 gives the base ids of the bytes; n_merges = len(self.merges) equals
+        `encode_ordinary`. Example: with the three merges above, "aaabdaaabac" and n_merges=1
+        -> [256, 97, 98, 100, 256, 97, 98, 97, 99]
+        """
+        if not 0 <= n_merges <= len(self.merges):
+            raise ValueError(f"n_merges must be in 0..{len(self.merges)}, got {n_merges}")
+        out: list[int] = []
+        for chunk in self._ordinary_chunks(text):
+            out.extend(self._merge([self.byte_ids[b] for b in chunk.encode("utf-8")], n_merges))
+        return out
+
+    def replay(self, text: str, n_merges: int | None = None) -> list[list[int]]:
+        """The ids of ordinary `text` after 0, 1, ..., n_merges merges (default: all of them).
+
+        Step k applies merge k to the ids of step k - 1 (within chunks), so the whole
+        sequence costs one pass per merge; replay(text)[n] == encode_with_merges(text, n).
+        For a widget that shows the text re-segmented merge by merge.
+        """
+        n = len(self.merges) if n_merges is None else n_merges
+        if not 0 <= n <= len(self.merges):
+            raise ValueError(f"n_merges must be in 0..{len(self.merges)}, got {n}")
+        chunks = [
+            [self.byte_ids[b] for b in c.encode("utf-8")] for c in self._ordinary_chunks(text)
+        ]
+        steps = [[i for ids in chunks for i in ids]]
+        for m in self.merges[:n]:
+            if any(len(ids) > 1 for ids in chunks):
+                chunks = [merge_pair(ids, m.pair, m.new_id) for ids in chunks]
+            steps.append([i for ids in chunks for i in ids])
+        return steps
+
+    def decode_bytes(self, ids: Iterable[int]) -> bytes:
+        """The bytes the ids stand for, concatenated."""
+        vocab = self.vocab
+        try:
+            return b"".join([vocab[i] for i in ids])
+        except KeyError as err:
+            raise ValueError(
+                f"id {err.args[0]!r} is not in this {self.vocab_size}-token vocabulary"
+            ) from None
+
+    def decode(self, ids: Iterable[int], errors: str = "replace") -> str:
+        """Text of `ids`. A sequence that ends inside a UTF-8 character (possible when ids are
+        sampled) decodes its broken bytes to U+FFFD with errors="replace" (the default)."""
+        return self.decode_bytes(int(i) for i in ids).decode("utf-8", errors=errors)
+
+    def segment(self, text: str, n_merges: int | None = None) -> list[str]:
+        """`text` cut into its tokens (as `token_str` shows them), after the first n_merges.
+
+        Example: segment("aaabdaaabac", 1) -> ['aa', 'a', 'b', 'd', 'aa', 'a', 'b', 'a', 'c']
+        """
+        n = len(self.merges) if n_merges is None else n_merges
+        return [self.token_str(i) for i in self.encode_with_merges(text, n)]
+
+    # -- saving -------------------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> None:
+        """Write a readable JSON file: one merge per line as [a, b, new_id, count, "text"].
+
+        The "text" field (the merged token, \\xNN for partial characters) is for people;
+        `load` ignores it.
+        """
+        head = {
+            "type": "bpe",
+            "version": 1,
+            "pattern": self.pattern,
+            "special_tokens": self.special_tokens,
+            "byte_ids": self.byte_ids,
+        }
+        lines = [json.dumps(head, ensure_ascii=False)[:-1] + ', "merges": [']
+        rows = [
+            json.dumps([*m.pair, m.new_id, m.count, self.token_str(m.new_id)], ensure_ascii=False)
+            for m in self.merges
+        ]
+        lines.append(",\n".join(rows))
+        lines.append("]}\n")
+        Path(path).write_text("\n".join(lines), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> BPETokenizer:
+        """Read a file written by `save`."""
+        data: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+        if data.get("type") != "bpe":
+            raise ValueError(f"{path} is not a saved BPETokenizer (its 'type' is not 'bpe')")
+        merges = [Merge((a, b), new_id, count) for a, b, new_id, count, *_ in data["merges"]]
+        return cls(
+            merges,
+            byte_ids=data["byte_ids"],
+            special_tokens=data["special_tokens"],
+            pattern=data["pattern"],
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"BPETokenizer(vocab_size={self.vocab_size}, merges={len(self.merges)}, "
+            f"special_tokens={self.special_tokens})"
+        )
+
+
+def tiktoken_gpt2():
+    """tiktoken's `gpt2` Encoding, built offline from the two files `core.data` provides.
+
+    The same Encoding as `tiktoken.get_encoding("gpt2")` (its pre-tokenization pattern, ranks
+    and special token) without tiktoken's download cache; tiktoken checks both files' SHA-256
+    itself. The reference our tokenizer is tested and benchmarked against.
+    """
+    import tiktoken
+    from tiktoken.load import data_gym_to_mergeable_bpe_ranks
+    from tiktoken_ext import openai_public
+
+    from core.data import REGISTRY, fetch
+
+    vocab, encoder = REGISTRY["gpt2-vocab-bpe"], REGISTRY["gpt2-encoder-json"]
+    ranks = data_gym_to_mergeable_bpe_ranks(
+        vocab_bpe_file=str(fetch(vocab.name)),
+        encoder_json_file=str(fetch(encoder.name)),
+        vocab_bpe_hash=vocab.sha256,
+        encoder_json_hash=encoder.sha256,
+    )
+    return tiktoken.Encoding(
+        "gpt2",
+        pat_str=openai_public.r50k_pat_str,  # tiktoken's own (faster, equivalent) spelling
+        mergeable_ranks=ranks,
+        special_tokens={ENDOFTEXT: GPT2_VOCAB_SIZE - 1},
+        explicit_n_vocab=GPT2_VOCAB_SIZE,
+    )
