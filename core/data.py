@@ -8,6 +8,9 @@
    written atomically (to a temporary file, renamed only once the hash matches), so a
    half-finished download is never used. A cached file with a wrong hash is fetched again.
 
+`fetch_file(DataFile(...))` does the same for a file described outside the registry. Every
+failure is a `DataUnavailableError` that names the file, its URL and where to put it.
+
 Torch-free: the browser lessons import this module (there, files come from their URLs).
 
 Command line: `python -m core.data fetch-all` downloads everything; `python -m core.data list`.
@@ -155,7 +158,7 @@ def is_valid(path: Path, file: DataFile) -> bool:
     try:
         if path.stat().st_size != file.size:
             return False
-    except FileNotFoundError:
+    except OSError:  # missing, or a parent is not a directory, or not readable
         return False
     return sha256_of(path) == file.sha256
 
@@ -180,14 +183,14 @@ def fetch_file(file: DataFile) -> Path:
         if not path.exists():
             raise DataUnavailableError(
                 f"{DATA_DIR_ENV} is set to {offline}, but {file.filename} is not there. "
-                f"{_how_to_get(file, path)}, or unset {DATA_DIR_ENV} to let the course "
+                f"To fix it, {_how_to_get(file, path)}, or unset {DATA_DIR_ENV} to let the course "
                 "download and cache it."
             )
         if not is_valid(path, file):
             raise DataUnavailableError(
                 f"{path} does not match the expected SHA-256 {file.sha256} (or size "
                 f"{file.size:,} bytes): it is damaged or a different file. "
-                f"{_how_to_get(file, path)} again."
+                f"To fix it, {_how_to_get(file, path)} again."
             )
         return path
     path = cache_dir() / file.filename
@@ -199,9 +202,9 @@ def fetch_file(file: DataFile) -> Path:
 
 def _how_to_get(file: DataFile, path: Path) -> str:
     if file.zip_member is None:
-        return f"Download {file.url} and save it as {path}"
+        return f"download {file.url} and save it as {path}"
     return (
-        f"Download the zip archive {file.url}, take its member {file.zip_member!r} out, "
+        f"download the zip archive {file.url}, take its member {file.zip_member!r} out, "
         f"and save it as {path}"
     )
 
@@ -236,14 +239,14 @@ def _download(file: DataFile, path: Path) -> None:
                 f"the download of {file.filename} from {file.url} has SHA-256 {sha256_of(tmp)} "
                 f"and {tmp.stat().st_size:,} bytes, expected {file.sha256} and "
                 f"{file.size:,}: it was corrupted or the source changed. Nothing was saved. "
-                f"Try again, or: {_how_to_get(file, path)}."
+                f"Try again, or {_how_to_get(file, path)}."
             )
         os.replace(tmp, path)
     except DataUnavailableError:
         raise
     except (OSError, http.client.HTTPException) as err:  # URLError, timeouts, resets: OSError
         raise DataUnavailableError(
-            f"could not download {file.filename} from {file.url} ({err}). If you are offline: "
+            f"could not download {file.filename} from {file.url} ({err}). If you are offline, "
             f"{_how_to_get(file, path)} (or set {DATA_DIR_ENV} to a directory that holds "
             f"{file.filename}) and run again."
         ) from err
