@@ -12,8 +12,8 @@ order (their *rank*), and encoding applies them in that order:
 
     "aaabdaaabac"  -> bytes [97, 97, 97, 98, 100, 97, 97, 97, 98, 97, 99]
     merge (97, 97) -> 256:  [256, 97, 98, 100, 256, 97, 98, 97, 99]
-    merge (256, 97) -> 257: [257, 98, 100, 257, 98, 97, 99]
-    merge (257, 98) -> 258: [258, 100, 258, 97, 99]
+    merge (97, 98) -> 257:  [256, 257, 100, 256, 257, 97, 99]
+    merge (256, 257) -> 258: [258, 100, 258, 97, 99]
 
 The record of a training run is `tokenizer.merges`, a list of `Merge(pair, new_id, count)` in
 the order they were learned; `encode_with_merges(text, n)` and `replay(text)` re-segment a text
@@ -191,7 +191,7 @@ def _split_on_specials(text: str, specials: Collection[str]) -> list[str]:
     return re.split(alternation, text)
 
 
-def _chunks(text: str, pattern: str | None, specials: Collection[str] = ()) -> list[str]:
+def pretokenize(text: str, pattern: str | None, specials: Collection[str] = ()) -> list[str]:
     """Pre-tokenize: the chunks of `text` that merges never cross, in order."""
     pieces = [p for p in _split_on_specials(text, specials) if p]
     if pattern is None:
@@ -228,7 +228,7 @@ def train_merges_naive(
     Example: [m.pair for m in train_merges_naive("aaabdaaabac", 3)]
              -> [(97, 97), (97, 98), (256, 257)]
     """
-    chunks = [list(_utf8(c)) for c in _chunks(text, pattern, special_tokens)]
+    chunks = [list(_utf8(c)) for c in pretokenize(text, pattern, special_tokens)]
     merges: list[Merge] = []
     for new_id in range(256, 256 + n_merges):
         counts: dict[tuple[int, int], int] = {}
@@ -433,7 +433,7 @@ class BPETokenizer:
                 f"vocab_size={vocab_size} is too small: the 256 bytes and {len(specials)} special "
                 f"token(s) already need {256 + len(specials)}"
             )
-        words = Counter(_utf8(c) for c in _chunks(text, pattern, specials))
+        words = Counter(_utf8(c) for c in pretokenize(text, pattern, specials))
         merges = _train_merges_incremental(words, n_merges, progress)
         first_special = 256 + len(merges)
         return cls(
@@ -549,6 +549,8 @@ class BPETokenizer:
         Example (GPT-2): encode_ordinary("Hello, world!") -> [15496, 11, 995, 0]
         """
         byte_ids, cache, limit = self.byte_ids, self._cache, len(self.merges)
+        if self._regex is None:  # one chunk: nothing to reuse
+            return self._merge([byte_ids[b] for b in _utf8(text)], limit)
         out: list[int] = []
         for chunk in self._ordinary_chunks(text):
             ids = cache.get(chunk)

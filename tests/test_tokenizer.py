@@ -163,7 +163,7 @@ def test_training_equals_naive_recount_on_shakespeare():
     assert fast[:4] == FIRST_MERGES_20K
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(
     text=st.text(alphabet="ab \n.'1é", max_size=60),
     n_merges=st.integers(0, 25),
@@ -301,7 +301,10 @@ def test_gpt2_special_token_matches_tiktoken(gpt2, tiktoken_reference):
 
 
 @settings(
-    max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=1000,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(text=st.text(max_size=40))
 def test_gpt2_equals_tiktoken_on_random_unicode(gpt2, tiktoken_reference, text):
@@ -327,7 +330,10 @@ def test_gpt2_from_file_contents_in_every_form():
 
 
 @settings(
-    max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=3000,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(text=st.text())
 def test_decode_encode_round_trip(gpt2, small_bpe, text):
@@ -336,7 +342,10 @@ def test_decode_encode_round_trip(gpt2, small_bpe, text):
 
 
 @settings(
-    max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=500,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=30))
 def test_round_trip_without_pretokenization(text):
