@@ -740,7 +740,8 @@ def tiktoken_gpt2():
     )
     return tiktoken.Encoding(
         "gpt2",
-        pat_str=openai_public.r50k_pat_str,  # tiktoken's own (faster, equivalent) spelling
+        # tiktoken's own spelling of GPT-2's pattern (equivalent, faster in its regex engine)
+        pat_str=getattr(openai_public, "r50k_pat_str", GPT2_PATTERN),
         mergeable_ranks=ranks,
         special_tokens={ENDOFTEXT: GPT2_VOCAB_SIZE - 1},
         explicit_n_vocab=GPT2_VOCAB_SIZE,
