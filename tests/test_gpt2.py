@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import transformers  # a dev dependency: the reference implementation
 from gpt2_fixtures import (
     PROMPT,
     edit_config,
@@ -39,8 +40,6 @@ from core.gpt2 import (
     save_hf,
 )
 from core.model import GPT
-
-transformers = pytest.importorskip("transformers")  # a dev dependency: CI has it
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -192,6 +191,9 @@ def test_hub_cache_layout_goes_through_hf_hub_download(hf_model, tmp_path, monke
     model = load_gpt2("gpt2")
     diff = (course_logits(model, PROMPT) - hf_logits(hf_model, PROMPT)).abs().max().item()
     assert diff <= 1e-5
+    # the helper of lesson 13 on a hub name: transformers reads the same snapshot itself
+    report = compare_with_transformers("gpt2", PROMPT, max_new_tokens=5)
+    assert report.max_abs_logit_diff <= 1e-5 and report.greedy_agree
 
 
 def test_offline_without_cache_says_what_is_missing_and_how_to_get_it(tmp_path, monkeypatch):
@@ -209,6 +211,14 @@ def test_offline_without_cache_says_what_is_missing_and_how_to_get_it(tmp_path, 
     for needed in ("openai-community/gpt2-medium", str(cache), "HF_HUB_OFFLINE", "hf download"):
         assert needed in message
     assert "about 1.4 GB" in message  # 354,823,168 parameters x 4 bytes
+
+
+def test_sharded_save_pretrained_directory(hf_model, tmp_path):
+    hf_model.save_pretrained(tmp_path, max_shard_size="2MB")
+    assert len(list(tmp_path.glob("model-*.safetensors"))) > 1
+    model = load_gpt2(tmp_path)
+    diff = (course_logits(model, PROMPT) - hf_logits(hf_model, PROMPT)).abs().max().item()
+    assert diff <= 1e-5
 
 
 def test_local_safetensors_file_with_its_config_beside_it(hf_model, tmp_path):
@@ -372,6 +382,18 @@ def test_compare_with_transformers_on_a_checkpoint(saved_dir, hf_continuation):
     assert report.course_continuation == report.reference_continuation
 
 
+def test_compare_with_transformers_on_a_file_transformers_cannot_open_by_itself(
+    saved_dir, tmp_path, hf_continuation
+):
+    """A file not named model.safetensors: the helper gives transformers a directory for it."""
+    (tmp_path / "config.json").write_bytes((saved_dir / "config.json").read_bytes())
+    weights = tmp_path / "weights.safetensors"
+    weights.write_bytes((saved_dir / "model.safetensors").read_bytes())
+    report = compare_with_transformers(weights, PROMPT, max_new_tokens=30)
+    assert report.max_abs_logit_diff <= 1e-5
+    assert report.reference_continuation == hf_continuation == report.course_continuation
+
+
 def test_compare_with_transformers_sees_a_mapping_bug(saved_dir, monkeypatch):
     """Forget the Conv1D transpose of attn.c_proj (square, so every shape still fits)."""
     real_maps = gpt2.gpt2_tensor_maps
@@ -513,7 +535,8 @@ def test_loading_holds_about_one_copy_of_the_weights(tmp_path):
     del tensors
     mib = 2**20
     model_mib = count_parameters(config) * 4 / mib  # 121 MiB
-    largest_mib = 4 * config.n_embd * config.n_embd * 4 / mib  # mlp.c_fc, 9 MiB
+    largest_mib = max(torch.Size(m.hf_shape).numel() for m in gpt2_tensor_maps(config)) * 4 / mib
+    assert largest_mib == 12  # wte, [4096, 768]
 
     frugal, imported = _peak_growth_mib("load_gpt2", path)
     obvious, _ = _peak_growth_mib("obvious", path)
