@@ -21,10 +21,10 @@ Every tensor must be accounted for: a missing, unexpected or mis-shaped one rais
 `GPT2CheckpointError` listing them all, before anything is loaded.
 
 Example:
-    >>> model = load_gpt2("gpt2")                      # hub cache, downloaded once (548 MB)
-    >>> report = compare_with_transformers(model_or_name="gpt2", prompt_ids=[15496, 11])
-    >>> report.max_abs_logit_diff < 1e-3, report.greedy_agree
-    (True, True)
+    >>> model = load_gpt2("gpt2")  # into the Hugging Face cache once (548 MB), then offline
+    >>> report = compare_with_transformers("gpt2", prompt_ids=[15496, 11], max_new_tokens=20)
+    >>> report.greedy_agree  # and report.max_abs_logit_diff is float32 rounding
+    True
 """
 
 from __future__ import annotations
