@@ -174,6 +174,19 @@ class Flag(traitlets.TraitType):
         return bool(value)
 
 
+def mismatch(obj: Any, trait: str, sizes: dict[str, str]) -> WidgetDataError:
+    """Two traits that go together disagree. `sizes` maps each trait name to what it holds,
+    always in the same order, so the message reads the same whichever trait was set last.
+
+    Example: mismatch(w, "weights", {"tokens": "3 tokens", "weights": "weights of shape (4, 4)"})
+    -> "W.weights: 3 tokens but weights of shape (4, 4); to change both, call
+        .update(tokens=..., weights=...)"
+    """
+    told = " but ".join(sizes.values())
+    keys = ", ".join(f"{key}=..." for key in sizes)
+    return fail(obj, trait, f"{told}; to change both, call .update({keys})")
+
+
 def check_index(obj: Any, trait: str, index: int | None, size: int, what: str) -> None:
     """Raise unless `index` is None or within range(size)."""
     if index is not None and not 0 <= index < size:

@@ -21,7 +21,7 @@ import numpy as np
 import traitlets
 
 from widgets._base import CourseWidget, css, esm
-from widgets._checks import Flag, Index, Matrix, Number, Tokens, check_index, fail
+from widgets._checks import Flag, Index, Matrix, Number, Tokens, check_index, fail, mismatch
 
 
 class AttentionHeatmap(CourseWidget):
@@ -56,12 +56,7 @@ class AttentionHeatmap(CourseWidget):
         weights = np.asarray(proposal.value, dtype=np.float64)
         t = len(self.tokens)
         if weights.shape[-2:] != (t, t):
-            raise fail(
-                self,
-                "weights",
-                f"shape {weights.shape} does not match the {t} tokens (expected ({t}, {t}) or "
-                f"(H, {t}, {t})); to change both, call .update(tokens=..., weights=...)",
-            )
+            raise mismatch(self, "weights", self._sizes(t, weights.shape))
         if weights.min() < -1e-9 or weights.max() > 1 + 1e-9:
             raise fail(
                 self,
@@ -73,15 +68,17 @@ class AttentionHeatmap(CourseWidget):
 
     @traitlets.validate("tokens")
     def _check_tokens(self, proposal):
-        t = np.shape(self.weights)[-1] if self.weights else len(proposal.value)
-        if len(proposal.value) != t:
-            raise fail(
-                self,
-                "tokens",
-                f"{len(proposal.value)} tokens do not match weights of width {t}; to change "
-                "both, call .update(tokens=..., weights=...)",
-            )
+        shape = np.shape(self.weights)
+        if self.weights and shape[-2:] != (len(proposal.value),) * 2:
+            raise mismatch(self, "tokens", self._sizes(len(proposal.value), shape))
         return proposal.value
+
+    @staticmethod
+    def _sizes(t: int, shape: tuple[int, ...]) -> dict[str, str]:
+        return {
+            "tokens": f"{t} tokens",
+            "weights": f"weights of shape {shape} (expected (T, T) or (H, T, T))",
+        }
 
     @traitlets.validate("selected_query")
     def _check_query(self, proposal):

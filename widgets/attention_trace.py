@@ -30,7 +30,16 @@ import numpy as np
 import traitlets
 
 from widgets._base import CourseWidget, css, esm
-from widgets._checks import Index, Number, Tokens, as_float_array, check_index, fail, to_wire
+from widgets._checks import (
+    Index,
+    Number,
+    Tokens,
+    as_float_array,
+    check_index,
+    fail,
+    mismatch,
+    to_wire,
+)
 
 STAGES = ("X", "Q", "K", "V", "scores", "scaled", "masked", "weights", "output")
 PROJECTIONS = ("W_Q", "W_K", "W_V")
@@ -44,6 +53,10 @@ def _expected_shapes(arrays: dict[str, np.ndarray]) -> dict[str, tuple[int, int]
     shapes |= {key: (t, t) for key in ("scores", "scaled", "masked", "weights")}
     shapes |= {"W_Q": (c, d), "W_K": (c, d), "W_V": (c, d_v)}
     return shapes
+
+
+def _sizes(n_tokens: int, n_rows: int) -> dict[str, str]:
+    return {"tokens": f"{n_tokens} tokens", "stages": f"X has {n_rows} rows"}
 
 
 class Stages(traitlets.TraitType):
@@ -106,25 +119,14 @@ class AttentionTrace(CourseWidget):
 
     @traitlets.validate("stages")
     def _check_stages(self, proposal):
-        t = len(proposal.value["X"])
-        if t != len(self.tokens):
-            raise fail(
-                self,
-                "stages",
-                f"X has {t} rows but there are {len(self.tokens)} tokens; to change both, "
-                "call .update(tokens=..., stages=...)",
-            )
+        if len(proposal.value["X"]) != len(self.tokens):
+            raise mismatch(self, "stages", _sizes(len(self.tokens), len(proposal.value["X"])))
         return proposal.value
 
     @traitlets.validate("tokens")
     def _check_tokens(self, proposal):
         if self.stages and len(proposal.value) != len(self.stages["X"]):
-            raise fail(
-                self,
-                "tokens",
-                f"{len(proposal.value)} tokens do not match X's {len(self.stages['X'])} rows; "
-                "to change both, call .update(tokens=..., stages=...)",
-            )
+            raise mismatch(self, "tokens", _sizes(len(proposal.value), len(self.stages["X"])))
         return proposal.value
 
     @traitlets.validate("selected_query")

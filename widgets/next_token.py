@@ -23,7 +23,11 @@ import traitlets
 
 from core.sampling import filter_logits, softmax
 from widgets._base import CourseWidget, css, esm
-from widgets._checks import Index, Number, Tokens, Vector, check_index, fail
+from widgets._checks import Index, Number, Tokens, Vector, check_index, mismatch
+
+
+def _sizes(n_tokens: int, n_logits: int) -> dict[str, str]:
+    return {"tokens": f"{n_tokens} tokens", "logits": f"{n_logits} logits"}
 
 
 class NextTokenDistribution(CourseWidget):
@@ -58,23 +62,13 @@ class NextTokenDistribution(CourseWidget):
     @traitlets.validate("logits")
     def _check_logits(self, proposal):
         if len(proposal.value) != len(self.tokens):
-            raise fail(
-                self,
-                "logits",
-                f"{len(proposal.value)} logits for {len(self.tokens)} tokens; to change both, "
-                "call .update(tokens=..., logits=...)",
-            )
+            raise mismatch(self, "logits", _sizes(len(self.tokens), len(proposal.value)))
         return proposal.value
 
     @traitlets.validate("tokens")
     def _check_tokens(self, proposal):
         if self.logits and len(proposal.value) != len(self.logits):
-            raise fail(
-                self,
-                "tokens",
-                f"{len(proposal.value)} tokens for {len(self.logits)} logits; to change both, "
-                "call .update(tokens=..., logits=...)",
-            )
+            raise mismatch(self, "tokens", _sizes(len(proposal.value), len(self.logits)))
         return proposal.value
 
     @traitlets.validate("selected")

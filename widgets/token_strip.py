@@ -19,7 +19,7 @@ import numpy as np
 import traitlets
 
 from widgets._base import CourseWidget, css, esm
-from widgets._checks import Flag, Index, check_index, fail
+from widgets._checks import Flag, Index, check_index, fail, mismatch
 
 
 def token_piece(obj: Any, trait: str, index: int, piece: Any) -> str | list[int]:
@@ -85,6 +85,10 @@ class Ids(traitlets.TraitType):
         return [int(i) for i in array]
 
 
+def _sizes(n_tokens: int, n_ids: int) -> dict[str, str]:
+    return {"tokens": f"{n_tokens} tokens", "ids": f"{n_ids} ids"}
+
+
 class TokenStrip(CourseWidget):
     """Tokens in, the clicked token's index out.
 
@@ -107,23 +111,13 @@ class TokenStrip(CourseWidget):
     @traitlets.validate("ids")
     def _check_ids(self, proposal):
         if proposal.value and len(proposal.value) != len(self.tokens):
-            raise fail(
-                self,
-                "ids",
-                f"{len(proposal.value)} ids for {len(self.tokens)} tokens; to change both, "
-                "call .update(tokens=..., ids=...)",
-            )
+            raise mismatch(self, "ids", _sizes(len(self.tokens), len(proposal.value)))
         return proposal.value
 
     @traitlets.validate("tokens")
     def _check_tokens(self, proposal):
         if self.ids and len(self.ids) != len(proposal.value):
-            raise fail(
-                self,
-                "tokens",
-                f"{len(proposal.value)} tokens for {len(self.ids)} ids; to change both, "
-                "call .update(tokens=..., ids=...)",
-            )
+            raise mismatch(self, "tokens", _sizes(len(proposal.value), len(self.ids)))
         return proposal.value
 
     @traitlets.validate("selected")

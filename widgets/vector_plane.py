@@ -21,7 +21,11 @@ import numpy as np
 import traitlets
 
 from widgets._base import CourseWidget, css, esm
-from widgets._checks import Index, Matrix, Number, Tokens, check_index, fail
+from widgets._checks import Index, Matrix, Number, Tokens, check_index, fail, mismatch
+
+
+def _sizes(n_names: int, n_vectors: int) -> dict[str, str]:
+    return {"names": f"{n_names} names", "vectors": f"{n_vectors} vectors"}
 
 
 class VectorPlane(CourseWidget):
@@ -50,12 +54,7 @@ class VectorPlane(CourseWidget):
         if vectors.shape[1] != 2:
             raise fail(self, "vectors", f"expected N rows of (x, y), got shape {vectors.shape}")
         if len(vectors) != len(self.names):
-            raise fail(
-                self,
-                "vectors",
-                f"{len(vectors)} vectors for {len(self.names)} names; to change both, "
-                "call .update(names=..., vectors=...)",
-            )
+            raise mismatch(self, "vectors", _sizes(len(self.names), len(vectors)))
         outside = np.abs(vectors).max(axis=1) > self.extent + 1e-9
         if outside.any():
             n = int(np.argmax(outside))
@@ -73,12 +72,7 @@ class VectorPlane(CourseWidget):
         if len(set(names)) != len(names):
             raise fail(self, "names", f"names must be distinct, got {names}")
         if self.vectors and len(names) != len(self.vectors):
-            raise fail(
-                self,
-                "names",
-                f"{len(names)} names for {len(self.vectors)} vectors; to change both, "
-                "call .update(names=..., vectors=...)",
-            )
+            raise mismatch(self, "names", _sizes(len(names), len(self.vectors)))
         return names
 
     @traitlets.validate("extent")
