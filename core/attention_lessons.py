@@ -186,6 +186,16 @@ def _near_misses(X, W_Q, W_K, W_V) -> dict[str, tuple[np.ndarray, str]]:
             rows((s["K"] @ s["Q"].T) / math.sqrt(d)),
             "Scores are Q @ K.T (row i: query i against every key), not K @ Q.T.",
         ),
+        "no softmax": (
+            s["scores"] @ V,
+            "Your weights are the raw scores: divide them by √d, mask the future with "
+            "-inf, then softmax each row so that it sums to 1.",
+        ),
+        "no softmax, scaled": (
+            s["scaled"] @ V,
+            "You scaled the scores, but the weights must be a softmax of each row, after "
+            "masking the future with -inf.",
+        ),
         "forgot W_V": (
             s["weights"] @ X,
             "The weights multiply V = X @ W_V, not X itself.",

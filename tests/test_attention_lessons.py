@@ -73,7 +73,9 @@ def test_markdown_matrix_names_the_shape_mismatch():
 # --- check_attention_function ----------------------------------------------------------------
 
 
-def by_hand(X, W_Q, W_K, W_V, *, scale=True, mask=-np.inf, axis=-1, swap=False, values=True):
+def by_hand(
+    X, W_Q, W_K, W_V, *, scale=True, mask=-np.inf, axis=-1, swap=False, values=True, softmax=True
+):
     """Causal attention written out with loops, with switches for the usual mistakes."""
     Q, K, V = X @ W_Q, X @ W_K, X @ W_V
     T, d = Q.shape
@@ -88,8 +90,11 @@ def by_hand(X, W_Q, W_K, W_V, *, scale=True, mask=-np.inf, axis=-1, swap=False, 
                 scores[i, j] /= d
             if mask is not None and j > i:
                 scores[i, j] = mask
-    e = np.exp(scores - scores.max(axis=axis, keepdims=True))
-    weights = e / e.sum(axis=axis, keepdims=True)
+    if softmax:
+        e = np.exp(scores - scores.max(axis=axis, keepdims=True))
+        weights = e / e.sum(axis=axis, keepdims=True)
+    else:
+        weights = scores
     return weights @ (V if values else X)
 
 
@@ -121,6 +126,8 @@ def test_torch_attention_passes_the_same_check():
         ({"axis": 0}, "normalises each column"),
         ({"swap": True}, "not K @ Q.T"),
         ({"values": False}, "not X itself"),
+        ({"softmax": False, "scale": False, "mask": None}, "weights are the raw scores"),
+        ({"softmax": False, "mask": None}, "must be a softmax of each row"),
     ],
 )
 def test_each_usual_mistake_gets_its_own_hint(options, hint):
