@@ -222,22 +222,25 @@ def _(W_K, W_Q, head, np, sentence_radio, trace):
 def _(format_number, mo, np, stages, tokens):
     _S = stages["scores"]
     _b, _o = tokens.index("bark"), 1
-    _symmetric = np.allclose(_S, _S.T)
-    mo.callout(
-        mo.md(
-            f"**Relevance is now one-sided.** score(bark → {tokens[_o]}) = "
-            f"q<sub>bark</sub> · k<sub>{tokens[_o]}</sub> = **{format_number(_S[_b, _o])}**, "
-            f"while score({tokens[_o]} → bark) = q<sub>{tokens[_o]}</sub> · k<sub>bark</sub> = "
-            f"**{format_number(_S[_o, _b])}**. "
-            + (
-                "QKᵀ is symmetric: W_Q and W_K still give every token matching query and key. "
-                "Change one of them."
-                if _symmetric
-                else "QKᵀ is no longer symmetric."
-            )
-        ),
-        kind="info",
+    _there = (
+        f"score(bark → {tokens[_o]}) = q<sub>bark</sub> · k<sub>{tokens[_o]}</sub> = "
+        f"**{format_number(_S[_b, _o])}**"
     )
+    _back = (
+        f"score({tokens[_o]} → bark) = q<sub>{tokens[_o]}</sub> · k<sub>bark</sub> = "
+        f"**{format_number(_S[_o, _b])}**"
+    )
+    if np.allclose(_S, _S.T):
+        _text = (
+            f"**Relevance is still symmetric.** {_there}, and {_back}: the score matrix "
+            "QKᵀ equals its transpose. Make W_Q and W_K differ."
+        )
+    else:
+        _text = (
+            f"**Relevance is now one-sided.** {_there}, while {_back}: QKᵀ is no longer "
+            "symmetric (read it in the trace, before the mask)."
+        )
+    mo.callout(mo.md(_text), kind="info")
     return
 
 
@@ -318,6 +321,45 @@ def _(mo):
     return
 
 
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    **Exercise 3.** Predict before you measure: with $d = 256$, what variance do you
+    expect for the raw score $q \cdot k$? (Then set the slider below to 256.)
+    """)
+    return
+
+
+@app.cell
+def _(mo):
+    variance_number = mo.ui.number(value=None, step=1, label="Var(q·k) at d = 256 ≈")
+    variance_number
+    return (variance_number,)
+
+
+@app.cell(hide_code=True)
+def _(experiments, format_number, mo, variance_number):
+    _measured = experiments[256]["raw_variance"]
+    if variance_number.value is None:
+        _kind, _text = "neutral", "Type your prediction above."
+    elif abs(variance_number.value - 256) <= 0.1 * 256:
+        _kind, _text = (
+            "success",
+            f"Correct: 256 products of variance 1 add up to variance 256 (the experiment "
+            f"measured {format_number(_measured, 1)}). Divided by √256 = 16, the variance "
+            "drops to 256 / 16² = 1.",
+        )
+    else:
+        _kind, _text = (
+            "warn",
+            f"Not {format_number(variance_number.value, 1)}. Hint: q · k = Σ q_c k_c is a "
+            "sum of d independent products, each with mean 0 and variance 1; variances of "
+            "independent terms add.",
+        )
+    mo.callout(mo.md(f"**Exercise 3.** {_text}"), kind=_kind)
+    return
+
+
 @app.cell
 def _(mo):
     d_slider = mo.ui.slider(
@@ -394,7 +436,7 @@ def _(alt, d_slider, experiments, pd):
     _lines = alt.Chart(_long).mark_line(point=True).encode(x=_x, y=_y, color=_color)
     _now = (
         alt.Chart(_long[_long["d"] == d_slider.value])
-        .mark_point(size=160, filled=False, strokeWidth=2, color="black")
+        .mark_point(size=160, filled=False, strokeWidth=2, color="#888888")
         .encode(x=_x, y=_y)
     )
     variance_chart = (_lines + _now).properties(
@@ -440,45 +482,6 @@ def _(mo):
     variance by $d$: the scores keep variance 1 at every width, and the softmax stays soft
     enough to learn.
     """)
-    return
-
-
-@app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
-    **Exercise 3.** Before you move the slider there: what variance do you expect for the
-    raw score $q \cdot k$ at $d = 256$?
-    """)
-    return
-
-
-@app.cell
-def _(mo):
-    variance_number = mo.ui.number(value=None, step=1, label="Var(q·k) at d = 256 ≈")
-    variance_number
-    return (variance_number,)
-
-
-@app.cell(hide_code=True)
-def _(experiments, format_number, mo, variance_number):
-    _measured = experiments[256]["raw_variance"]
-    if variance_number.value is None:
-        _kind, _text = "neutral", "Type your prediction above."
-    elif abs(variance_number.value - 256) <= 0.1 * 256:
-        _kind, _text = (
-            "success",
-            f"Correct: 256 products of variance 1 add up to variance 256 (the experiment "
-            f"measured {format_number(_measured, 1)}). Divided by √256 = 16, the variance "
-            "drops to 256 / 16² = 1.",
-        )
-    else:
-        _kind, _text = (
-            "warn",
-            f"Not {format_number(variance_number.value, 1)}. Hint: q · k = Σ q_c k_c is a "
-            "sum of d independent products, each with mean 0 and variance 1; variances of "
-            "independent terms add.",
-        )
-    mo.callout(mo.md(f"**Exercise 3.** {_text}"), kind=_kind)
     return
 
 
