@@ -28,8 +28,8 @@ from widgets import (
     NextTokenDistribution,
     TokenStrip,
     VectorPlane,
+    _build_assets,
 )
-from widgets import _build_assets
 
 REPO = Path(__file__).resolve().parents[1]
 WIDGETS = REPO / "widgets"
@@ -281,7 +281,8 @@ def test_token_strip_keeps_text_and_shows_partial_bytes_as_bytes():
         (dict(tokens=["a", "b"], ids=[1]), "2 tokens but 1 ids"),
         (dict(tokens=["a"], ids=[-1]), "ids must be >= 0"),
         (dict(tokens=["a"], ids=[1.5]), "expected a list of token ids"),
-        (dict(tokens=["a", b""]), "entry 1 has no bytes"),
+        (dict(tokens=["a", b""]), "entry 1 is empty"),
+        (dict(tokens=["a", ""]), "entry 1 is empty"),
         (dict(tokens=["a", [300]]), "entry 1 is"),
         (dict(tokens="abc"), "expected a list of tokens"),
         (dict(tokens=[]), "is empty"),
@@ -384,7 +385,7 @@ def test_vector_plane_rejects(kwargs, message):
 
 def test_vector_plane_extent_cannot_hide_a_vector():
     plane = VectorPlane(names=["a"], vectors=[[1.5, 0.0]], extent=3.0)
-    with pytest.raises(ValueError, match="extent: 1.0 is too small"):
+    with pytest.raises(ValueError, match=r"extent: 1\.0 is too small"):
         plane.extent = 1.0
 
 
@@ -544,3 +545,18 @@ def test_wasm_export_wheels_work_alone_without_torch(wasm_export, tmp_path):
         timeout=60,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+# --- the browser-test support -----------------------------------------------------------
+
+
+def test_missing_chromium_skips_unless_ci_requires_it(monkeypatch, tmp_path):
+    from tests import browser_support
+
+    monkeypatch.setattr(browser_support, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.delenv("COURSE_REQUIRE_BROWSER", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="Chromium not found"):
+        browser_support.require_chromium()
+    monkeypatch.setenv("COURSE_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="COURSE_REQUIRE_BROWSER=1 requires"):
+        browser_support.require_chromium()

@@ -328,37 +328,23 @@ function render({ model, el }) {
     draw();
   };
 
-  main.addEventListener("pointermove", showTip);
-  main.addEventListener("pointerleave", hideTip);
-  main.addEventListener("click", onClick);
-  main.addEventListener("keydown", onKey);
-  thumbs.addEventListener("click", onThumb);
-  const events = [
-    "change:weights",
-    "change:tokens",
-    "change:selected_query",
-    "change:selected_head",
-    "change:decimals",
-    "change:show_values",
-  ];
-  for (const name of events) model.on(name, draw);
-  const stopTheme = cwFollowTheme(root, (isDark) => {
-    dark = isDark;
-    if (map) draw();
-  });
+  const bag = cwDisposer();
+  bag.add(() => root.remove());
+  bag.on(main, "pointermove", showTip);
+  bag.on(main, "pointerleave", hideTip);
+  bag.on(main, "click", onClick);
+  bag.on(main, "keydown", onKey);
+  bag.on(thumbs, "click", onThumb);
+  bag.add(showTip.cancel);
+  bag.watch(model, ["weights", "tokens", "selected_query", "selected_head", "decimals", "show_values"], draw);
+  bag.add(
+    cwFollowTheme(root, (isDark) => {
+      dark = isDark;
+      if (map) draw();
+    }),
+  );
   draw();
-
-  return () => {
-    for (const name of events) model.off(name, draw);
-    showTip.cancel();
-    stopTheme();
-    main.removeEventListener("pointermove", showTip);
-    main.removeEventListener("pointerleave", hideTip);
-    main.removeEventListener("click", onClick);
-    main.removeEventListener("keydown", onKey);
-    thumbs.removeEventListener("click", onThumb);
-    root.remove();
-  };
+  return bag.dispose;
 }
 
 export default { render };

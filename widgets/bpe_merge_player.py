@@ -34,24 +34,8 @@ import numpy as np
 import traitlets
 
 from widgets._base import CourseWidget, css, esm
-from widgets._checks import Number, fail
+from widgets._checks import Number, as_bytes, fail
 from widgets.token_strip import Ids
-
-
-def _as_bytes(obj: Any, trait: str, where: str, token: Any) -> list[int]:
-    if isinstance(token, str):
-        data = token.encode("utf-8")
-    elif isinstance(token, bytes | bytearray):
-        data = bytes(token)
-    elif isinstance(token, list | tuple) and all(
-        isinstance(b, int | np.integer) and not isinstance(b, bool) and 0 <= b <= 255 for b in token
-    ):
-        data = bytes(int(b) for b in token)
-    else:
-        raise fail(obj, trait, f"{where} is {token!r:.60}: expected str, bytes or byte values")
-    if not data:
-        raise fail(obj, trait, f"{where} is empty")
-    return list(data)
 
 
 class ByteTokens(traitlets.TraitType):
@@ -65,7 +49,7 @@ class ByteTokens(traitlets.TraitType):
     def validate(self, obj: Any, value: Any) -> list[list[int]]:
         if isinstance(value, str | bytes) or not isinstance(value, Iterable):
             raise fail(obj, self.name, f"expected {self.info_text}, got {type(value).__name__}")
-        tokens = [_as_bytes(obj, self.name, f"entry {i}", t) for i, t in enumerate(value)]
+        tokens = [list(as_bytes(obj, self.name, f"entry {i}", t)) for i, t in enumerate(value)]
         if not tokens:
             raise fail(obj, self.name, "is empty")
         return tokens
@@ -109,7 +93,7 @@ class MergeRecord(traitlets.TraitType):
             raise fail(obj, self.name, f"{where}: pair must be two tokens, got {pair!r:.60}")
         return {
             "pair": [
-                _as_bytes(obj, self.name, f"{where} pair[{k}]", t) for k, t in enumerate(pair)
+                list(as_bytes(obj, self.name, f"{where} pair[{k}]", t)) for k, t in enumerate(pair)
             ],
             "id": _int(obj, self.name, f"{where} id", new_id),
             "count": _int(obj, self.name, f"{where} count", count),
