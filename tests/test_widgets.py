@@ -28,8 +28,8 @@ from widgets import (
     NextTokenDistribution,
     TokenStrip,
     VectorPlane,
+    _build_assets,
 )
-from widgets import _build_assets
 
 REPO = Path(__file__).resolve().parents[1]
 WIDGETS = REPO / "widgets"
@@ -281,7 +281,8 @@ def test_token_strip_keeps_text_and_shows_partial_bytes_as_bytes():
         (dict(tokens=["a", "b"], ids=[1]), "2 tokens but 1 ids"),
         (dict(tokens=["a"], ids=[-1]), "ids must be >= 0"),
         (dict(tokens=["a"], ids=[1.5]), "expected a list of token ids"),
-        (dict(tokens=["a", b""]), "entry 1 has no bytes"),
+        (dict(tokens=["a", b""]), "entry 1 is empty"),
+        (dict(tokens=["a", ""]), "entry 1 is empty"),
         (dict(tokens=["a", [300]]), "entry 1 is"),
         (dict(tokens="abc"), "expected a list of tokens"),
         (dict(tokens=[]), "is empty"),
@@ -384,7 +385,7 @@ def test_vector_plane_rejects(kwargs, message):
 
 def test_vector_plane_extent_cannot_hide_a_vector():
     plane = VectorPlane(names=["a"], vectors=[[1.5, 0.0]], extent=3.0)
-    with pytest.raises(ValueError, match="extent: 1.0 is too small"):
+    with pytest.raises(ValueError, match=r"extent: 1\.0 is too small"):
         plane.extent = 1.0
 
 
@@ -544,3 +545,36 @@ def test_wasm_export_wheels_work_alone_without_torch(wasm_export, tmp_path):
         timeout=60,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+# --- the browser-test support -----------------------------------------------------------
+
+
+def test_missing_chromium_skips_unless_ci_requires_it(monkeypatch, tmp_path):
+    from tests import browser_support
+
+    monkeypatch.setattr(browser_support, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.delenv("COURSE_REQUIRE_BROWSER", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="Chromium not found"):
+        browser_support.require_chromium()
+    monkeypatch.setenv("COURSE_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="COURSE_REQUIRE_BROWSER=1 requires"):
+        browser_support.require_chromium()
+
+
+def test_bpe_player_takes_id_pairs_like_core_tokenizers_record():
+    """core.tokenizer records Merge(pair=(id, id), new_id, count): ids resolve to bytes."""
+
+    class Merge:  # the shape of core.tokenizer.Merge, without importing it
+        def __init__(self, pair, new_id, count):
+            self.pair, self.new_id, self.count = pair, new_id, count
+
+    record = [Merge((97, 97), 256, 4), Merge((97, 98), 257, 2), Merge((256, 257), 258, 2)]
+    player = BPEMergePlayer.from_text("aaabdaaabac", record)
+    assert player.merges[2] == {"pair": [[97, 97], [97, 98]], "id": 258, "count": 2}
+    # the worked example of core/tokenizer.py's docstring
+    assert player.segmentation(3) == [b"aaab", b"d", b"aaab", b"a", b"c"]
+    unknown_count = BPEMergePlayer.from_text("ab", [((97, 98), 256, None)])
+    assert unknown_count.merges[0]["count"] is None
+    with pytest.raises(ValueError, match=r"merge 0 pair\[1\]: id 300 is neither a byte"):
+        BPEMergePlayer.from_text("ab", [((97, 300), 256, 1)])

@@ -314,6 +314,30 @@ function cwPlaceTip(tip, root, event) {
   tip.style.left = `${x}px`;
   tip.style.top = `${event.clientY - box.top + 16}px`;
 }
+
+// Collects what render() must undo, so its cleanup is one call: DOM listeners, model
+// listeners ("change:<trait>"), timers and other cleanups, undone in reverse order.
+function cwDisposer() {
+  const undo = [];
+  return {
+    on(node, type, fn) {
+      node.addEventListener(type, fn);
+      undo.push(() => node.removeEventListener(type, fn));
+    },
+    watch(model, traits, fn) {
+      for (const trait of traits) {
+        model.on(`change:${trait}`, fn);
+        undo.push(() => model.off(`change:${trait}`, fn));
+      }
+    },
+    add(fn) {
+      undo.push(fn);
+    },
+    dispose() {
+      while (undo.length) undo.pop()();
+    },
+  };
+}
 """,
     "attention_heatmap.css": r""".cw-heatmap .cw-hm-layout {
   display: flex;
@@ -434,8 +458,9 @@ const HM_LABEL_CHARS = 12; // longer tokens are cut with "…" (the tooltip show
 const HM_CHAR_W = 7.4; // width of one 12px monospace character
 const HM_THUMB = 104; // side of a head's small map, in pixels
 
+// Cells share about 576 px (a 16-token map then fits a 768 px high laptop screen).
 function hmCellSize(t) {
-  return Math.max(14, Math.min(46, Math.floor(500 / t)));
+  return Math.max(14, Math.min(46, Math.floor(576 / t)));
 }
 
 // Build one large map (labels, cells, legend) into a fresh <svg>; returns handles to repaint it.
@@ -503,7 +528,8 @@ function hmBuildMap(tokens, showValues, decimals) {
   const cells = [];
   const values = [];
   const grid = cwSvg("g", { class: "cw-hm-cells" });
-  const fontSize = Math.min(12, Math.floor(cell / (decimals + 2.6)) + 1);
+  // "0.12" is decimals + 2 characters of about 0.6 em each; keep 3 px of margin either side
+  const fontSize = Math.min(12, Math.floor((cell - 6) / ((decimals + 2) * 0.6)));
   const printValues = showValues && fontSize >= 9;
   for (let i = 0; i < t; i += 1) {
     const rowCells = [];
@@ -527,7 +553,7 @@ function hmBuildMap(tokens, showValues, decimals) {
           y: top + i * cell + cell / 2,
           "text-anchor": "middle",
           "dominant-baseline": "central",
-          "font-size": fontSize,
+          style: `font-size: ${fontSize}px`,
           "data-i": i,
           "data-j": j,
         });
@@ -755,37 +781,23 @@ function render({ model, el }) {
     draw();
   };
 
-  main.addEventListener("pointermove", showTip);
-  main.addEventListener("pointerleave", hideTip);
-  main.addEventListener("click", onClick);
-  main.addEventListener("keydown", onKey);
-  thumbs.addEventListener("click", onThumb);
-  const events = [
-    "change:weights",
-    "change:tokens",
-    "change:selected_query",
-    "change:selected_head",
-    "change:decimals",
-    "change:show_values",
-  ];
-  for (const name of events) model.on(name, draw);
-  const stopTheme = cwFollowTheme(root, (isDark) => {
-    dark = isDark;
-    if (map) draw();
-  });
+  const bag = cwDisposer();
+  bag.add(() => root.remove());
+  bag.on(main, "pointermove", showTip);
+  bag.on(main, "pointerleave", hideTip);
+  bag.on(main, "click", onClick);
+  bag.on(main, "keydown", onKey);
+  bag.on(thumbs, "click", onThumb);
+  bag.add(showTip.cancel);
+  bag.watch(model, ["weights", "tokens", "selected_query", "selected_head", "decimals", "show_values"], draw);
+  bag.add(
+    cwFollowTheme(root, (isDark) => {
+      dark = isDark;
+      if (map) draw();
+    }),
+  );
   draw();
-
-  return () => {
-    for (const name of events) model.off(name, draw);
-    showTip.cancel();
-    stopTheme();
-    main.removeEventListener("pointermove", showTip);
-    main.removeEventListener("pointerleave", hideTip);
-    main.removeEventListener("click", onClick);
-    main.removeEventListener("keydown", onKey);
-    thumbs.removeEventListener("click", onThumb);
-    root.remove();
-  };
+  return bag.dispose;
 }
 
 export default { render };
@@ -1225,23 +1237,16 @@ function render({ model, el }) {
     paint();
   };
 
-  body.addEventListener("pointerover", onOver);
-  body.addEventListener("pointerleave", onLeave);
-  body.addEventListener("click", onClick);
-  const events = ["change:stages", "change:tokens", "change:selected_query", "change:decimals"];
-  for (const name of events) model.on(name, draw);
-  const stopTheme = cwFollowTheme(root);
+  const bag = cwDisposer();
+  bag.add(() => root.remove());
+  bag.on(body, "pointerover", onOver);
+  bag.on(body, "pointerleave", onLeave);
+  bag.on(body, "click", onClick);
+  bag.add(onHover.cancel);
+  bag.watch(model, ["stages", "tokens", "selected_query", "decimals"], draw);
+  bag.add(cwFollowTheme(root));
   draw();
-
-  return () => {
-    for (const name of events) model.off(name, draw);
-    onHover.cancel();
-    stopTheme();
-    body.removeEventListener("pointerover", onOver);
-    body.removeEventListener("pointerleave", onLeave);
-    body.removeEventListener("click", onClick);
-    root.remove();
-  };
+  return bag.dispose;
 }
 
 export default { render };
@@ -1512,7 +1517,7 @@ function render({ model, el }) {
           pair,
           cwEl("td", {}, bpeFace(cwEl("span", { class: "bpe-chip" }), [...left, ...right])),
           cwEl("td", { text: `${m.id}` }),
-          cwEl("td", { text: `${m.count}` }),
+          cwEl("td", { text: m.count === null ? "?" : `${m.count}` }),
         );
       }),
     );
@@ -1547,7 +1552,9 @@ function render({ model, el }) {
         bpeFace(cwEl("span", { class: "bpe-chip" }), right),
         " → ",
         bpeFace(cwEl("span", { class: "bpe-chip bpe-new" }), [...left, ...right]),
-        ` new id ${m.id} · the pair occurred ${m.count} time${m.count === 1 ? "" : "s"} when it was chosen · merged ${fired} time${fired === 1 ? "" : "s"} in this text`,
+        ` new id ${m.id} · ` +
+          (m.count === null ? "" : `the pair occurred ${m.count} time${m.count === 1 ? "" : "s"} when it was chosen · `) +
+          `merged ${fired} time${fired === 1 ? "" : "s"} in this text`,
       );
     }
     // the text, re-segmented
@@ -1626,31 +1633,23 @@ function render({ model, el }) {
     tip.style.display = "none";
   };
 
-  const listeners = [
-    [slider, "input", onSlider],
-    [first, "click", onFirst],
-    [prev, "click", onPrev],
-    [next, "click", onNext],
-    [last, "click", onLast],
-    [play, "click", onPlay],
-    [listBody, "click", onList],
-    [text, "pointermove", onMove],
-    [text, "pointerleave", onLeave],
-  ];
-  for (const [node, type, fn] of listeners) node.addEventListener(type, fn);
-  const events = ["change:step", "change:merges", "change:initial_tokens", "change:chunk_starts", "change:initial_ids"];
-  for (const name of events) model.on(name, draw);
-  const stopTheme = cwFollowTheme(root);
+  const bag = cwDisposer();
+  bag.add(() => root.remove());
+  bag.on(slider, "input", onSlider);
+  bag.on(first, "click", onFirst);
+  bag.on(prev, "click", onPrev);
+  bag.on(next, "click", onNext);
+  bag.on(last, "click", onLast);
+  bag.on(play, "click", onPlay);
+  bag.on(listBody, "click", onList);
+  bag.on(text, "pointermove", onMove);
+  bag.on(text, "pointerleave", onLeave);
+  bag.add(onMove.cancel);
+  bag.add(stopPlaying);
+  bag.watch(model, ["step", "merges", "initial_tokens", "chunk_starts", "initial_ids"], draw);
+  bag.add(cwFollowTheme(root));
   draw();
-
-  return () => {
-    stopPlaying();
-    onMove.cancel();
-    for (const [node, type, fn] of listeners) node.removeEventListener(type, fn);
-    for (const name of events) model.off(name, draw);
-    stopTheme();
-    root.remove();
-  };
+  return bag.dispose;
 }
 
 export default { render };
@@ -1926,23 +1925,16 @@ function render({ model, el }) {
     tip.style.display = "none";
   };
 
-  chart.addEventListener("click", onClick);
-  chart.addEventListener("pointermove", onMove);
-  chart.addEventListener("pointerleave", onLeave);
-  const events = ["change:distribution", "change:tokens", "change:selected", "change:max_bars"];
-  for (const name of events) model.on(name, draw);
-  const stopTheme = cwFollowTheme(root);
+  const bag = cwDisposer();
+  bag.add(() => root.remove());
+  bag.on(chart, "click", onClick);
+  bag.on(chart, "pointermove", onMove);
+  bag.on(chart, "pointerleave", onLeave);
+  bag.add(onMove.cancel);
+  bag.watch(model, ["distribution", "tokens", "selected", "max_bars"], draw);
+  bag.add(cwFollowTheme(root));
   draw();
-
-  return () => {
-    for (const name of events) model.off(name, draw);
-    onMove.cancel();
-    stopTheme();
-    chart.removeEventListener("click", onClick);
-    chart.removeEventListener("pointermove", onMove);
-    chart.removeEventListener("pointerleave", onLeave);
-    root.remove();
-  };
+  return bag.dispose;
 }
 
 export default { render };
@@ -2098,23 +2090,16 @@ function render({ model, el }) {
     draw();
   };
 
-  strip.addEventListener("pointermove", onMove);
-  strip.addEventListener("pointerleave", onLeave);
-  strip.addEventListener("click", onClick);
-  const events = ["change:tokens", "change:ids", "change:selected", "change:show_ids"];
-  for (const name of events) model.on(name, draw);
-  const stopTheme = cwFollowTheme(root);
+  const bag = cwDisposer();
+  bag.add(() => root.remove());
+  bag.on(strip, "pointermove", onMove);
+  bag.on(strip, "pointerleave", onLeave);
+  bag.on(strip, "click", onClick);
+  bag.add(onMove.cancel);
+  bag.watch(model, ["tokens", "ids", "selected", "show_ids"], draw);
+  bag.add(cwFollowTheme(root));
   draw();
-
-  return () => {
-    for (const name of events) model.off(name, draw);
-    onMove.cancel();
-    stopTheme();
-    strip.removeEventListener("pointermove", onMove);
-    strip.removeEventListener("pointerleave", onLeave);
-    strip.removeEventListener("click", onClick);
-    root.remove();
-  };
+  return bag.dispose;
 }
 
 export default { render };
@@ -2478,28 +2463,19 @@ function render({ model, el }) {
     if (!drag) draw();
   };
 
-  svg.addEventListener("pointerdown", onDown);
-  svg.addEventListener("pointermove", onMove);
-  svg.addEventListener("pointerup", onUp);
-  svg.addEventListener("pointercancel", onUp);
-  svg.addEventListener("keydown", onKey);
-  const events = ["change:vectors", "change:names", "change:extent", "change:snap", "change:selected"];
-  for (const name of events) model.on(name, onModel);
-  const stopTheme = cwFollowTheme(root);
+  const bag = cwDisposer();
+  bag.add(() => root.remove());
+  bag.on(svg, "pointerdown", onDown);
+  bag.on(svg, "pointermove", onMove);
+  bag.on(svg, "pointerup", onUp);
+  bag.on(svg, "pointercancel", onUp);
+  bag.on(svg, "keydown", onKey);
+  bag.add(onMove.cancel);
+  bag.add(() => clearTimeout(syncTimer));
+  bag.watch(model, ["vectors", "names", "extent", "snap", "selected"], onModel);
+  bag.add(cwFollowTheme(root));
   draw();
-
-  return () => {
-    onMove.cancel();
-    clearTimeout(syncTimer);
-    for (const name of events) model.off(name, onModel);
-    svg.removeEventListener("pointerdown", onDown);
-    svg.removeEventListener("pointermove", onMove);
-    svg.removeEventListener("pointerup", onUp);
-    svg.removeEventListener("pointercancel", onUp);
-    svg.removeEventListener("keydown", onKey);
-    stopTheme();
-    root.remove();
-  };
+  return bag.dispose;
 }
 
 export default { render };

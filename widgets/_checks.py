@@ -174,6 +174,23 @@ class Flag(traitlets.TraitType):
         return bool(value)
 
 
+def as_bytes(obj: Any, trait: str, where: str, token: Any) -> bytes:
+    """A token's bytes: str is UTF-8 encoded; bytes, or a list of ints 0..255, taken as is."""
+    if isinstance(token, str):
+        data = token.encode("utf-8")
+    elif isinstance(token, bytes | bytearray):
+        data = bytes(token)
+    elif isinstance(token, list | tuple) and all(
+        isinstance(b, int | np.integer) and not isinstance(b, bool) and 0 <= b <= 255 for b in token
+    ):
+        data = bytes(int(b) for b in token)
+    else:
+        raise fail(obj, trait, f"{where} is {token!r:.60}: expected str, bytes or byte values")
+    if not data:
+        raise fail(obj, trait, f"{where} is empty")
+    return data
+
+
 def mismatch(obj: Any, trait: str, sizes: dict[str, str]) -> WidgetDataError:
     """Two traits that go together disagree. `sizes` maps each trait name to what it holds,
     always in the same order, so the message reads the same whichever trait was set last.

@@ -191,3 +191,27 @@ function cwPlaceTip(tip, root, event) {
   tip.style.left = `${x}px`;
   tip.style.top = `${event.clientY - box.top + 16}px`;
 }
+
+// Collects what render() must undo, so its cleanup is one call: DOM listeners, model
+// listeners ("change:<trait>"), timers and other cleanups, undone in reverse order.
+function cwDisposer() {
+  const undo = [];
+  return {
+    on(node, type, fn) {
+      node.addEventListener(type, fn);
+      undo.push(() => node.removeEventListener(type, fn));
+    },
+    watch(model, traits, fn) {
+      for (const trait of traits) {
+        model.on(`change:${trait}`, fn);
+        undo.push(() => model.off(`change:${trait}`, fn));
+      }
+    },
+    add(fn) {
+      undo.push(fn);
+    },
+    dispose() {
+      while (undo.length) undo.pop()();
+    },
+  };
+}

@@ -290,23 +290,16 @@ function render({ model, el }) {
     paint();
   };
 
-  body.addEventListener("pointerover", onOver);
-  body.addEventListener("pointerleave", onLeave);
-  body.addEventListener("click", onClick);
-  const events = ["change:stages", "change:tokens", "change:selected_query", "change:decimals"];
-  for (const name of events) model.on(name, draw);
-  const stopTheme = cwFollowTheme(root);
+  const bag = cwDisposer();
+  bag.add(() => root.remove());
+  bag.on(body, "pointerover", onOver);
+  bag.on(body, "pointerleave", onLeave);
+  bag.on(body, "click", onClick);
+  bag.add(onHover.cancel);
+  bag.watch(model, ["stages", "tokens", "selected_query", "decimals"], draw);
+  bag.add(cwFollowTheme(root));
   draw();
-
-  return () => {
-    for (const name of events) model.off(name, draw);
-    onHover.cancel();
-    stopTheme();
-    body.removeEventListener("pointerover", onOver);
-    body.removeEventListener("pointerleave", onLeave);
-    body.removeEventListener("click", onClick);
-    root.remove();
-  };
+  return bag.dispose;
 }
 
 export default { render };

@@ -128,7 +128,7 @@ function render({ model, el }) {
           pair,
           cwEl("td", {}, bpeFace(cwEl("span", { class: "bpe-chip" }), [...left, ...right])),
           cwEl("td", { text: `${m.id}` }),
-          cwEl("td", { text: `${m.count}` }),
+          cwEl("td", { text: m.count === null ? "?" : `${m.count}` }),
         );
       }),
     );
@@ -163,7 +163,9 @@ function render({ model, el }) {
         bpeFace(cwEl("span", { class: "bpe-chip" }), right),
         " → ",
         bpeFace(cwEl("span", { class: "bpe-chip bpe-new" }), [...left, ...right]),
-        ` new id ${m.id} · the pair occurred ${m.count} time${m.count === 1 ? "" : "s"} when it was chosen · merged ${fired} time${fired === 1 ? "" : "s"} in this text`,
+        ` new id ${m.id} · ` +
+          (m.count === null ? "" : `the pair occurred ${m.count} time${m.count === 1 ? "" : "s"} when it was chosen · `) +
+          `merged ${fired} time${fired === 1 ? "" : "s"} in this text`,
       );
     }
     // the text, re-segmented
@@ -242,31 +244,23 @@ function render({ model, el }) {
     tip.style.display = "none";
   };
 
-  const listeners = [
-    [slider, "input", onSlider],
-    [first, "click", onFirst],
-    [prev, "click", onPrev],
-    [next, "click", onNext],
-    [last, "click", onLast],
-    [play, "click", onPlay],
-    [listBody, "click", onList],
-    [text, "pointermove", onMove],
-    [text, "pointerleave", onLeave],
-  ];
-  for (const [node, type, fn] of listeners) node.addEventListener(type, fn);
-  const events = ["change:step", "change:merges", "change:initial_tokens", "change:chunk_starts", "change:initial_ids"];
-  for (const name of events) model.on(name, draw);
-  const stopTheme = cwFollowTheme(root);
+  const bag = cwDisposer();
+  bag.add(() => root.remove());
+  bag.on(slider, "input", onSlider);
+  bag.on(first, "click", onFirst);
+  bag.on(prev, "click", onPrev);
+  bag.on(next, "click", onNext);
+  bag.on(last, "click", onLast);
+  bag.on(play, "click", onPlay);
+  bag.on(listBody, "click", onList);
+  bag.on(text, "pointermove", onMove);
+  bag.on(text, "pointerleave", onLeave);
+  bag.add(onMove.cancel);
+  bag.add(stopPlaying);
+  bag.watch(model, ["step", "merges", "initial_tokens", "chunk_starts", "initial_ids"], draw);
+  bag.add(cwFollowTheme(root));
   draw();
-
-  return () => {
-    stopPlaying();
-    onMove.cancel();
-    for (const [node, type, fn] of listeners) node.removeEventListener(type, fn);
-    for (const name of events) model.off(name, draw);
-    stopTheme();
-    root.remove();
-  };
+  return bag.dispose;
 }
 
 export default { render };

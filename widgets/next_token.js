@@ -125,23 +125,16 @@ function render({ model, el }) {
     tip.style.display = "none";
   };
 
-  chart.addEventListener("click", onClick);
-  chart.addEventListener("pointermove", onMove);
-  chart.addEventListener("pointerleave", onLeave);
-  const events = ["change:distribution", "change:tokens", "change:selected", "change:max_bars"];
-  for (const name of events) model.on(name, draw);
-  const stopTheme = cwFollowTheme(root);
+  const bag = cwDisposer();
+  bag.add(() => root.remove());
+  bag.on(chart, "click", onClick);
+  bag.on(chart, "pointermove", onMove);
+  bag.on(chart, "pointerleave", onLeave);
+  bag.add(onMove.cancel);
+  bag.watch(model, ["distribution", "tokens", "selected", "max_bars"], draw);
+  bag.add(cwFollowTheme(root));
   draw();
-
-  return () => {
-    for (const name of events) model.off(name, draw);
-    onMove.cancel();
-    stopTheme();
-    chart.removeEventListener("click", onClick);
-    chart.removeEventListener("pointermove", onMove);
-    chart.removeEventListener("pointerleave", onLeave);
-    root.remove();
-  };
+  return bag.dispose;
 }
 
 export default { render };

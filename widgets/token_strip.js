@@ -89,23 +89,16 @@ function render({ model, el }) {
     draw();
   };
 
-  strip.addEventListener("pointermove", onMove);
-  strip.addEventListener("pointerleave", onLeave);
-  strip.addEventListener("click", onClick);
-  const events = ["change:tokens", "change:ids", "change:selected", "change:show_ids"];
-  for (const name of events) model.on(name, draw);
-  const stopTheme = cwFollowTheme(root);
+  const bag = cwDisposer();
+  bag.add(() => root.remove());
+  bag.on(strip, "pointermove", onMove);
+  bag.on(strip, "pointerleave", onLeave);
+  bag.on(strip, "click", onClick);
+  bag.add(onMove.cancel);
+  bag.watch(model, ["tokens", "ids", "selected", "show_ids"], draw);
+  bag.add(cwFollowTheme(root));
   draw();
-
-  return () => {
-    for (const name of events) model.off(name, draw);
-    onMove.cancel();
-    stopTheme();
-    strip.removeEventListener("pointermove", onMove);
-    strip.removeEventListener("pointerleave", onLeave);
-    strip.removeEventListener("click", onClick);
-    root.remove();
-  };
+  return bag.dispose;
 }
 
 export default { render };

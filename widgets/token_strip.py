@@ -19,7 +19,7 @@ import numpy as np
 import traitlets
 
 from widgets._base import CourseWidget, css, esm
-from widgets._checks import Flag, Index, check_index, fail, mismatch
+from widgets._checks import Flag, Index, as_bytes, check_index, fail, mismatch
 
 
 def token_piece(obj: Any, trait: str, index: int, piece: Any) -> str | list[int]:
@@ -28,23 +28,9 @@ def token_piece(obj: Any, trait: str, index: int, piece: Any) -> str | list[int]
     str stays str; bytes (or a list of ints 0..255) become str when they decode as UTF-8,
     else a list of ints.
     """
-    where = f"entry {index}"
-    if isinstance(piece, str):
-        if not piece:
-            raise fail(obj, trait, f"{where} is an empty string")
+    if isinstance(piece, str) and piece:
         return piece
-    if isinstance(piece, bytes | bytearray):
-        data = bytes(piece)
-    elif isinstance(piece, list | tuple) and all(
-        isinstance(b, int | np.integer) and not isinstance(b, bool) and 0 <= b <= 255 for b in piece
-    ):
-        data = bytes(int(b) for b in piece)
-    else:
-        raise fail(
-            obj, trait, f"{where} is {piece!r}: expected a str, bytes, or a list of byte values"
-        )
-    if not data:
-        raise fail(obj, trait, f"{where} has no bytes")
+    data = as_bytes(obj, trait, f"entry {index}", piece)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

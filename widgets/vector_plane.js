@@ -226,28 +226,19 @@ function render({ model, el }) {
     if (!drag) draw();
   };
 
-  svg.addEventListener("pointerdown", onDown);
-  svg.addEventListener("pointermove", onMove);
-  svg.addEventListener("pointerup", onUp);
-  svg.addEventListener("pointercancel", onUp);
-  svg.addEventListener("keydown", onKey);
-  const events = ["change:vectors", "change:names", "change:extent", "change:snap", "change:selected"];
-  for (const name of events) model.on(name, onModel);
-  const stopTheme = cwFollowTheme(root);
+  const bag = cwDisposer();
+  bag.add(() => root.remove());
+  bag.on(svg, "pointerdown", onDown);
+  bag.on(svg, "pointermove", onMove);
+  bag.on(svg, "pointerup", onUp);
+  bag.on(svg, "pointercancel", onUp);
+  bag.on(svg, "keydown", onKey);
+  bag.add(onMove.cancel);
+  bag.add(() => clearTimeout(syncTimer));
+  bag.watch(model, ["vectors", "names", "extent", "snap", "selected"], onModel);
+  bag.add(cwFollowTheme(root));
   draw();
-
-  return () => {
-    onMove.cancel();
-    clearTimeout(syncTimer);
-    for (const name of events) model.off(name, onModel);
-    svg.removeEventListener("pointerdown", onDown);
-    svg.removeEventListener("pointermove", onMove);
-    svg.removeEventListener("pointerup", onUp);
-    svg.removeEventListener("pointercancel", onUp);
-    svg.removeEventListener("keydown", onKey);
-    stopTheme();
-    root.remove();
-  };
+  return bag.dispose;
 }
 
 export default { render };
