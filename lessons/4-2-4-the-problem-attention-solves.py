@@ -199,7 +199,9 @@ def _(mo):
     in series 2.
 
     Below, four tokens with **two** features, so that you can drag them. On the right,
-    row *i* shows how token *i* divides its attention (darker is more).
+    row *i* shows how token *i* divides its attention (darker is more). The map already
+    uses lesson 5's words: a row is a *query* (the token looking), a column a *key* (the
+    token looked at).
     """)
     return
 

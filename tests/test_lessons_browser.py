@@ -215,6 +215,19 @@ def test_kernel_log_sees_an_error_the_page_hides(browser, tmp_path):
     assert "error_id=" in server.log() and "ZeroDivisionError" in server.log()
 
 
+def test_a_lesson_opens_in_marimo_edit(browser, tmp_path):
+    """The editor finds `core` and `widgets` the same way (pyproject's marimo pythonpath)."""
+    notebook = LESSON_FILES[0]
+    with marimo_server(notebook, log_dir=tmp_path, mode="edit") as server:
+        page = browser.new_page(viewport=VIEWPORT)
+        kernel = KernelLog(page)
+        page.goto(server.url)
+        kernel.wait_idle(page)
+        page.close()
+        assert kernel.outputs, "the editor ran no cell"
+        assert_no_errors(server, kernel)
+
+
 # --- helpers for interactions --------------------------------------------------------------
 
 
