@@ -43,7 +43,10 @@ def load_data(name: str) -> TokenSplits:
 
     loader = getattr(core.dataset, name, None)
     if loader is None:
-        raise SystemExit(f"core.dataset has no loader {name!r} (needed by this preset)")
+        raise SystemExit(
+            f"core.dataset has no loader {name!r}, which this preset trains on; "
+            "update the project (or choose a shakespeare-char preset)"
+        )
     return loader()
 
 
