@@ -70,6 +70,7 @@ __all__ = [
 
 EVAL_SEED_OFFSETS = {"val": 1, "train": 2}  # evaluation windows: fixed, never the batch stream
 SAMPLE_SEED_OFFSET = 3
+HARDWARE_OPTIONS = ("foreach", "fused", "capturable", "differentiable")
 
 
 class StopTraining(Exception):
@@ -478,7 +479,12 @@ def _restore(path, model, optimizer, scaler, batches) -> tuple[int, History]:
             "load it with load_checkpoint(...).build_model() and start a new run instead"
         )
     model.load_state_dict(ckpt.weights)
-    optimizer.load_state_dict(ckpt.optimizer_state)
+    state = ckpt.optimizer_state
+    for saved, current in zip(state["param_groups"], optimizer.param_groups):
+        for key in HARDWARE_OPTIONS:  # how to compute belongs to this machine, not the file
+            if key in current:
+                saved[key] = current[key]
+    optimizer.load_state_dict(state)
     batches.set_state(ckpt.rng["batches"])
     if scaler is not None and ckpt.extra.get("scaler"):
         scaler.load_state_dict(ckpt.extra["scaler"])
