@@ -43,7 +43,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -240,9 +240,10 @@ def train(
 
     callbacks: called with a `StepEvent` after every update (on process 0 only); raising
         `StopTraining` ends the run after that update, as does `should_stop()` returning True.
-    checkpoint_path: where to save (every `checkpoint_interval` updates and at the end).
-    resume_from: a checkpoint to continue from: weights, optimizer, batch stream and step
-        are restored, and the run goes on to `config.max_steps`.
+    checkpoint_path: where to save (every `checkpoint_interval` updates, at the end, and
+        where a run is stopped).
+    resume_from: a checkpoint to continue from: weights, optimizer, batch stream, step and
+        history are restored, and the run goes on to `config.max_steps`.
     The model is moved to `config.device`. Under torchrun (torch.distributed initialised)
     it is wrapped in DistributedDataParallel for the run; only process 0 evaluates,
     samples, calls back and saves.
@@ -263,85 +264,100 @@ def train(
     )
     scaler = torch.amp.GradScaler("cuda") if config.dtype == "float16" else None
     batches = torch.Generator().manual_seed(config.seed)
-    history = History()
-    start = 0
+    history, start = History(), 0
     if resume_from is not None:
         start, history = _restore(resume_from, model, optimizer, scaler, batches)
-    raw_model = model
+    ddp_model = model
     if world > 1:
         ids = [device.index] if device.type == "cuda" else None
-        model = nn.parallel.DistributedDataParallel(model, device_ids=ids)
-
-    block_size = raw_model.config.block_size
-    tokens_per_update = config.grad_accum_steps * config.batch_size * block_size
-    prompt = None
-    if config.sample_interval:
-        prompt = torch.tensor([data.encode(config.sample_prompt)], dtype=torch.long, device=device)
+        ddp_model = nn.parallel.DistributedDataParallel(model, device_ids=ids)
+    reporter = _Reporter(model, data, config, device, autocast, callbacks, history)
+    tokens_per_update = config.grad_accum_steps * config.batch_size * model.config.block_size
     train_time = 0.0
-    t_start = time.perf_counter()
+    was_training = model.training
     model.train()
-    with _fork_rng(device):
-        for step in range(start, config.max_steps):
-            t0 = time.perf_counter()
-            lr = lr_at(
-                step,
-                max_lr=config.learning_rate,
-                min_lr=config.min_lr,
-                warmup_steps=config.warmup_steps,
-                decay_steps=config.lr_decay_steps,
-            )
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            torch.manual_seed(_dropout_seed(config.seed, step, rank))
-            micro = _micro_batches(data.train, config, block_size, batches, device, rank, world)
-            loss, grad_norm = _update(model, optimizer, scaler, micro, autocast, config.grad_clip)
-            train_time += time.perf_counter() - t0
-
-            done = step + 1
-            history.steps.append(done)
-            history.losses.append(loss)
-            history.lrs.append(lr)
-            history.grad_norms.append(grad_norm)
-            history.tokens_per_s = tokens_per_update * (done - start) / train_time
-            stop = False
-            if rank == 0:
-                event = StepEvent(
-                    step=done,
-                    max_steps=config.max_steps,
-                    loss=loss,
-                    lr=lr,
-                    grad_norm=grad_norm,
-                    tokens_per_s=history.tokens_per_s,
-                    elapsed_s=0.0,
+    try:
+        with _fork_rng(device):
+            for step in range(start, config.max_steps):
+                t0 = time.perf_counter()
+                lr = lr_at(
+                    step,
+                    max_lr=config.learning_rate,
+                    min_lr=config.min_lr,
+                    warmup_steps=config.warmup_steps,
+                    decay_steps=config.lr_decay_steps,
                 )
-                if done % config.eval_interval == 0 or done == config.max_steps:
-                    val, tr = _evaluate(raw_model, data, config, device, autocast)
-                    history.eval_steps.append(done)
-                    history.val_losses.append(val)
-                    history.eval_train_losses.append(tr)
-                    event = replace(event, val_loss=val, eval_train_loss=tr)
-                if prompt is not None and done % config.sample_interval == 0:
-                    text = _sample(raw_model, data, prompt, config)
-                    history.samples.append((done, text))
-                    event = replace(event, sample=text)
-                event = replace(event, elapsed_s=time.perf_counter() - t_start)
-                stop = _call_back(callbacks, event)
-            stop = stop or (should_stop is not None and bool(should_stop()))
-            if world > 1:  # every process must agree to stop, or the others would hang
-                flag = torch.tensor(float(stop), device=device)
-                dist.all_reduce(flag, op=dist.ReduceOp.MAX)
-                stop = bool(flag)
-            periodic = config.checkpoint_interval and done % config.checkpoint_interval == 0
-            if (
-                checkpoint_path is not None
-                and rank == 0
-                and (stop or periodic or done == config.max_steps)
-            ):
-                _save(checkpoint_path, raw_model, config, done, optimizer, scaler, batches, history)
-            if stop and done < config.max_steps:
-                history.stopped_early = True
-                break
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+                torch.manual_seed(_dropout_seed(config.seed, step, rank))
+                micro = _micro_batches(data.train, config, model, batches, device, rank, world)
+                loss, grad_norm = _update(
+                    ddp_model, optimizer, scaler, micro, autocast, config.grad_clip
+                )
+                train_time += time.perf_counter() - t0
+
+                done = step + 1
+                history.steps.append(done)
+                history.losses.append(loss)
+                history.lrs.append(lr)
+                history.grad_norms.append(grad_norm)
+                history.tokens_per_s = tokens_per_update * (done - start) / train_time
+                stop = reporter.report(done, lr) if rank == 0 else False
+                stop = stop or (should_stop is not None and bool(should_stop()))
+                if world > 1:  # every process must agree to stop, or the others would hang
+                    flag = torch.tensor(float(stop), device=device)
+                    dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+                    stop = bool(flag)
+                interval = config.checkpoint_interval
+                due = stop or done == config.max_steps or (interval and done % interval == 0)
+                if checkpoint_path is not None and rank == 0 and due:
+                    _save(checkpoint_path, model, config, done, optimizer, scaler, batches, history)
+                if stop and done < config.max_steps:
+                    history.stopped_early = True
+                    break
+    finally:
+        model.train(was_training)
     return history
+
+
+class _Reporter:
+    """Process 0's side of each update: evaluate, sample, record, and call back."""
+
+    def __init__(self, model, data, config, device, autocast, callbacks, history) -> None:
+        self.model, self.data, self.config = model, data, config
+        self.device, self.autocast = device, autocast
+        self.callbacks, self.history = callbacks, history
+        self.t_start = time.perf_counter()
+        self.prompt = None
+        if config.sample_interval:
+            ids = data.encode(config.sample_prompt)
+            self.prompt = torch.tensor([ids], dtype=torch.long, device=device)
+
+    def report(self, done: int, lr: float) -> bool:
+        """Evaluate/sample if due, emit the `StepEvent`; True if a callback asked to stop."""
+        config, history = self.config, self.history
+        extra: dict[str, Any] = {}
+        if done % config.eval_interval == 0 or done == config.max_steps:
+            val, tr = _evaluate(self.model, self.data, config, self.device, self.autocast)
+            history.eval_steps.append(done)
+            history.val_losses.append(val)
+            history.eval_train_losses.append(tr)
+            extra.update(val_loss=val, eval_train_loss=tr)
+        if self.prompt is not None and done % config.sample_interval == 0:
+            text = _sample(self.model, self.data, self.prompt, config)
+            history.samples.append((done, text))
+            extra["sample"] = text
+        event = StepEvent(
+            step=done,
+            max_steps=config.max_steps,
+            loss=history.losses[-1],
+            lr=lr,
+            grad_norm=history.grad_norms[-1],
+            tokens_per_s=history.tokens_per_s,
+            elapsed_s=time.perf_counter() - self.t_start,
+            **extra,
+        )
+        return _call_back(self.callbacks, event)
 
 
 def _call_back(callbacks: list[Callback], event: StepEvent) -> bool:
@@ -358,7 +374,7 @@ def _call_back(callbacks: list[Callback], event: StepEvent) -> bool:
 def _micro_batches(
     tokens: torch.Tensor,
     config: TrainConfig,
-    block_size: int,
+    model: nn.Module,
     generator: torch.Generator,
     device: torch.device,
     rank: int,
@@ -369,6 +385,7 @@ def _micro_batches(
     Every process draws all A micro-batches so that all generators stay in step.
     """
     micro = []
+    block_size = model.config.block_size
     for j in range(config.grad_accum_steps):
         x, y = random_windows(tokens, config.batch_size, block_size, generator, device)
         if j % world == rank:

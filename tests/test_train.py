@@ -149,13 +149,14 @@ def test_gradient_accumulation_equals_one_bigger_batch(data):
     assert small.grad_norms == pytest.approx(big.grad_norms, rel=1e-4)
 
 
-def test_training_leaves_the_callers_global_rng_alone(data):
-    model = fresh(0, SMALL.replace(dropout=0.1))
+def test_training_leaves_the_callers_global_rng_and_model_mode_alone(data):
+    model = fresh(0, SMALL.replace(dropout=0.1)).eval()
     torch.manual_seed(5)
     expected = torch.rand(3)
     torch.manual_seed(5)
     train(model, data, QUICK.replace(max_steps=2, warmup_steps=1))
     assert torch.equal(torch.rand(3), expected)
+    assert not model.training
 
 
 def test_bf16_autocast_runs_on_cpu(data):
