@@ -74,7 +74,7 @@ def tokens_per_second(model: GPT, data: TokenSplits, config: TrainConfig) -> flo
     return train(model, data, config).tokens_per_s
 
 
-def cpu_fraction(rounds: int = 5, steps: int = 20) -> dict[str, float]:
+def cpu_fraction(rounds: int = 4, steps: int = 15) -> dict[str, float]:
     """Training FLOP/s over fp32 matmul FLOP/s, per variant, all timed round-robin.
 
     Variants: thread counts (1 and all) × AdamW implementation (loop, fused). Each round

@@ -79,7 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sample-interval", type=int, help="0 disables samples")
     parser.add_argument("--checkpoint-interval", type=int)
     parser.add_argument("--seed", type=int)
-    parser.add_argument("--threads", type=int, help="torch.set_num_threads for CPU training")
+    parser.add_argument(
+        "--threads", type=int, help="torch.set_num_threads (1 is fastest on a busy shared CPU)"
+    )
     parser.add_argument(
         "--model",
         action="append",
