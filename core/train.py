@@ -146,7 +146,7 @@ Callback = Callable[[StepEvent], Any]
 
 
 def resolve_device(name: str) -> torch.device:
-    """ "auto" -> cuda if available, else mps, else cpu; anything else as torch spells it."""
+    """The device to train on: "auto" picks cuda, then mps, then cpu; others as torch spells them."""
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
