@@ -1,0 +1,210 @@
+"""Trait types that turn learner data into what crosses the wire, or say what is wrong with it.
+
+Each type accepts Python lists or NumPy arrays and stores plain lists (JSON for the browser).
+Malformed data raises `WidgetDataError` (a `ValueError`) naming the widget and the trait:
+
+    Matrix()             2-D, non-empty, rectangular, finite floats -> list[list[float]]
+    Matrix(neg_inf=True) the same, but -inf is allowed and sent as None (a masked score)
+    Vector()             1-D, non-empty, finite floats -> list[float]
+    Tokens()             non-empty list of non-empty strings (a token's text)
+    Index()              an int >= 0, or None; range checks against other traits are the widget's
+    Number(d, low=, high=, kind=int|float, allow_none=)   a bounded number
+    Flag(d)              True or False
+
+Example:
+    >>> class W(CourseWidget):
+    ...     m = Matrix().tag(sync=True)
+    >>> W(m=np.eye(2)).m
+    [[1.0, 0.0], [0.0, 1.0]]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import traitlets
+
+from widgets._base import WidgetDataError
+
+
+def fail(obj: Any, trait: str, problem: str) -> WidgetDataError:
+    """An error that names the widget class and the trait: `AttentionHeatmap.weights: ...`."""
+    return WidgetDataError(f"{type(obj).__name__}.{trait}: {problem}")
+
+
+def as_float_array(
+    obj: Any, trait: str, value: Any, ndims: tuple[int, ...], *, neg_inf: bool = False
+) -> np.ndarray:
+    """`value` as a float64 array with a number of dimensions in `ndims`, with no NaN (and no
+    infinity, except -inf when `neg_inf`)."""
+    if isinstance(value, str | bytes) or value is None:
+        raise fail(obj, trait, f"expected numbers, got {type(value).__name__}")
+    try:
+        if neg_inf and not isinstance(value, np.ndarray):
+            # the wire form sends -inf as None; accept it back (traitlets re-validates)
+            cells = np.asarray(value, dtype=object)
+            cells[np.equal(cells, None)] = -np.inf
+            value = cells
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise fail(
+            obj, trait, "expected a rectangular array of numbers (rows of equal length)"
+        ) from None
+    if array.size == 0:
+        raise fail(obj, trait, f"is empty (shape {array.shape})")
+    if array.ndim not in ndims:
+        expected = " or ".join(f"{n}-D" for n in ndims)
+        raise fail(obj, trait, f"expected a {expected} array, got shape {array.shape}")
+    if np.isnan(array).any():
+        where = tuple(int(i) for i in np.argwhere(np.isnan(array))[0])
+        raise fail(obj, trait, f"contains NaN (first at index {where})")
+    bad = np.isposinf(array) | (np.isneginf(array) if not neg_inf else False)
+    if np.any(bad):
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise fail(obj, trait, f"contains an infinite entry (first at index {where})")
+    return array
+
+
+def to_wire(array: np.ndarray) -> list:
+    """Nested lists of Python floats, with -inf as None (JSON has no infinity)."""
+    neg_inf = np.isneginf(array)
+    if neg_inf.any():
+        return np.where(neg_inf, None, array).tolist()
+    return array.tolist()
+
+
+class Matrix(traitlets.TraitType):
+    """A 2-D array of finite floats (or a 3-D one with `ndim=3`), stored as nested lists."""
+
+    default_value: Any = traitlets.Undefined
+    info_text = "a 2-D array of finite numbers"
+
+    def __init__(self, *, ndim: int | tuple[int, ...] = 2, neg_inf: bool = False, **kwargs) -> None:
+        self.ndims = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        self.neg_inf = neg_inf
+        super().__init__(default_value=[], **kwargs)
+
+    def validate(self, obj: Any, value: Any) -> list:
+        return to_wire(as_float_array(obj, self.name, value, self.ndims, neg_inf=self.neg_inf))
+
+
+class Vector(Matrix):
+    """A 1-D array of finite floats, stored as a list."""
+
+    info_text = "a 1-D array of finite numbers"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(ndim=1, **kwargs)
+
+
+class Tokens(traitlets.TraitType):
+    """A non-empty list of non-empty strings: the text of each token, in order."""
+
+    info_text = "a non-empty list of strings"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(default_value=[], **kwargs)
+
+    def validate(self, obj: Any, value: Any) -> list[str]:
+        if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
+            raise fail(obj, self.name, f"expected a list of strings, got {type(value).__name__}")
+        tokens = list(value)
+        if not tokens:
+            raise fail(obj, self.name, "is empty")
+        for i, token in enumerate(tokens):
+            if not isinstance(token, str):
+                raise fail(obj, self.name, f"entry {i} is {type(token).__name__}, not a string")
+            if token == "":
+                raise fail(obj, self.name, f"entry {i} is an empty string")
+        return tokens
+
+
+class Number(traitlets.TraitType):
+    """An int (or a float with `kind=float`) within [low, high]; None only if `allow_none`."""
+
+    def __init__(
+        self,
+        default: float | None,
+        *,
+        kind: type = int,
+        low: float | None = None,
+        high: float | None = None,
+        allow_none: bool = False,
+        **kwargs,
+    ) -> None:
+        self.kind, self.low, self.high = kind, low, high
+        lo = "-inf" if low is None else low
+        hi = "inf" if high is None else high
+        self.info_text = f"{'an integer' if kind is int else 'a number'} in [{lo}, {hi}]"
+        if allow_none:
+            self.info_text += " or None"
+        super().__init__(default_value=default, allow_none=allow_none, **kwargs)
+
+    def validate(self, obj: Any, value: Any) -> float:
+        ok_types = (int, np.integer) if self.kind is int else (int, float, np.integer, np.floating)
+        if isinstance(value, bool) or not isinstance(value, ok_types):
+            raise fail(obj, self.name, f"expected {self.info_text}, got {value!r}")
+        value = self.kind(value)
+        if (
+            not np.isfinite(value)
+            or (self.low is not None and value < self.low)
+            or (self.high is not None and value > self.high)
+        ):
+            raise fail(obj, self.name, f"expected {self.info_text}, got {value!r}")
+        return value
+
+
+def Index(default: int | None = None, **kwargs) -> Number:
+    """A non-negative int, or None for "nothing selected"; range checks are the widget's."""
+    return Number(default, low=0, allow_none=True, **kwargs)
+
+
+class Flag(traitlets.TraitType):
+    """True or False (NumPy bools accepted), nothing else."""
+
+    info_text = "True or False"
+
+    def __init__(self, default: bool, **kwargs) -> None:
+        super().__init__(default_value=default, **kwargs)
+
+    def validate(self, obj: Any, value: Any) -> bool:
+        if not isinstance(value, bool | np.bool_):
+            raise fail(obj, self.name, f"expected True or False, got {value!r}")
+        return bool(value)
+
+
+def as_bytes(obj: Any, trait: str, where: str, token: Any) -> bytes:
+    """A token's bytes: str is UTF-8 encoded; bytes, or a list of ints 0..255, taken as is."""
+    if isinstance(token, str):
+        data = token.encode("utf-8")
+    elif isinstance(token, bytes | bytearray):
+        data = bytes(token)
+    elif isinstance(token, list | tuple) and all(
+        isinstance(b, int | np.integer) and not isinstance(b, bool) and 0 <= b <= 255 for b in token
+    ):
+        data = bytes(int(b) for b in token)
+    else:
+        raise fail(obj, trait, f"{where} is {token!r:.60}: expected str, bytes or byte values")
+    if not data:
+        raise fail(obj, trait, f"{where} is empty")
+    return data
+
+
+def mismatch(obj: Any, trait: str, sizes: dict[str, str]) -> WidgetDataError:
+    """Two traits that go together disagree. `sizes` maps each trait name to what it holds,
+    always in the same order, so the message reads the same whichever trait was set last.
+
+    Example: mismatch(w, "weights", {"tokens": "3 tokens", "weights": "weights of shape (4, 4)"})
+    -> "W.weights: 3 tokens but weights of shape (4, 4); to change both, call
+        .update(tokens=..., weights=...)"
+    """
+    told = " but ".join(sizes.values())
+    keys = ", ".join(f"{key}=..." for key in sizes)
+    return fail(obj, trait, f"{told}; to change both, call .update({keys})")
+
+
+def check_index(obj: Any, trait: str, index: int | None, size: int, what: str) -> None:
+    """Raise unless `index` is None or within range(size)."""
+    if index is not None and not 0 <= index < size:
+        raise fail(obj, trait, f"{index} is out of range: there are {size} {what}")

@@ -1,0 +1,305 @@
+// AttentionTrace: one attention head, stage by stage, every number shown. Python sends
+// `stages` (X, Q, K, V, scores, scaled, masked, weights, output, and optionally W_Q, W_K,
+// W_V); this lays them out, highlights the selected query's row in every stage, reports a
+// clicked row as selected_query, and explains the hovered number with the numbers it came from.
+// Helpers prefixed `cw` come from _common.js.
+
+const TR_SUB = "₀₁₂₃₄₅₆₇₈₉";
+const trSub = (n) => String(n).replace(/\d/g, (d) => TR_SUB[Number(d)]);
+const TR_TOKEN_ROWS = new Set(["X", "Q", "K", "V", "scores", "scaled", "masked", "weights", "output"]);
+// stages whose row i belongs to query i (K and V rows belong to keys)
+const TR_QUERY_ROWS = new Set(["X", "Q", "scores", "scaled", "masked", "weights", "output"]);
+const TR_PAIR = new Set(["scores", "scaled", "masked", "weights"]);
+const TR_TITLES = {
+  X: ["X", "token embeddings"],
+  W_Q: ["W_Q", "query projection"],
+  W_K: ["W_K", "key projection"],
+  W_V: ["W_V", "value projection"],
+  Q: ["Q", "what each token seeks"],
+  K: ["K", "what each token offers"],
+  V: ["V", "what each token passes on"],
+  scores: ["Q Kᵀ", "raw scores"],
+  scaled: ["scaled", ""],
+  masked: ["masked", ""],
+  weights: ["weights", "softmax of each row"],
+  output: ["output", "weighted sum of V rows"],
+};
+
+// One matrix as an HTML table: rows are tokens or dimensions, columns dimensions or tokens.
+function trTable(stage, matrix, tokens) {
+  const rows = matrix.length;
+  const cols = matrix[0].length;
+  const [name, note] = TR_TITLES[stage];
+  const head = cwEl("tr", {}, cwEl("th", { class: "tr-corner" }));
+  for (let j = 0; j < cols; j += 1) {
+    const th = cwEl("th", { class: "tr-col", "data-j": j });
+    if (TR_PAIR.has(stage)) cwPutToken(th, tokens[j], 6);
+    else th.textContent = `${j}`;
+    head.append(th);
+  }
+  const body = cwEl("tbody");
+  const cells = [];
+  const trs = [];
+  for (let i = 0; i < rows; i += 1) {
+    const tr = cwEl("tr", { "data-i": i });
+    const th = cwEl("th", { class: "tr-row", "data-stage": stage, "data-i": i });
+    if (TR_TOKEN_ROWS.has(stage)) {
+      th.append(cwEl("span", { class: "tr-index", text: `${i}` }), " ");
+      th.append(cwPutToken(cwEl("span", { class: "cw-mono" }), tokens[i], 8));
+    } else {
+      th.textContent = `${i}`;
+    }
+    tr.append(th);
+    const rowCells = [];
+    for (let j = 0; j < cols; j += 1) {
+      const td = cwEl("td", { "data-stage": stage, "data-i": i, "data-j": j });
+      tr.append(td);
+      rowCells.push(td);
+    }
+    body.append(tr);
+    cells.push(rowCells);
+    trs.push(tr);
+  }
+  const table = cwEl("table", { class: "tr-table", "data-stage": stage }, cwEl("thead", {}, head), body);
+  const title = cwEl(
+    "div",
+    { class: "tr-title" },
+    cwEl("b", { text: name }),
+    cwEl("span", { class: "tr-shape", text: ` ${rows}×${cols}` }),
+    note ? cwEl("span", { class: "tr-note", text: ` ${note}` }) : null,
+  );
+  return { stage, box: cwEl("div", { class: "tr-matrix" }, title, table), cells, trs };
+}
+
+function trOp(text) {
+  return cwEl("div", { class: text.length <= 2 ? "tr-op tr-sym" : "tr-op", text });
+}
+
+// An operator and the matrix it leads to, kept on one line when the flow wraps.
+function trStep(text, box) {
+  return cwEl("div", { class: "tr-step" }, trOp(text), box);
+}
+
+// The arithmetic behind stages[stage][i][j], as text, and the cells it used.
+function trExplain(stage, i, j, S, tokens, decimals) {
+  const f = (v) => cwFmt(v, decimals);
+  const p = (v) => (v !== null && v < 0 ? `(${f(v)})` : f(v));
+  const tok = (k) => `“${cwVisible(tokens[k])}”`;
+  const value = S[stage][i][j];
+  const dot = (a, b) => a.map((x, k) => `${f(x)}×${p(b[k])}`).join(" + ");
+  const col = (m, c) => m.map((row) => row[c]);
+  if (stage === "X") {
+    return { text: `X[${i}, ${j}] = ${f(value)}: dimension ${j} of the embedding of token ${i} ${tok(i)} (an input).`, ops: [] };
+  }
+  if (stage.startsWith("W_")) {
+    return { text: `${stage}[${i}, ${j}] = ${f(value)}: a learned weight, from embedding dimension ${i} to output dimension ${j}.`, ops: [] };
+  }
+  if (stage === "Q" || stage === "K" || stage === "V") {
+    const w = `W_${stage}`;
+    const lower = stage.toLowerCase();
+    if (!S[w]) {
+      return { text: `${stage}[${i}, ${j}] = ${f(value)}: row ${i} of X times column ${j} of ${w}.`, ops: [{ stage: "X", i }] };
+    }
+    return {
+      text: `${lower}${trSub(i)}[${j}] = x${trSub(i)} · ${w}[:, ${j}] = ${dot(S.X[i], col(S[w], j))} = ${f(value)}`,
+      ops: [{ stage: "X", i }, { stage: w, j }],
+    };
+  }
+  if (stage === "scores") {
+    return {
+      text: `score(${tok(i)} → ${tok(j)}) = q${trSub(i)} · k${trSub(j)} = ${dot(S.Q[i], S.K[j])} = ${f(value)}`,
+      ops: [{ stage: "Q", i }, { stage: "K", i: j }],
+    };
+  }
+  if (stage === "scaled") {
+    const d = S.Q[0].length;
+    const scaledBy = Math.abs(S.scaled[i][j] - S.scores[i][j]) > 1e-9 || S.scores[i][j] === 0;
+    const text = scaledBy
+      ? `${f(S.scores[i][j])} ÷ √${d} = ${f(S.scores[i][j])} ÷ ${cwFmt(Math.sqrt(d), 3)} = ${f(value)}`
+      : `not scaled: ${f(value)}`;
+    return { text, ops: [{ stage: "scores", i, j }] };
+  }
+  if (stage === "masked") {
+    if (value === null) {
+      return {
+        text: `key ${j} ${tok(j)} comes after query ${i} ${tok(i)}: hidden, set to −∞, so its weight will be 0.`,
+        ops: [{ stage: "scaled", i, j }],
+      };
+    }
+    return { text: `key ${j} ${tok(j)} is visible to query ${i} ${tok(i)}: kept, ${f(value)}.`, ops: [{ stage: "scaled", i, j }] };
+  }
+  if (stage === "weights") {
+    const row = S.masked[i];
+    if (row[j] === null) {
+      return { text: `exp(−∞) = 0: query ${i} cannot see key ${j}, so the weight is 0.`, ops: [{ stage: "masked", i, j }] };
+    }
+    const visible = row.filter((m) => m !== null);
+    const total = visible.reduce((sum, m) => sum + Math.exp(m), 0);
+    const terms = visible.map((m) => `exp(${f(m)})`).join(" + ");
+    return {
+      text: `exp(${f(row[j])}) / (${terms}) = ${f(Math.exp(row[j]))} / ${f(total)} = ${f(value)}`,
+      ops: [{ stage: "masked", i }],
+    };
+  }
+  // output
+  return {
+    text: `out${trSub(i)}[${j}] = Σₖ w${trSub(i)}ₖ × vₖ[${j}] = ${dot(S.weights[i], col(S.V, j))} = ${f(value)}`,
+    ops: [{ stage: "weights", i }, { stage: "V", j }],
+  };
+}
+
+function render({ model, el }) {
+  const root = cwEl("div", { class: "cw-root cw-trace" });
+  const explain = cwEl("div", { class: "tr-explain", "aria-live": "polite" });
+  const body = cwEl("div", { class: "tr-body" });
+  root.append(explain, body);
+  el.append(root);
+  const idle = "Hover any number to see how it was computed. Click a row to follow that query through every stage.";
+  explain.textContent = idle;
+
+  let tables = {}; // stage -> [table handles] (weights appears twice)
+  let key = "";
+  let marked = [];
+
+  const build = () => {
+    const S = model.get("stages");
+    const tokens = model.get("tokens");
+    tables = {};
+    const make = (stage) => {
+      const handle = trTable(stage, S[stage], tokens);
+      (tables[stage] = tables[stage] || []).push(handle);
+      return handle.box;
+    };
+    const hasW = Boolean(S.W_Q && S.W_K && S.W_V);
+    // 1: projections, X once on the left
+    const proj = cwEl("div", { class: "tr-proj" });
+    const x = make("X");
+    x.style.gridRow = "1 / span 3";
+    proj.append(x);
+    ["Q", "K", "V"].forEach((stage, r) => {
+      const parts = hasW
+        ? [trOp("·"), make(`W_${stage}`), trOp("="), make(stage)]
+        : [trOp(`· W_${stage} =`), make(stage)];
+      const line = cwEl("div", { class: "tr-line" }, ...parts);
+      line.style.gridRow = `${r + 1}`;
+      proj.append(line);
+    });
+    // 2: scores to weights
+    const d = S.Q[0].length;
+    const scaled = S.scaled.some((row, i) => row.some((v, j) => Math.abs(v - S.scores[i][j]) > 1e-9));
+    const causal = S.masked.some((row) => row.some((v) => v === null));
+    const flow = cwEl(
+      "div",
+      { class: "tr-flow" },
+      make("scores"),
+      trStep(scaled ? `÷ √${d} →` : "not scaled →", make("scaled")),
+      trStep(causal ? "mask the future →" : "no mask →", make("masked")),
+      trStep("softmax each row →", make("weights")),
+    );
+    // 3: mix the values
+    const mix = cwEl(
+      "div",
+      { class: "tr-flow" },
+      make("weights"),
+      trStep("·", make("V")),
+      trStep("=", make("output")),
+    );
+    body.replaceChildren(
+      cwEl("div", { class: "tr-section" }, cwEl("h4", { text: "1 · Project each token: X · W = Q, K, V" }), proj),
+      cwEl("div", { class: "tr-section" }, cwEl("h4", { text: "2 · Score every query against every key" }), flow),
+      cwEl("div", { class: "tr-section" }, cwEl("h4", { text: "3 · Mix the values: weights · V = output" }), mix),
+    );
+  };
+
+  const paint = () => {
+    const S = model.get("stages");
+    const decimals = model.get("decimals");
+    for (const handles of Object.values(tables)) {
+      for (const handle of handles) {
+        const m = S[handle.stage];
+        handle.cells.forEach((row, i) =>
+          row.forEach((td, j) => {
+            const v = m[i][j];
+            td.textContent = cwFmt(v, decimals);
+            td.classList.toggle("tr-inf", v === null);
+            td.classList.toggle("tr-zero", v === 0);
+          }),
+        );
+      }
+    }
+    const q = model.get("selected_query");
+    for (const [stage, handles] of Object.entries(tables)) {
+      if (!TR_QUERY_ROWS.has(stage)) continue;
+      for (const handle of handles) handle.trs.forEach((tr, i) => tr.classList.toggle("tr-sel", i === q));
+    }
+    root.dataset.selectedQuery = q ?? "";
+  };
+
+  const draw = () => {
+    const S = model.get("stages");
+    const shape = (m) => (m ? `${m.length}x${m[0].length}` : "-");
+    const next = [...model.get("tokens"), ...["X", "Q", "V", "W_Q", "W_K", "W_V"].map((k) => shape(S[k]))].join("\u0000");
+    if (next !== key) {
+      build();
+      key = next;
+    }
+    paint();
+  };
+
+  const clearMarks = () => {
+    for (const node of marked) node.classList.remove("tr-operand", "tr-focus");
+    marked = [];
+  };
+  const mark = (node, cls) => {
+    node.classList.add(cls);
+    marked.push(node);
+  };
+
+  const onHover = cwThrottle((target) => {
+    clearMarks();
+    const td = target && target.closest ? target.closest("td[data-stage]") : null;
+    if (!td) {
+      explain.textContent = idle;
+      return;
+    }
+    const stage = td.dataset.stage;
+    const i = Number(td.dataset.i);
+    const j = Number(td.dataset.j);
+    const { text, ops } = trExplain(stage, i, j, model.get("stages"), model.get("tokens"), model.get("decimals"));
+    explain.textContent = text;
+    mark(td, "tr-focus");
+    for (const op of ops) {
+      for (const handle of tables[op.stage] || []) {
+        handle.cells.forEach((row, r) =>
+          row.forEach((cell, c) => {
+            const inRow = op.i === undefined || op.i === r;
+            const inCol = op.j === undefined || op.j === c;
+            if (inRow && inCol) mark(cell, "tr-operand");
+          }),
+        );
+      }
+    }
+  });
+  const onOver = (event) => onHover(event.target);
+  const onLeave = () => onHover(null);
+  const onClick = (event) => {
+    const cell = event.target.closest ? event.target.closest("[data-stage][data-i]") : null;
+    if (!cell || !TR_QUERY_ROWS.has(cell.dataset.stage)) return;
+    model.set("selected_query", Number(cell.dataset.i));
+    model.save_changes();
+    paint();
+  };
+
+  const bag = cwDisposer();
+  bag.add(() => root.remove());
+  bag.on(body, "pointerover", onOver);
+  bag.on(body, "pointerleave", onLeave);
+  bag.on(body, "click", onClick);
+  bag.add(onHover.cancel);
+  bag.watch(model, ["stages", "tokens", "selected_query", "decimals"], draw);
+  bag.add(cwFollowTheme(root));
+  draw();
+  return bag.dispose;
+}
+
+export default { render };

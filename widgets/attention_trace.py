@@ -1,0 +1,140 @@
+"""AttentionTrace: one attention head on tiny sizes, every intermediate matrix with its numbers.
+
+The lesson computes the matrices (`core.attention_numpy.attention_stages`); the widget lays
+them out stage by stage so a learner can follow the arithmetic by hand:
+
+    X · W_Q = Q    X · W_K = K    X · W_V = V              (T, C) · (C, d) = (T, d)
+    Q Kᵀ = scores -> ÷ √d = scaled -> mask = masked -> softmax = weights      (T, T)
+    weights · V = output                                                     (T, d_v)
+
+The selected query's row is highlighted through every stage; clicking a row selects it
+(`selected_query` comes back to Python). Hovering a number writes out how it was computed from
+the numbers it came from, and outlines those.
+
+Notation: T tokens, C embedding width, d query/key width, d_v value width.
+
+Example:
+    >>> from core.attention_numpy import attention_stages
+    >>> X, W = np.eye(4, 3), np.eye(3)
+    >>> trace = AttentionTrace(tokens=["a", "b", "c", "d"],
+    ...                        stages={**attention_stages(X, W, W, W), "W_Q": W, "W_K": W, "W_V": W})
+    >>> trace.stages["masked"][0]          # -inf (a hidden future key) travels as None
+    [0.5773502691896258, None, None, None]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import traitlets
+
+from widgets._base import CourseWidget, css, esm
+from widgets._checks import (
+    Index,
+    Number,
+    Tokens,
+    as_float_array,
+    check_index,
+    fail,
+    mismatch,
+    to_wire,
+)
+
+STAGES = ("X", "Q", "K", "V", "scores", "scaled", "masked", "weights", "output")
+PROJECTIONS = ("W_Q", "W_K", "W_V")
+
+
+def _expected_shapes(arrays: dict[str, np.ndarray]) -> dict[str, tuple[int, int]]:
+    """The shape each matrix must have, given X, Q and V (which fix T, C, d and d_v)."""
+    t, c = arrays["X"].shape
+    d, d_v = arrays["Q"].shape[1], arrays["V"].shape[1]
+    shapes = {"X": (t, c), "Q": (t, d), "K": (t, d), "V": (t, d_v), "output": (t, d_v)}
+    shapes |= {key: (t, t) for key in ("scores", "scaled", "masked", "weights")}
+    shapes |= {"W_Q": (c, d), "W_K": (c, d), "W_V": (c, d_v)}
+    return shapes
+
+
+def _sizes(n_tokens: int, n_rows: int) -> dict[str, str]:
+    return {"tokens": f"{n_tokens} tokens", "stages": f"X has {n_rows} rows"}
+
+
+class Stages(traitlets.TraitType):
+    """A mapping with the nine matrices of `STAGES` (and optionally W_Q, W_K, W_V), shapes agreeing.
+
+    Only `masked` may hold -inf (sent to the browser as None).
+    """
+
+    info_text = f"a dict with keys {', '.join(STAGES)} (and optionally {', '.join(PROJECTIONS)})"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(default_value={}, **kwargs)
+
+    def validate(self, obj: Any, value: Any) -> dict[str, list]:
+        if not hasattr(value, "keys"):
+            raise fail(obj, self.name, f"expected {self.info_text}, got {type(value).__name__}")
+        missing = [key for key in STAGES if key not in value]
+        unknown = sorted(set(value) - set(STAGES) - set(PROJECTIONS))
+        if missing or unknown:
+            problems = [f"missing {', '.join(missing)}"] if missing else []
+            problems += [f"unknown {', '.join(unknown)}"] if unknown else []
+            raise fail(obj, self.name, f"{'; '.join(problems)} (expected {self.info_text})")
+        arrays = {
+            key: as_float_array(
+                obj, f"{self.name}[{key!r}]", value[key], (2,), neg_inf=key == "masked"
+            )
+            for key in (*STAGES, *PROJECTIONS)
+            if key in value
+        }
+        for key, shape in _expected_shapes(arrays).items():
+            if key in arrays and arrays[key].shape != shape:
+                raise fail(
+                    obj,
+                    self.name,
+                    f"{key} has shape {arrays[key].shape}, expected {shape} from X "
+                    f"{arrays['X'].shape}, Q {arrays['Q'].shape} and V {arrays['V'].shape}",
+                )
+        return {key: to_wire(array) for key, array in arrays.items()}
+
+
+class AttentionTrace(CourseWidget):
+    """Every stage of one attention computation, numbers shown, the selected query highlighted.
+
+    tokens: T token strings (the row labels).
+    stages: {"X", "Q", "K", "V", "scores", "scaled", "masked", "weights", "output"} matrices,
+        as returned by `core.attention_numpy.attention_stages`, plus optionally the projection
+        matrices "W_Q", "W_K", "W_V" (shown in the X · W = Q equations when given).
+    selected_query: the query row followed through the stages (None: none); clicks set it.
+    decimals: digits shown (0 to 4, default 2).
+    """
+
+    _esm = esm("attention_trace")
+    _css = css("attention_trace")
+    _required = ("tokens", "stages")
+
+    tokens = Tokens().tag(sync=True)
+    stages = Stages().tag(sync=True)
+    selected_query = Index().tag(sync=True)
+    decimals = Number(2, low=0, high=4).tag(sync=True)
+
+    @traitlets.validate("stages")
+    def _check_stages(self, proposal):
+        if len(proposal.value["X"]) != len(self.tokens):
+            raise mismatch(self, "stages", _sizes(len(self.tokens), len(proposal.value["X"])))
+        return proposal.value
+
+    @traitlets.validate("tokens")
+    def _check_tokens(self, proposal):
+        if self.stages and len(proposal.value) != len(self.stages["X"]):
+            raise mismatch(self, "tokens", _sizes(len(proposal.value), len(self.stages["X"])))
+        return proposal.value
+
+    @traitlets.validate("selected_query")
+    def _check_query(self, proposal):
+        check_index(self, "selected_query", proposal.value, len(self.tokens), "tokens")
+        return proposal.value
+
+    @traitlets.observe("tokens")
+    def _keep_selection_in_range(self, change) -> None:
+        if self.selected_query is not None and self.selected_query >= len(self.tokens):
+            self.selected_query = None

@@ -1,0 +1,98 @@
+"""VectorPlane: a few named 2-D vectors the learner drags; their coordinates come back.
+
+Lesson 4 uses it to feel dot-product similarity before queries and keys exist: drag two
+arrows, watch `a · b = |a| |b| cos θ` grow as they line up and turn negative as they oppose.
+Each arrow starts at the origin; drag its tip (or focus it with Tab and use the arrow keys,
+Shift for bigger steps). Positions snap to multiples of `snap` so the numbers stay readable.
+
+Notation: N vectors, vectors[n] = (x, y).
+
+Example:
+    >>> plane = VectorPlane(names=["a", "b"], vectors=[[1.0, 0.0], [0.5, 1.0]])
+    >>> # after the learner drags b: plane.vectors == [[1.0, 0.0], [0.8, 0.6]]
+    >>> a, b = np.asarray(plane.vectors)
+    >>> float(a @ b)
+    0.5
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import traitlets
+
+from widgets._base import CourseWidget, css, esm
+from widgets._checks import Index, Matrix, Number, Tokens, check_index, fail, mismatch
+
+
+def _sizes(n_names: int, n_vectors: int) -> dict[str, str]:
+    return {"names": f"{n_names} names", "vectors": f"{n_vectors} vectors"}
+
+
+class VectorPlane(CourseWidget):
+    """Named vectors in; their positions after dragging (and the last one touched) come back.
+
+    names: N distinct labels (short: "a", "query", "cat").
+    vectors: (N, 2) coordinates; each must lie within the visible square [-extent, extent]².
+    extent: half the side of the visible square (default 2).
+    snap: dragged coordinates are rounded to multiples of this (default 0.1; 0 = no rounding).
+    selected: index of the vector the learner moved last, or None.
+    """
+
+    _esm = esm("vector_plane")
+    _css = css("vector_plane")
+    _required = ("names", "vectors")
+
+    names = Tokens().tag(sync=True)
+    vectors = Matrix().tag(sync=True)
+    extent = Number(2.0, kind=float, low=1e-6).tag(sync=True)
+    snap = Number(0.1, kind=float, low=0.0).tag(sync=True)
+    selected = Index().tag(sync=True)
+
+    @traitlets.validate("vectors")
+    def _check_vectors(self, proposal):
+        vectors = np.asarray(proposal.value)
+        if vectors.shape[1] != 2:
+            raise fail(self, "vectors", f"expected N rows of (x, y), got shape {vectors.shape}")
+        if len(vectors) != len(self.names):
+            raise mismatch(self, "vectors", _sizes(len(self.names), len(vectors)))
+        outside = np.abs(vectors).max(axis=1) > self.extent + 1e-9
+        if outside.any():
+            n = int(np.argmax(outside))
+            raise fail(
+                self,
+                "vectors",
+                f"vector {self.names[n]!r} at {tuple(vectors[n].tolist())} lies outside the "
+                f"visible square of extent {self.extent}; raise extent",
+            )
+        return proposal.value
+
+    @traitlets.validate("names")
+    def _check_names(self, proposal):
+        names = proposal.value
+        if len(set(names)) != len(names):
+            raise fail(self, "names", f"names must be distinct, got {names}")
+        if self.vectors and len(names) != len(self.vectors):
+            raise mismatch(self, "names", _sizes(len(names), len(self.vectors)))
+        return names
+
+    @traitlets.validate("extent")
+    def _check_extent(self, proposal):
+        if self.vectors and np.abs(self.vectors).max() > proposal.value + 1e-9:
+            raise fail(
+                self, "extent", f"{proposal.value} is too small for the vectors {self.vectors}"
+            )
+        return proposal.value
+
+    @traitlets.validate("selected")
+    def _check_selected(self, proposal):
+        check_index(self, "selected", proposal.value, len(self.names), "vectors")
+        return proposal.value
+
+    @traitlets.observe("names")
+    def _keep_selection_in_range(self, change) -> None:
+        if self.selected is not None and self.selected >= len(self.names):
+            self.selected = None
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        """{name: array([x, y])}, the form a lesson computes with."""
+        return {name: np.array(v) for name, v in zip(self.names, self.vectors)}
