@@ -4,8 +4,9 @@ Building blocks (each usable on its own, all fixture-friendly):
 
     require_chromium()                 path of /usr/bin/chromium; else pytest.skip, or
                                        pytest.fail when COURSE_REQUIRE_BROWSER=1 (CI)
-    marimo_server(notebook, log_dir)   context manager: `marimo run` on 127.0.0.1, a free port,
-                                       waits for GET /health; yields MarimoServer(url, log_path)
+    marimo_server(notebook, log_dir)   context manager: `marimo run` (mode="edit": `marimo edit`)
+                                       on 127.0.0.1, a free port, waits for GET /health; yields
+                                       MarimoServer(url, log_path)
     chromium()                         context manager: a Playwright Browser on that Chromium
     open_notebook(browser, url, theme=, viewport=)   a Page with the app loaded (1366x768)
     failure_artifacts(request, page, folder)         context manager: screenshot + page text
@@ -123,14 +124,18 @@ def marimo_server(
     notebook: str | Path,
     log_dir: Path,
     *,
+    mode: str = "run",
     timeout: float = 90.0,
     extra_args: tuple[str, ...] = (),
 ) -> Iterator[MarimoServer]:
-    """Serve `notebook` with `marimo run` on 127.0.0.1 and stop it (and its children) after.
+    """Serve `notebook` with `marimo run` (or `marimo edit`, mode="edit") on 127.0.0.1 and
+    stop it (and its children) after.
 
     The repository root goes first on PYTHONPATH so the notebook imports this checkout's
     `core` and `widgets`. The server's output is written to `log_dir/marimo-<port>.log`.
     """
+    if mode not in ("run", "edit"):
+        raise ValueError(f"mode must be 'run' or 'edit', got {mode!r}")
     notebook = Path(notebook).resolve()
     if not notebook.is_file():
         raise FileNotFoundError(notebook)
@@ -141,7 +146,7 @@ def marimo_server(
     marimo = shutil.which("marimo", path=str(Path(sys.executable).parent)) or "marimo"
     command = [
         marimo,
-        "run",
+        mode,
         str(notebook),
         "--headless",
         "--no-token",
@@ -215,16 +220,26 @@ def artifacts_dir(tmp_path_factory) -> Path:
 
 @contextlib.contextmanager
 def failure_artifacts(request, page, folder: Path) -> Iterator[None]:
-    """Around a fixture's `yield page`: if the test failed, save a screenshot and the page text.
+    """Save a screenshot and the page's text when the test fails.
 
-    A fixture's teardown cannot see the test's exception, but the session's failure count has
-    already gone up by then (pytest reports the call before tearing down).
+    Use it around a fixture's `yield page`, or around a block inside a test. A fixture's
+    teardown cannot see the test's exception, but the session's failure count has already gone
+    up by then (pytest reports the call before tearing down); inside a test the exception
+    passes through here.
     """
     failed_before = request.session.testsfailed
-    yield
+    try:
+        yield
+    except BaseException:
+        _save_artifacts(request, page, folder)
+        raise
     if request.session.testsfailed > failed_before:
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)[:120]
-        with contextlib.suppress(Exception):
-            page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-            (folder / f"{name}.txt").write_text(page.inner_text("body"))
-            sys.stderr.write(f"\nbrowser test failed: screenshot in {folder / name}.png\n")
+        _save_artifacts(request, page, folder)
+
+
+def _save_artifacts(request, page, folder: Path) -> None:
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)[:120]
+    with contextlib.suppress(Exception):
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+        (folder / f"{name}.txt").write_text(page.inner_text("body"))
+        sys.stderr.write(f"\nbrowser test failed: screenshot in {folder / name}.png\n")

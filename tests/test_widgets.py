@@ -560,3 +560,21 @@ def test_missing_chromium_skips_unless_ci_requires_it(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_REQUIRE_BROWSER", "1")
     with pytest.raises(pytest.fail.Exception, match="COURSE_REQUIRE_BROWSER=1 requires"):
         browser_support.require_chromium()
+
+
+def test_bpe_player_takes_id_pairs_like_core_tokenizers_record():
+    """core.tokenizer records Merge(pair=(id, id), new_id, count): ids resolve to bytes."""
+
+    class Merge:  # the shape of core.tokenizer.Merge, without importing it
+        def __init__(self, pair, new_id, count):
+            self.pair, self.new_id, self.count = pair, new_id, count
+
+    record = [Merge((97, 97), 256, 4), Merge((97, 98), 257, 2), Merge((256, 257), 258, 2)]
+    player = BPEMergePlayer.from_text("aaabdaaabac", record)
+    assert player.merges[2] == {"pair": [[97, 97], [97, 98]], "id": 258, "count": 2}
+    # the worked example of core/tokenizer.py's docstring
+    assert player.segmentation(3) == [b"aaab", b"d", b"aaab", b"a", b"c"]
+    unknown_count = BPEMergePlayer.from_text("ab", [((97, 98), 256, None)])
+    assert unknown_count.merges[0]["count"] is None
+    with pytest.raises(ValueError, match=r"merge 0 pair\[1\]: id 300 is neither a byte"):
+        BPEMergePlayer.from_text("ab", [((97, 300), 256, 1)])

@@ -218,6 +218,29 @@ def test_widgets_follow_the_dark_theme(browser, server, tmp_path_factory, reques
     dark.context.close()
 
 
+@pytest.mark.slow  # the editor is heavy: about 50 s on two busy cores
+def test_widgets_render_in_marimo_edit(browser, tmp_path_factory, request):
+    with marimo_server(DEMO, log_dir=tmp_path_factory.mktemp("edit"), mode="edit") as server:
+        page = open_notebook(browser, server.url)
+        with failure_artifacts(request, page, artifacts_dir(tmp_path_factory)):
+            # marimo edit opens with the cells not yet run (auto_instantiate is off): run all,
+            # with the button at the bottom right, as a learner would
+            page.get_by_test_id("run-button").last.click()
+            expect(page.locator(".cw-root")).to_have_count(7, timeout=TIMEOUT_MS)
+            expect(page.locator(".cw-heatmap .cw-hm-val").first).to_have_text(
+                shown(heat_weights(1.0)[0, 0])[0]
+            )
+            # the last cell's output is there: every cell has run
+            expect(page.get_by_text("Click a bar to select a token.", exact=True)).to_be_visible(
+                timeout=TIMEOUT_MS
+            )
+            page.locator(".cw-tokens .ts-tok").nth(2).click()
+            expect(page.get_by_text("Selected token 2: id 263, ' sat'")).to_be_visible(
+                timeout=TIMEOUT_MS
+            )
+        page.context.close()
+
+
 def test_no_javascript_errors(page):
     assert page.js_errors == []
     assert page.locator(".cw-root.cw-dark").count() == 0  # the light page stayed light

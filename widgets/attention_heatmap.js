@@ -7,8 +7,9 @@ const HM_LABEL_CHARS = 12; // longer tokens are cut with "…" (the tooltip show
 const HM_CHAR_W = 7.4; // width of one 12px monospace character
 const HM_THUMB = 104; // side of a head's small map, in pixels
 
+// Cells share about 576 px (a 16-token map then fits a 768 px high laptop screen).
 function hmCellSize(t) {
-  return Math.max(14, Math.min(46, Math.floor(500 / t)));
+  return Math.max(14, Math.min(46, Math.floor(576 / t)));
 }
 
 // Build one large map (labels, cells, legend) into a fresh <svg>; returns handles to repaint it.
@@ -76,7 +77,8 @@ function hmBuildMap(tokens, showValues, decimals) {
   const cells = [];
   const values = [];
   const grid = cwSvg("g", { class: "cw-hm-cells" });
-  const fontSize = Math.min(12, Math.floor(cell / (decimals + 2.6)) + 1);
+  // "0.12" is decimals + 2 characters of about 0.6 em each; keep 3 px of margin either side
+  const fontSize = Math.min(12, Math.floor((cell - 6) / ((decimals + 2) * 0.6)));
   const printValues = showValues && fontSize >= 9;
   for (let i = 0; i < t; i += 1) {
     const rowCells = [];
@@ -100,7 +102,7 @@ function hmBuildMap(tokens, showValues, decimals) {
           y: top + i * cell + cell / 2,
           "text-anchor": "middle",
           "dominant-baseline": "central",
-          "font-size": fontSize,
+          style: `font-size: ${fontSize}px`,
           "data-i": i,
           "data-j": j,
         });

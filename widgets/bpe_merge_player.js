@@ -128,7 +128,7 @@ function render({ model, el }) {
           pair,
           cwEl("td", {}, bpeFace(cwEl("span", { class: "bpe-chip" }), [...left, ...right])),
           cwEl("td", { text: `${m.id}` }),
-          cwEl("td", { text: `${m.count}` }),
+          cwEl("td", { text: m.count === null ? "?" : `${m.count}` }),
         );
       }),
     );
@@ -163,7 +163,9 @@ function render({ model, el }) {
         bpeFace(cwEl("span", { class: "bpe-chip" }), right),
         " → ",
         bpeFace(cwEl("span", { class: "bpe-chip bpe-new" }), [...left, ...right]),
-        ` new id ${m.id} · the pair occurred ${m.count} time${m.count === 1 ? "" : "s"} when it was chosen · merged ${fired} time${fired === 1 ? "" : "s"} in this text`,
+        ` new id ${m.id} · ` +
+          (m.count === null ? "" : `the pair occurred ${m.count} time${m.count === 1 ? "" : "s"} when it was chosen · `) +
+          `merged ${fired} time${fired === 1 ? "" : "s"} in this text`,
       );
     }
     // the text, re-segmented

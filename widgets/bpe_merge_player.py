@@ -7,8 +7,11 @@ records one):
                      byte-level BPE, one byte each: `BPEMergePlayer.from_text` builds this)
     merges           in training order; each {"pair": (left, right), "id": new_id,
                      "count": n} or the tuple ((left, right), new_id, n), where left and right
-                     are the two tokens joined (str or bytes), new_id the id given to left+right
-                     and n how often the pair occurred when it was chosen
+                     are the two tokens joined (str or bytes, or token ids: 0..255 for a byte,
+                     else an earlier merge's new_id), new_id the id given to left+right and n
+                     how often the pair occurred when it was chosen (None if unknown).
+                     `core.tokenizer.BPETokenizer(...).merges` (Merge(pair, new_id, count) with
+                     id pairs) is accepted as it is, for a tokenizer whose base ids are bytes
     chunk_starts     indices into initial_tokens where the pre-tokenizer started a new chunk;
                      merges never join tokens across one ([] means one chunk)
     initial_ids      the id of each initial token, or [] (single bytes then show their value)
@@ -62,7 +65,12 @@ def _int(obj: Any, trait: str, where: str, value: Any) -> int:
 
 
 class MergeRecord(traitlets.TraitType):
-    """A non-empty list of merges, each stored as {"pair": [left, right], "id": int, "count": int}."""
+    """A non-empty list of merges, each stored as {"pair": [left, right], "id": int, "count": int}.
+
+    A side of a pair may also be a token id: 0..255 is that byte, a larger id the token made by
+    an earlier merge. So `core.tokenizer`'s record (objects with `pair`, `new_id`, `count`) goes
+    in as it is. The count may be None (GPT-2's files do not record counts).
+    """
 
     info_text = 'a list of {"pair": (left, right), "id": int, "count": int} (or tuples)'
 
@@ -72,13 +80,19 @@ class MergeRecord(traitlets.TraitType):
     def validate(self, obj: Any, value: Any) -> list[dict[str, Any]]:
         if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
             raise fail(obj, self.name, f"expected {self.info_text}, got {type(value).__name__}")
-        merges = [self._one(obj, i, merge) for i, merge in enumerate(value)]
+        made = {b: bytes([b]) for b in range(256)}  # id -> bytes, for pairs given as ids
+        merges = []
+        for i, merge in enumerate(value):
+            merges.append(self._one(obj, i, merge, made))
+            made[merges[-1]["id"]] = bytes(merges[-1]["pair"][0] + merges[-1]["pair"][1])
         if not merges:
             raise fail(obj, self.name, "is empty: there is nothing to replay")
         return merges
 
-    def _one(self, obj: Any, i: int, merge: Any) -> dict[str, Any]:
+    def _one(self, obj: Any, i: int, merge: Any, made: dict[int, bytes]) -> dict[str, Any]:
         where = f"merge {i}"
+        if all(hasattr(merge, key) for key in ("pair", "new_id", "count")):  # core's Merge
+            merge = (merge.pair, merge.new_id, merge.count)
         if isinstance(merge, Mapping):
             if set(merge) != {"pair", "id", "count"}:
                 raise fail(
@@ -91,12 +105,22 @@ class MergeRecord(traitlets.TraitType):
             raise fail(obj, self.name, f"{where} is {merge!r:.60}: expected {self.info_text}")
         if isinstance(pair, str | bytes) or not isinstance(pair, Sequence) or len(pair) != 2:
             raise fail(obj, self.name, f"{where}: pair must be two tokens, got {pair!r:.60}")
+        sides = []
+        for k, side in enumerate(pair):
+            if isinstance(side, int | np.integer) and not isinstance(side, bool):
+                if int(side) not in made:
+                    raise fail(
+                        obj,
+                        self.name,
+                        f"{where} pair[{k}]: id {side} is neither a byte (0..255) nor made by "
+                        "an earlier merge",
+                    )
+                side = made[int(side)]
+            sides.append(list(as_bytes(obj, self.name, f"{where} pair[{k}]", side)))
         return {
-            "pair": [
-                list(as_bytes(obj, self.name, f"{where} pair[{k}]", t)) for k, t in enumerate(pair)
-            ],
+            "pair": sides,
             "id": _int(obj, self.name, f"{where} id", new_id),
-            "count": _int(obj, self.name, f"{where} count", count),
+            "count": None if count is None else _int(obj, self.name, f"{where} count", count),
         }
 
 

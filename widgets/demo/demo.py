@@ -147,7 +147,9 @@ def _(AttentionHeatmap, causal, heat_scores, heat_tokens, mo, np, softmax):
 
 @app.cell
 def _(heads, mo):
-    mo.md(f"Enlarged: head **{heads.selected_head}**.")
+    mo.md(f"""
+    Enlarged: head **{heads.selected_head}**.
+    """)
     return
 
 
@@ -372,7 +374,9 @@ def _(BPEMergePlayer, bpe_corpus, bpe_merges, mo, pretokenize):
 
 @app.cell
 def _(mo, player):
-    mo.md(f"Python sees step **{player.step}**: {len(player.segmentation())} tokens.")
+    mo.md(f"""
+    Python sees step **{player.step}**: {len(player.segmentation())} tokens.
+    """)
     return
 
 

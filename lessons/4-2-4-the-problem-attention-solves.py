@@ -1,0 +1,541 @@
+# /// script
+# requires-python = ">=3.11"
+# dependencies = [
+#     "marimo>=0.25.2",
+#     "anywidget>=0.11",
+#     "traitlets>=5.9",
+#     "numpy>=1.26",
+# ]
+# ///
+"""Lesson 4 (module 4.2): the problem attention solves.
+
+Context changes meaning; a bag of words loses it; dot-product attention on raw embeddings
+(no projections) lets tokens look at each other, and shows what one vector per token cannot
+express: the score matrix is symmetric, and a token tends to match itself most.
+"""
+
+import marimo
+
+__generated_with = "0.25.2"
+app = marimo.App(width="medium", app_title="4 · The Problem Attention Solves")
+
+
+@app.cell(hide_code=True)
+def _():
+    import marimo as mo
+    import numpy as np
+
+    from core.attention_lessons import (
+        FEATURES,
+        SENTENCES,
+        TOY_EMBEDDINGS,
+        format_number,
+        markdown_matrix,
+        toy_sentence,
+        toy_tokens,
+    )
+    from core.attention_numpy import softmax
+    from widgets import AttentionHeatmap, VectorPlane
+
+    def matrix_block(title, matrix, rows, columns, **options):
+        """A bold title over a labelled table (options go to `markdown_matrix`)."""
+        return mo.vstack(
+            [mo.md(title), mo.md(markdown_matrix(matrix, rows, columns, **options))], gap=0
+        )
+
+    return (
+        AttentionHeatmap,
+        FEATURES,
+        SENTENCES,
+        TOY_EMBEDDINGS,
+        VectorPlane,
+        format_number,
+        markdown_matrix,
+        matrix_block,
+        mo,
+        np,
+        softmax,
+        toy_sentence,
+        toy_tokens,
+    )
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    # The Problem Attention Solves
+
+    *Module 4.2 · Lesson 4 of 18*
+
+    A word means different things next to different words, yet an embedding table gives
+    every token one fixed vector. In this lesson you let tokens look at each other with the
+    simplest tool there is, the dot product, and then find out, with your own hands, what
+    that tool cannot express. Lesson 5 repairs it.
+    """)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## 1 · One word, two meanings
+
+    *Bark* is a sound in **the dog's bark** and the skin of a trunk in **the tree's bark**.
+    An embedding table (lesson 3) looks a token's vector up by its id alone, so the
+    neighbours play no part. To see it in numbers, here is a toy table whose three
+    features mean something:
+    """)
+    return
+
+
+@app.cell(hide_code=True)
+def _(FEATURES, TOY_EMBEDDINGS, markdown_matrix, mo):
+    mo.md(
+        markdown_matrix(
+            list(TOY_EMBEDDINGS.values()),
+            list(TOY_EMBEDDINGS),
+            FEATURES,
+            corner="token ↓ · feature →",
+            decimals=1,
+        )
+        + "\n\n*bark* has a little of *animal* and of *plant*, because it may belong to "
+        "either, and a lot of *owned*: it is something that belongs to someone."
+    )
+    return
+
+
+@app.cell
+def _(SENTENCES, toy_sentence):
+    tokens_a, X_a = toy_sentence(SENTENCES[0])
+    tokens_b, X_b = toy_sentence(SENTENCES[1])
+    return X_a, X_b, tokens_a, tokens_b
+
+
+@app.cell(hide_code=True)
+def _(SENTENCES, X_a, X_b, mo, np):
+    mo.md(
+        f"Looked up in the table, *bark* is `{X_a[3].tolist()}` in *{SENTENCES[0]}* and "
+        f"`{X_b[3].tolist()}` in *{SENTENCES[1]}*: the same vector "
+        f"(`np.array_equal` says **{np.array_equal(X_a[3], X_b[3])}**). Whatever reads it "
+        "next cannot tell which bark it is."
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## 2 · A bag of words loses the order
+
+    The crudest way to give a token its context: average all the vectors of the sentence
+    and hand that average to every token. But an average does not care about order.
+    """)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    **Exercise 1.** Write a *different* sentence, using only the words
+    `the dog tree 's bark`, whose average vector equals that of **the dog 's bark**.
+    """)
+    return
+
+
+@app.cell
+def _(mo):
+    bag_text = mo.ui.text(placeholder="the ...", label="your sentence", full_width=True)
+    bag_text
+    return (bag_text,)
+
+
+@app.cell(hide_code=True)
+def _(SENTENCES, X_a, bag_text, format_number, mo, np, toy_sentence, toy_tokens):
+    def _vector(v):
+        return "[" + ", ".join(format_number(x) for x in v) + "]"
+
+    _target = X_a.mean(axis=0)
+    try:
+        _tokens, _X = toy_sentence(bag_text.value)
+        _problem = None
+    except ValueError as _error:
+        _problem = str(_error)
+    if not bag_text.value.strip():
+        _kind, _text = "neutral", "Type a sentence above."
+    elif _problem is not None:
+        _kind, _text = "warn", f"{_problem}."
+    elif _tokens == toy_tokens(SENTENCES[0]):
+        _kind, _text = "warn", "That is the sentence itself. Use the same words in another order."
+    elif not np.allclose(_X.mean(axis=0), _target):
+        _kind, _text = (
+            "warn",
+            f"Your average is {_vector(_X.mean(axis=0))}; *{SENTENCES[0]}* averages to "
+            f"{_vector(_target)}. Hint: use the same four words, each once.",
+        )
+    else:
+        _kind, _text = (
+            "success",
+            f"Correct: *{' '.join(_tokens)}* and *{SENTENCES[0]}* both average to "
+            f"{_vector(_target)}. A bag of words cannot tell them apart, yet one is about "
+            "a dog and the other about whatever *the bark's dog* is.",
+        )
+    mo.callout(mo.md(f"**Exercise 1.** {_text}"), kind=_kind)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## 3 · Let every token look at the others
+
+    Better: give each token its *own* mix of the sentence, weighted by how well the other
+    tokens match it. The simplest measure of a match is the **dot product**
+
+    $$x_i \cdot x_j = \sum_f x_{i,f}\, x_{j,f} = |x_i|\,|x_j| \cos\theta,$$
+
+    large when two vectors are long and point the same way, zero at a right angle, negative
+    when they point apart. A **softmax** then turns each token's row of scores into weights
+    that are positive and sum to 1, as it turned a classifier's scores into probabilities
+    in series 2.
+
+    Below, four tokens with **two** features, so that you can drag them. On the right,
+    row *i* shows how token *i* divides its attention (darker is more). The map already
+    uses lesson 5's words: a row is a *query* (the token looking), a column a *key* (the
+    token looked at).
+    """)
+    return
+
+
+@app.cell
+def _(AttentionHeatmap, VectorPlane, mo, np):
+    _names = ["the", "dog", "'s", "bark"]
+    plane = mo.ui.anywidget(
+        VectorPlane(
+            names=_names,
+            vectors=[[-0.4, 0.3], [1.2, 0.2], [-0.3, -0.8], [0.8, 1.0]],
+            extent=2.0,
+        )
+    )
+    plane_heatmap = mo.ui.anywidget(AttentionHeatmap(tokens=_names, weights=np.full((4, 4), 0.25)))
+    mo.hstack([plane, plane_heatmap], justify="start", gap=1, align="start")
+    return plane, plane_heatmap
+
+
+@app.cell
+def _(np, plane):
+    plane_names = list(plane.names)
+    plane_vectors = np.array(plane.vectors)
+    plane_scores = plane_vectors @ plane_vectors.T  # (4, 4): every dot product at once
+    return plane_names, plane_scores
+
+
+@app.cell
+def _(plane_heatmap, plane_names, plane_scores, softmax):
+    plane_weights = softmax(plane_scores)  # each row sums to 1
+    plane_heatmap.update(tokens=plane_names, weights=plane_weights)
+    return (plane_weights,)
+
+
+@app.cell(hide_code=True)
+def _(markdown_matrix, mo, np, plane_names, plane_scores):
+    mo.md(
+        "The **scores** behind those weights: row *i*, column *j* holds "
+        "$x_i \\cdot x_j$ (the diagonal in bold).\n\n"
+        + markdown_matrix(
+            plane_scores,
+            plane_names,
+            plane_names,
+            corner="looking ↓ · looked at →",
+            bold=np.eye(len(plane_names), dtype=bool),
+        )
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    **Exercise 2.** *bark* needs its owner. Drag the arrows until **bark puts its largest
+    weight on dog**, not on itself.
+    """)
+    return
+
+
+@app.cell(hide_code=True)
+def _(format_number, mo, np, plane_names, plane_scores, plane_weights):
+    _bark, _dog = plane_names.index("bark"), plane_names.index("dog")
+    _top = int(np.argmax(plane_weights[_bark]))
+    if _top == _dog and plane_weights[_bark, _dog] > plane_weights[_bark, _bark]:
+        _kind = "success"
+        _text = (
+            f"Correct: bark gives dog {format_number(plane_weights[_bark, _dog])} of its "
+            f"attention. Now read dog's row: dog scores bark "
+            f"{format_number(plane_scores[_dog, _bark])} (the same number as bark→dog), and "
+            f"itself {format_number(plane_scores[_dog, _dog])}."
+        )
+    else:
+        _kind = "warn"
+        _text = (
+            f"bark's largest weight is on **{plane_names[_top]}**: it scores itself "
+            f"{format_number(plane_scores[_bark, _bark])} (its squared length) and dog "
+            f"{format_number(plane_scores[_bark, _dog])}. Hint: bark · dog = |bark| |dog| cos θ; "
+            "make dog longer, or point it more along bark."
+        )
+    mo.callout(mo.md(f"**Exercise 2.** {_text}"), kind=_kind)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    **Exercise 3.** Try for a minute to make *both* bark and dog prefer each other over
+    themselves, then answer:
+    """)
+    return
+
+
+@app.cell
+def _(mo):
+    mutual_radio = mo.ui.radio(
+        options=[
+            "yes, with the right drag",
+            "no, never",
+            "only if both vectors have the same length",
+        ],
+        label="Can two tokens each score the other above themselves?",
+    )
+    mutual_radio
+    return (mutual_radio,)
+
+
+@app.cell(hide_code=True)
+def _(format_number, mo, mutual_radio, plane_names, plane_scores):
+    _b, _d = plane_names.index("bark"), plane_names.index("dog")
+    _now = (
+        f"Right now bark·dog = {format_number(plane_scores[_b, _d])}, "
+        f"bark·bark = {format_number(plane_scores[_b, _b])}, "
+        f"dog·dog = {format_number(plane_scores[_d, _d])}."
+    )
+    if mutual_radio.value is None:
+        _kind, _text = "neutral", f"Pick an answer. {_now}"
+    elif mutual_radio.value == "no, never":
+        _kind = "success"
+        _text = (
+            "Correct. Both would need $a\\cdot b > |a|^2$ and $a\\cdot b > |b|^2$, so "
+            "$(a\\cdot b)^2 > |a|^2|b|^2$; but $a\\cdot b = |a||b|\\cos\\theta \\le |a||b|$. "
+            "Whichever of the two is longer always prefers itself. " + _now
+        )
+    else:
+        _kind = "warn"
+        _text = (
+            "Not quite: try it in the plane, and watch which of the two prefers itself. "
+            "Hint: compare $a\\cdot b = |a||b|\\cos\\theta$ with $|a|^2$ and $|b|^2$ when "
+            "$|a| \\ge |b|$. " + _now
+        )
+    mo.callout(mo.md(f"**Exercise 3.** {_text}"), kind=_kind)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## 4 · Trace it by hand: four tokens, three features
+
+    Now the whole operation on the toy table, with nothing learned in it:
+
+    1. **scores** $S = X X^\top$, every token against every token;
+    2. **weights** $A = \mathrm{softmax}(S)$, row by row;
+    3. **new vectors** $A X$: token *i* becomes the mix $\sum_j A_{ij}\, x_j$.
+
+    Edit the embedding table (drag an entry sideways, or double-click it and type).
+    Both sentences are built from it.
+    """)
+    return
+
+
+@app.cell
+def _(FEATURES, TOY_EMBEDDINGS, mo):
+    embedding_matrix = mo.ui.matrix(
+        [list(v) for v in TOY_EMBEDDINGS.values()],
+        min_value=-2,
+        max_value=2,
+        step=0.1,
+        precision=1,
+        row_labels=list(TOY_EMBEDDINGS),
+        column_labels=list(FEATURES),
+        label="embedding table: one row per token",
+    )
+    sentence_radio = mo.ui.radio(
+        options=["the dog 's bark", "the tree 's bark"], value="the dog 's bark", label="sentence"
+    )
+    mo.hstack([embedding_matrix, sentence_radio], justify="start", gap=4)
+    return embedding_matrix, sentence_radio
+
+
+@app.cell
+def _(TOY_EMBEDDINGS, embedding_matrix, np, sentence_radio, toy_tokens):
+    table = dict(zip(TOY_EMBEDDINGS, np.array(embedding_matrix.value, dtype=float)))
+
+    def embed(text):
+        """(tokens, X) for a sentence, looked up in the edited table."""
+        _tokens = toy_tokens(text)
+        return _tokens, np.array([table[t] for t in _tokens])
+
+    tokens, X = embed(sentence_radio.value)
+    S = X @ X.T  # (4, 4) scores
+    return S, X, embed, tokens
+
+
+@app.cell
+def _(S, X, softmax):
+    A = softmax(S)  # (4, 4) weights, each row sums to 1
+    new_X = A @ X  # (4, 3) each token's mix of the sentence
+    return A, new_X
+
+
+@app.cell(hide_code=True)
+def _(A, FEATURES, S, X, matrix_block, mo, new_X, np, tokens):
+    _diag = np.eye(len(tokens), dtype=bool)
+    _pairs = "looking ↓ · looked at →"
+    mo.hstack(
+        [
+            matrix_block("**X**: embeddings", X, tokens, FEATURES, corner="token", decimals=1),
+            matrix_block("**S = X Xᵀ**: scores", S, tokens, tokens, corner=_pairs, bold=_diag),
+            matrix_block(
+                "**A = softmax(S)**: weights", A, tokens, tokens, corner=_pairs, bold=_diag
+            ),
+            matrix_block("**A X**: new vectors", new_X, tokens, FEATURES, corner="token"),
+        ],
+        justify="start",
+        gap=1,
+        wrap=True,
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(A, FEATURES, SENTENCES, embed, format_number, markdown_matrix, mo, softmax, tokens):
+    def _new_bark(text):
+        _tokens, _X = embed(text)
+        return (softmax(_X @ _X.T) @ _X)[_tokens.index("bark")]
+
+    _b = tokens.index("bark")
+    mo.md(
+        "**Context works, a little.** bark's new vector in each sentence:\n\n"
+        + markdown_matrix(
+            [_new_bark(s) for s in SENTENCES],
+            [f"bark in “{s}”" for s in SENTENCES],
+            FEATURES,
+            corner="",
+        )
+        + "\n\nThe two barks now differ: each has taken in some of its owner. But look at "
+        f"where bark's attention went (row *bark* of **A**): "
+        f"{format_number(A[_b, _b])} to itself, only {format_number(A[_b, 1])} to "
+        f"{tokens[1]}, its owner."
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    **Exercise 4.** Compute by hand, from the table **X** above, the score of *bark*
+    looking at *dog* in **the dog 's bark**: $x_\text{bark} \cdot x_\text{dog}$.
+    (Edit the embedding table first if you like: the check follows your numbers.)
+    """)
+    return
+
+
+@app.cell
+def _(mo):
+    score_number = mo.ui.number(value=None, step=0.01, label="bark · dog =")
+    score_number
+    return (score_number,)
+
+
+@app.cell(hide_code=True)
+def _(FEATURES, embed, format_number, mo, np, score_number):
+    _tokens, _X = embed("the dog 's bark")
+    _bark, _dog = _X[3], _X[1]
+    _answer = float(_bark @ _dog)
+    _terms = " + ".join(f"{format_number(b, 1)}·{format_number(d, 1)}" for b, d in zip(_bark, _dog))
+    if score_number.value is None:
+        _kind, _text = "neutral", "Type your answer above."
+    elif np.isclose(score_number.value, _answer, atol=0.006):
+        _kind, _text = "success", f"Correct: {_terms} = {format_number(_answer)}."
+    else:
+        _kind, _text = (
+            "warn",
+            f"{format_number(score_number.value)} is not it. Hint: multiply bark's and dog's "
+            f"entries feature by feature ({', '.join(FEATURES)}) and add the three products.",
+        )
+    mo.callout(mo.md(f"**Exercise 4.** {_text}"), kind=_kind)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## 5 · What one vector per token cannot say
+    """)
+    return
+
+
+@app.cell(hide_code=True)
+def _(S, format_number, mo, np, tokens):
+    _b, _d = tokens.index("bark"), 1
+    _self_top = [t for i, t in enumerate(tokens) if S[i, i] > np.delete(S[i], i).max()]
+    mo.md(
+        f"""
+    **The scores are symmetric.** $x_i \\cdot x_j = x_j \\cdot x_i$, so
+    $S = S^\\top$ (here: **{np.allclose(S, S.T)}**). bark → {tokens[1]} scores
+    {format_number(S[_b, _d])}, and {tokens[1]} → bark scores the same
+    {format_number(S[_d, _b])}. Yet the relation is one-sided: *bark* needs an owner;
+    *{tokens[1]}* does not need a bark.
+
+    **A token matches itself best.** The diagonal holds $x_i \\cdot x_i = |x_i|^2$, and
+    $x_i \\cdot x_j \\le |x_i|\\,|x_j|$, so unless a neighbour is longer *and* points the
+    same way, the token's own score wins. Here {len(_self_top)} of {len(tokens)} tokens
+    score themselves above every other token ({", ".join(_self_top)}). bark scores itself
+    {format_number(S[_b, _b])}, mostly through *owned*: the feature that says "I need an
+    owner" makes bark match the one token that is **not** its owner.
+
+    **Two tokens cannot both prefer each other** (exercise 3): the longer one always
+    prefers itself.
+    """
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    The root of all three: each token has **one** vector, used both for *what it looks
+    for* and for *what it offers to others*. bark should look for "animal or plant" while
+    offering "owned"; a single vector cannot point both ways.
+
+    What if every token had two vectors made from its embedding by two learned matrices:
+    a **query** for what it seeks and a **key** for what it offers? That is lesson 5.
+    """)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Recap
+
+    - An embedding table gives a token the same vector in every context.
+    - Averaging a sentence (a bag of words) forgets the order.
+    - Dot-product attention lets each token mix in the tokens that match it:
+      $\mathrm{softmax}(X X^\top)\,X$.
+    - With raw embeddings the scores are symmetric and a token tends to match itself
+      most, because one vector serves both to seek and to be found.
+
+    **Next:** [Lesson 5 · Queries, Keys, and the Relevance Function](?file=4-2-5-queries-and-keys.py)
+    """)
+    return
+
+
+if __name__ == "__main__":
+    app.run()

@@ -1,0 +1,510 @@
+# /// script
+# requires-python = ">=3.11"
+# dependencies = [
+#     "marimo>=0.25.2",
+#     "anywidget>=0.11",
+#     "traitlets>=5.9",
+#     "numpy>=1.26",
+#     "altair>=5.4",
+#     "pandas>=2.1",
+# ]
+# ///
+"""Lesson 5 (module 4.2): queries, keys, and the relevance function.
+
+W_Q and W_K as two learned projections of the same embedding; QKᵀ as a relevance matrix that
+need not be symmetric; the causal mask; and an experiment that shows why scores are divided
+by √d.
+"""
+
+import marimo
+
+__generated_with = "0.25.2"
+app = marimo.App(width="medium", app_title="5 · Queries, Keys, and the Relevance Function")
+
+
+@app.cell(hide_code=True)
+def _():
+    import altair as alt
+    import marimo as mo
+    import numpy as np
+    import pandas as pd
+
+    from core.attention_lessons import (
+        FEATURES,
+        SENTENCES,
+        format_number,
+        markdown_matrix,
+        toy_sentence,
+    )
+    from core.attention_numpy import attention_stages, softmax
+    from widgets import AttentionTrace
+
+    return (
+        AttentionTrace,
+        FEATURES,
+        SENTENCES,
+        alt,
+        attention_stages,
+        format_number,
+        markdown_matrix,
+        mo,
+        np,
+        pd,
+        softmax,
+        toy_sentence,
+    )
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    # Queries, Keys, and the Relevance Function
+
+    *Module 4.2 · Lesson 5 of 18*
+
+    Lesson 4 ended with *bark* scoring itself above its owner, and with scores that could
+    only ever be symmetric, because each token had one vector both to look with and to be
+    looked at. Here each token gets two, made by two learned matrices, and you will set
+    those matrices yourself.
+    """)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## 1 · One embedding, two readings
+
+    Every token's embedding $x_i$ (a row of $X$) is multiplied by two matrices:
+
+    - the **query** $q_i = x_i W_Q$: what token *i* is looking for;
+    - the **key** $k_j = x_j W_K$: what token *j* offers, so that others can find it.
+
+    The relevance of token *j* to token *i* is their dot product,
+    $\text{score}(i \to j) = q_i \cdot k_j$, and all of them at once are $Q K^\top$.
+
+    A query is not a property of a word, nor is a key: both are read off the **same**
+    embedding, through two different matrices that training adjusts. And since
+    $\text{score}(j \to i) = q_j \cdot k_i$ uses the *other* vectors, nothing forces the
+    two to be equal any more. With $W_Q = W_K = I$ you are back in lesson 4.
+    """)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## 2 · Set the two matrices yourself
+
+    Rows of $W_Q$ and $W_K$ are the embedding's features; columns are the three **slots**
+    of query/key space, $d = 3$. A score adds up slot by slot,
+    $q_{i,0}k_{j,0} + q_{i,1}k_{j,1} + q_{i,2}k_{j,2}$, so a slot means whatever the two
+    matrices agree it means. Drag an entry sideways, or double-click it and type.
+
+    **Exercise 1.** Set $W_Q$ and $W_K$ so that **bark attends most to its owner in both
+    sentences**: *dog* in the first, *tree* in the second. The check below the matrices
+    follows every edit.
+    """)
+    return
+
+
+@app.cell
+def _(FEATURES, SENTENCES, mo):
+    def _projection(label, slot):
+        return mo.ui.matrix(
+            [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+            min_value=-3,
+            max_value=3,
+            step=0.1,
+            precision=1,
+            row_labels=list(FEATURES),
+            column_labels=[f"{slot}₀", f"{slot}₁", f"{slot}₂"],
+            label=label,
+        )
+
+    wq_matrix = _projection("W_Q: feature → query slot", "q")
+    wk_matrix = _projection("W_K: feature → key slot", "k")
+    sentence_radio = mo.ui.radio(options=list(SENTENCES), value=SENTENCES[0], label="sentence")
+    causal_checkbox = mo.ui.checkbox(value=True, label="causal mask")
+    scale_checkbox = mo.ui.checkbox(value=True, label="divide by √d")
+    mo.hstack(
+        [
+            wq_matrix,
+            wk_matrix,
+            mo.vstack([sentence_radio, causal_checkbox, scale_checkbox], gap=0.5),
+        ],
+        justify="start",
+        gap=2.5,
+    )
+    return causal_checkbox, scale_checkbox, sentence_radio, wk_matrix, wq_matrix
+
+
+@app.cell
+def _(attention_stages, causal_checkbox, np, scale_checkbox, toy_sentence, wk_matrix, wq_matrix):
+    W_Q = np.array(wq_matrix.value, dtype=float)  # (C, d) = (3, 3)
+    W_K = np.array(wk_matrix.value, dtype=float)
+
+    def head(text):
+        """(tokens, stages) of the toy sentence under the current W_Q, W_K and switches."""
+        _tokens, _X = toy_sentence(text)
+        _stages = attention_stages(
+            _X, W_Q, W_K, causal=causal_checkbox.value, scale=scale_checkbox.value
+        )
+        return _tokens, _stages
+
+    return W_K, W_Q, head
+
+
+@app.cell(hide_code=True)
+def _(SENTENCES, format_number, head, mo, np):
+    def _where_bark_looks(text):
+        _tokens, _s = head(text)
+        _row = _s["weights"][_tokens.index("bark")]
+        return _tokens, _row, int(np.argmax(_row))
+
+    _lines, _solved = [], True
+    for _text in SENTENCES:
+        _tokens, _row, _top = _where_bark_looks(_text)
+        _ok = _top == 1 and _row[1] > np.delete(_row, 1).max()
+        _solved = _solved and _ok
+        _lines.append(
+            f"- *{_text}*: bark's largest weight is on **{_tokens[_top]}** "
+            f"({format_number(_row[_top])}; {_tokens[1]} gets {format_number(_row[1])}) "
+            + ("✓" if _ok else "✗")
+        )
+    if _solved:
+        _kind, _head = "success", "Correct: bark finds its owner, whichever it is."
+        _tail = (
+            "Compare bark's row of Q with its row of K in the trace: the same embedding, "
+            "two different vectors."
+        )
+    else:
+        _kind, _head = "warn", "Not yet."
+        _tail = (
+            "Hint: bark is the only token with much *owned*; dog and tree are the only ones "
+            "with *animal* or *plant*. Let W_Q send *owned* into one slot (say q₀) and W_K "
+            "send both *animal* and *plant* into the same slot (k₀), and clear the rest."
+        )
+    mo.callout(
+        mo.md(f"**Exercise 1.** {_head}\n\n" + "\n".join(_lines) + f"\n\n{_tail}"), kind=_kind
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    Every stage for the sentence you picked, recomputed as you edit. Click a row to follow
+    that token; hover a number to see the arithmetic behind it. The third stage (the
+    values $V$ and the output) is lesson 6: until then $W_V = I$, so $V = X$.
+    """)
+    return
+
+
+@app.cell
+def _(AttentionTrace, SENTENCES, attention_stages, mo, toy_sentence):
+    _tokens, _X = toy_sentence(SENTENCES[0])
+    trace = mo.ui.anywidget(
+        AttentionTrace(tokens=_tokens, stages=attention_stages(_X), selected_query=3)
+    )
+    trace
+    return (trace,)
+
+
+@app.cell
+def _(W_K, W_Q, head, np, sentence_radio, trace):
+    tokens, stages = head(sentence_radio.value)
+    trace.update(tokens=tokens, stages={**stages, "W_Q": W_Q, "W_K": W_K, "W_V": np.eye(3)})
+    return stages, tokens
+
+
+@app.cell(hide_code=True)
+def _(format_number, mo, np, stages, tokens):
+    _S = stages["scores"]
+    _b, _o = tokens.index("bark"), 1
+    _there = (
+        f"score(bark → {tokens[_o]}) = q<sub>bark</sub> · k<sub>{tokens[_o]}</sub> = "
+        f"**{format_number(_S[_b, _o])}**"
+    )
+    _back = (
+        f"score({tokens[_o]} → bark) = q<sub>{tokens[_o]}</sub> · k<sub>bark</sub> = "
+        f"**{format_number(_S[_o, _b])}**"
+    )
+    if np.allclose(_S, _S.T):
+        _text = (
+            f"**Relevance is still symmetric.** {_there}, and {_back}: the score matrix "
+            "QKᵀ equals its transpose. Make W_Q and W_K differ."
+        )
+    else:
+        _text = (
+            f"**Relevance is now one-sided.** {_there}, while {_back}: QKᵀ is no longer "
+            "symmetric (read it in the trace, before the mask)."
+        )
+    mo.callout(mo.md(_text), kind="info")
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    **Exercise 2.** With your current $W_Q$ and $W_K$, compute by hand the **scaled**
+    score of *bark* looking at *dog* in *the dog 's bark*: $q_\text{bark} \cdot
+    k_\text{dog} / \sqrt{3}$. Work out $q_\text{bark} = x_\text{bark} W_Q$ and
+    $k_\text{dog} = x_\text{dog} W_K$ first.
+    """)
+    return
+
+
+@app.cell
+def _(mo):
+    scaled_score_number = mo.ui.number(value=None, step=0.01, label="q_bark · k_dog / √3 =")
+    scaled_score_number
+    return (scaled_score_number,)
+
+
+@app.cell(hide_code=True)
+def _(SENTENCES, W_K, W_Q, format_number, mo, np, scaled_score_number, toy_sentence):
+    _tokens, _X = toy_sentence(SENTENCES[0])
+    _q, _k = _X[3] @ W_Q, _X[1] @ W_K
+    _raw = float(_q @ _k)
+    _answer = _raw / np.sqrt(3)
+
+    def _vec(v):
+        return "(" + ", ".join(format_number(x) for x in v) + ")"
+
+    if scaled_score_number.value is None:
+        _kind, _text = "neutral", "Type your answer above."
+    elif np.isclose(scaled_score_number.value, _answer, atol=0.006):
+        _kind, _text = (
+            "success",
+            f"Correct: q_bark = {_vec(_q)}, k_dog = {_vec(_k)}, their dot product "
+            f"{format_number(_raw)}, divided by √3 ≈ 1.732: {format_number(_answer)}.",
+        )
+    elif np.isclose(scaled_score_number.value, _raw, atol=0.006):
+        _kind, _text = "warn", "That is the raw score q · k: now divide it by √3 ≈ 1.732."
+    else:
+        _kind, _text = (
+            "warn",
+            f"Not {format_number(scaled_score_number.value)}. Hint: q_bark is bark's row "
+            f"(0.3, 0.3, 1.0) times W_Q, so q₀ = 0.3·W_Q[animal, q₀] + 0.3·W_Q[plant, q₀] + "
+            "1.0·W_Q[owned, q₀]; likewise k_dog from dog's row (1, 0, 0) and W_K. Then the "
+            "dot product, then ÷ √3.",
+        )
+    mo.callout(mo.md(f"**Exercise 2.** {_text}"), kind=_kind)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## 3 · The causal mask
+
+    A language model learns to predict each next token, so while it reads token *i* it
+    must not peek at the tokens after it: the answer would leak into the question. Before
+    the softmax, every score of a later token is set to $-\infty$, and $e^{-\infty} = 0$
+    makes its weight exactly zero. Untick **causal mask** above and watch the upper
+    triangle of the weights fill in. The first token, *the*, can only attend to itself;
+    *bark*, last, sees everything.
+    """)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## 4 · Why divide by √d? An experiment
+
+    With three slots the scores stay small. GPT-2's heads use $d = 64$. What happens to
+    the scores as $d$ grows? Draw random queries and keys whose entries have mean 0 and
+    variance 1 (roughly what a freshly initialised model produces), and measure.
+    """)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    **Exercise 3.** Predict before you measure: with $d = 256$, what variance do you
+    expect for the raw score $q \cdot k$? (Then set the slider below to 256.)
+    """)
+    return
+
+
+@app.cell
+def _(mo):
+    variance_number = mo.ui.number(value=None, step=1, label="Var(q·k) at d = 256 ≈")
+    variance_number
+    return (variance_number,)
+
+
+@app.cell(hide_code=True)
+def _(experiments, format_number, mo, variance_number):
+    _measured = experiments[256]["raw_variance"]
+    if variance_number.value is None:
+        _kind, _text = "neutral", "Type your prediction above."
+    elif abs(variance_number.value - 256) <= 0.1 * 256:
+        _kind, _text = (
+            "success",
+            f"Correct: 256 products of variance 1 add up to variance 256 (the experiment "
+            f"measured {format_number(_measured, 1)}). Divided by √256 = 16, the variance "
+            "drops to 256 / 16² = 1.",
+        )
+    else:
+        _kind, _text = (
+            "warn",
+            f"Not {format_number(variance_number.value, 1)}. Hint: q · k = Σ q_c k_c is a "
+            "sum of d independent products, each with mean 0 and variance 1; variances of "
+            "independent terms add.",
+        )
+    mo.callout(mo.md(f"**Exercise 3.** {_text}"), kind=_kind)
+    return
+
+
+@app.cell
+def _(mo):
+    d_slider = mo.ui.slider(
+        steps=[1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+        value=64,
+        label="d, the width of q and k",
+        show_value=True,
+    )
+    d_slider
+    return (d_slider,)
+
+
+@app.cell
+def _(np, softmax):
+    def score_experiment(d, rng, n_pairs=4000, n_keys=16, n_rows=300):
+        """Measured statistics of q·k for random q, k of width d, raw and divided by √d."""
+        q = rng.standard_normal((n_pairs, d))
+        k = rng.standard_normal((n_pairs, d))
+        raw = np.einsum("nd,nd->n", q, k)  # n_pairs scores
+        rows = np.einsum("rd,rkd->rk", q[:n_rows], rng.standard_normal((n_rows, n_keys, d)))
+        result = {"d": d}
+        for name, scores, row_scores in (
+            ("raw", raw, rows),
+            ("scaled", raw / np.sqrt(d), rows / np.sqrt(d)),
+        ):
+            p = softmax(row_scores)  # (n_rows, n_keys)
+            # softmax's Jacobian dp_i/ds_j = p_i (δ_ij - p_j); its size tells how much
+            # a change of score can still change the weights (how well gradients flow)
+            jacobian = p[:, :, None] * (np.eye(n_keys) - p[:, None, :])
+            result[f"{name}_variance"] = float(scores.var())
+            result[f"{name}_max_weight"] = float(p.max(axis=1).mean())
+            result[f"{name}_gradient"] = float(np.linalg.norm(jacobian, axis=(1, 2)).mean())
+            result[f"{name}_example_row"] = p[0]
+        return result
+
+    _rng = np.random.default_rng(0)
+    experiments = {d: score_experiment(d, _rng) for d in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)}
+    return (experiments,)
+
+
+@app.cell(hide_code=True)
+def _(d_slider, experiments, format_number, mo):
+    _e = experiments[d_slider.value]
+    mo.md(
+        f"""
+    Measured at **d = {_e["d"]}** over 4000 random pairs:
+
+    | | raw score q·k | scaled q·k / √d |
+    |:---|---:|---:|
+    | variance of the score | **{format_number(_e["raw_variance"], 1)}** | **{format_number(_e["scaled_variance"], 2)}** |
+    | largest of 16 softmax weights (average) | {format_number(_e["raw_max_weight"])} | {format_number(_e["scaled_max_weight"])} |
+    | size of the softmax's gradient (average) | {format_number(_e["raw_gradient"], 3)} | {format_number(_e["scaled_gradient"], 3)} |
+    """
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(alt, d_slider, experiments, pd):
+    _long = pd.DataFrame(
+        [
+            {"d": d, "score": label, "variance": e[f"{key}_variance"]}
+            for d, e in experiments.items()
+            for key, label in (("raw", "raw q·k"), ("scaled", "q·k / √d"))
+        ]
+    )
+    _color = alt.Color(
+        "score:N",
+        title="score",
+        scale=alt.Scale(domain=["raw q·k", "q·k / √d"], range=["#d1495b", "#2e86ab"]),
+    )
+    _x = alt.X("d:Q", scale=alt.Scale(type="log", base=2), title="d (width of q and k)")
+    _y = alt.Y("variance:Q", scale=alt.Scale(type="log"), title="variance of the score")
+    _lines = alt.Chart(_long).mark_line(point=True).encode(x=_x, y=_y, color=_color)
+    _now = (
+        alt.Chart(_long[_long["d"] == d_slider.value])
+        .mark_point(size=160, filled=False, strokeWidth=2, color="#888888")
+        .encode(x=_x, y=_y)
+    )
+    variance_chart = (_lines + _now).properties(
+        width=380, height=240, title="Variance of one score, measured"
+    )
+
+    _row = experiments[d_slider.value]
+    _bars = pd.DataFrame(
+        [
+            {"key": j + 1, "score": label, "weight": float(_row[f"{key}_example_row"][j])}
+            for key, label in (("raw", "raw q·k"), ("scaled", "q·k / √d"))
+            for j in range(len(_row["raw_example_row"]))
+        ]
+    )
+    weights_chart = (
+        alt.Chart(_bars)
+        .mark_bar()
+        .encode(
+            x=alt.X("key:O", title="key (16 random keys)"),
+            xOffset="score:N",
+            y=alt.Y("weight:Q", title="softmax weight", scale=alt.Scale(domain=[0, 1])),
+            color=_color,
+        )
+        .properties(width=380, height=240, title=f"One query's weights at d = {d_slider.value}")
+    )
+    return variance_chart, weights_chart
+
+
+@app.cell(hide_code=True)
+def _(mo, variance_chart, weights_chart):
+    mo.hstack([variance_chart, weights_chart], justify="start", gap=1)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    **What the experiment shows.** Each product $q_c k_c$ has variance 1, and a sum of $d$
+    independent ones has variance $d$: the raw scores spread out as $d$ grows. Fed such
+    scores, the softmax puts nearly all its weight on one key, and its gradient (how much
+    a change in a score can still move the weights) shrinks towards zero, the saturation
+    you met as vanishing gradients in series 1. Dividing by $\sqrt{d}$ divides the
+    variance by $d$: the scores keep variance 1 at every width, and the softmax stays soft
+    enough to learn.
+    """)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Recap
+
+    - $Q = X W_Q$ and $K = X W_K$: two learned readings of the same embeddings, one for
+      seeking, one for being found.
+    - $QK^\top$ is the relevance matrix; with $W_Q \ne W_K$ it need not be symmetric, so
+      *bark* can seek its owner without its owner seeking *bark*.
+    - The causal mask sets future scores to $-\infty$: their weights become 0.
+    - Raw scores have variance $d$; dividing by $\sqrt{d}$ brings it back to 1 and keeps
+      the softmax from saturating.
+
+    So far each token only decides **where** to look. Lesson 6 decides **what it takes
+    away**: the values.
+
+    **Next:** [Lesson 6 · Values and the Attention Output](?file=4-2-6-values-and-attention-output.py)
+    """)
+    return
+
+
+if __name__ == "__main__":
+    app.run()
