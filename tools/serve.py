@@ -32,6 +32,12 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+if not __package__ and str(REPO) not in sys.path:  # run as `python tools/serve.py`
+    sys.path.insert(0, str(REPO))
+
+from core import catalog  # noqa: E402
+from tools.coming_soon import coming_soon_html  # noqa: E402
+
 LESSONS_DIR = REPO / "lessons"
 HOME = "home.py"
 PASSWORD_ENV = "COURSE_TOKEN_PASSWORD"
@@ -126,12 +132,48 @@ class PasswordGate:
         await send({"type": "http.response.body", "body": body})
 
 
+class ComingSoon:
+    """ASGI middleware: `/lessons/<stem>/` of a catalog lesson with no notebook yet answers
+    with the "coming soon" page (tools/coming_soon.py), as the static site does."""
+
+    def __init__(self, app, lessons_dir: Path) -> None:
+        self.app = app
+        self.lessons_dir = Path(lessons_dir)
+        self.by_stem = {lesson.stem: lesson for lesson in catalog.LESSONS}
+
+    def lesson_to_announce(self, path: str) -> catalog.Lesson | None:
+        parts = path.strip("/").split("/")
+        if len(parts) != 2 or parts[0] != "lessons":
+            return None
+        lesson = self.by_stem.get(parts[1])
+        return lesson if lesson is not None and not lesson.exists(self.lessons_dir) else None
+
+    async def __call__(self, scope, receive, send) -> None:
+        lesson = self.lesson_to_announce(scope["path"]) if scope["type"] == "http" else None
+        if lesson is None:
+            await self.app(scope, receive, send)
+            return
+        if not scope["path"].endswith("/"):  # relative links need the trailing slash
+            headers = [(b"location", scope["path"].encode() + b"/"), (b"content-length", b"0")]
+            await send({"type": "http.response.start", "status": 307, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        body = coming_soon_html(lesson).encode()
+        headers = [
+            (b"content-type", b"text/html; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
 def build_app(lessons_dir: Path = LESSONS_DIR, *, password: str | None = None):
     """The ASGI app: `lessons_dir/home.py` at `/`, `lessons_dir/<stem>.py` at `/lessons/<stem>/`.
 
     Lessons are found when first requested, so a lesson written while the server runs opens
-    without a restart (the home lists it on the next reload). With a `password`, every
-    request must carry it (PasswordGate), and marimo checks it too.
+    without a restart (the home lists it on the next reload); a catalog lesson with no
+    notebook yet answers with its "coming soon" page. With a `password`, every request must
+    carry it (PasswordGate), and marimo checks it too.
     """
     import marimo
 
@@ -144,7 +186,7 @@ def build_app(lessons_dir: Path = LESSONS_DIR, *, password: str | None = None):
     builder = builder.with_dynamic_directory(
         path="/lessons", directory=str(lessons_dir), validate_callback=lesson_path_is_valid
     )
-    app = builder.build()
+    app = ComingSoon(builder.build(), lessons_dir)
     return PasswordGate(app, password) if password else app
 
 

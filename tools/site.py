@@ -6,7 +6,9 @@ in it is relative. Layout, with the app's URLs (tools/serve.py) mirrored on purp
     index.html                  the course home, lessons/home.py executed at build time
     lessons/<stem>/index.html   one lesson: a WebAssembly page (it runs in the browser on
                                 Pyodide) when the catalog marks it `browser`, else a static
-                                page whose outputs were computed at build time (torch)
+                                page whose outputs were computed at build time (torch); for a
+                                lesson not published, a "coming soon" page, so that every
+                                lesson's address works and lessons may link to the next one
     lessons/assets/ …           marimo's frontend, one copy shared by every page
     lessons/public/wheels/      the course's own modules (core, widgets) as wheels, which the
                                 WebAssembly lessons install when they load
@@ -54,6 +56,7 @@ if not __package__ and str(REPO) not in sys.path:  # run as `python tools/site.p
     sys.path.insert(0, str(REPO))
 
 from core import catalog  # noqa: E402
+from tools.coming_soon import coming_soon_html  # noqa: E402
 
 HOME = catalog.LESSONS_DIR / "home.py"
 LOCK_ENV = "MARIMO_PYODIDE_LOCK_FILE"
@@ -72,11 +75,15 @@ class SiteBuildError(RuntimeError):
 
 @dataclass(frozen=True)
 class Page:
-    """One page of the site. `kind`: "home", "wasm" (runs in the browser) or "static"."""
+    """One page of the site.
+
+    `kind`: "home"; "wasm" (runs in the browser); "static" (outputs computed at build time);
+    "soon" (the "coming soon" page of a lesson that is not published).
+    """
 
     kind: str
     path: Path  # relative to the site's root
-    source: Path
+    source: Path | None  # the notebook; None for a "coming soon" page
     seconds: float
     stem: str | None = None  # the lesson's stem; None for the home
 
@@ -190,11 +197,7 @@ def _run_marimo(args: Sequence[str], env: dict[str, str], what: str) -> None:
     except subprocess.TimeoutExpired as err:
         raise SiteBuildError(f"{what} took more than {EXPORT_TIMEOUT_S} s and was stopped") from err
     if result.returncode != 0:
-        tail = (result.stderr or result.stdout)[-4000:]
-        hint = ""
-        if "uv" in tail and ("not found" in tail or "No such file" in tail):
-            hint = " (the WebAssembly export needs `uv`: `pip install uv` into this environment)"
-        raise SiteBuildError(f"{what} failed{hint}:\n{tail}")
+        raise SiteBuildError(f"{what} failed:\n{(result.stderr or result.stdout)[-4000:]}")
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -422,10 +425,12 @@ def build_site(
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     chosen = resolve_lessons(lessons)
     published = ",".join(lesson.stem for lesson, _ in chosen)
-    plan = [_Job("home", home, Path("index.html"), args=(f"--published={published}",))]
+    site_args = (f"--published={published}",)  # tells a notebook it is built for the site
+    plan = [_Job("home", home, Path("index.html"), args=site_args)]
     for lesson, source in chosen:
         kind = "wasm" if lesson.browser else "static"
-        plan.append(_Job(kind, source, Path("lessons", lesson.stem, "index.html"), lesson))
+        target = Path("lessons", lesson.stem, "index.html")
+        plan.append(_Job(kind, source, target, lesson, args=site_args if kind == "static" else ()))
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".site-build-", dir=out_dir.parent) as tmp:
@@ -436,6 +441,11 @@ def build_site(
             lock = pyodide_lock(given, scratch)
         versions = pyodide_versions(lock) if lock is not None else {}
         env = _tool_env(lock)
+        if lock is not None and shutil.which("uv", path=env["PATH"]) is None:
+            raise SiteBuildError(
+                "the WebAssembly export needs `uv` on PATH (marimo runs ruff's import graph "
+                "through it): `pip install uv` into this environment, or install uv"
+            )
         site = scratch / "site"
         (site / "lessons").mkdir(parents=True)
         copy_frontend(site / "lessons")
@@ -459,6 +469,13 @@ def build_site(
                     future.cancel()
                 raise
 
+        published_stems = {lesson.stem for lesson, _ in chosen}
+        for lesson in catalog.LESSONS:  # every lesson has an address; unwritten ones say so
+            if lesson.stem not in published_stems:
+                target = Path("lessons", lesson.stem, "index.html")
+                (site / target).parent.mkdir(parents=True)
+                (site / target).write_text(coming_soon_html(lesson), encoding="utf-8")
+                report.pages.append(Page("soon", target, None, 0.0, lesson.stem))
         (site / ".nojekyll").write_text("")  # GitHub Pages: serve every file as it is
         (site / SITE_MARKER).write_text(
             "built by tools/site.py; `just site` replaces this folder\n"
