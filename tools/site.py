@@ -97,12 +97,6 @@ class SiteReport:
     pyodide_lock: Path | None = None
     seconds: float = 0.0
 
-    def page(self, stem: str) -> Page:
-        for page in self.pages:
-            if page.stem == stem:
-                return page
-        raise KeyError(f"no page for {stem!r} on this site; pages: {[p.stem for p in self.pages]}")
-
 
 # --- which notebooks ------------------------------------------------------------------------
 
@@ -121,7 +115,7 @@ def resolve_lessons(lessons: Iterable[Path | str] | None) -> list[tuple[catalog.
         if lesson is None:
             raise ValueError(
                 f"lessons: {path.name!r} is not a lesson of core.catalog (expected one of "
-                f"{lesson_names_hint()}); rename it or add it to the catalog"
+                f"{_lesson_names_hint()}); rename it or add it to the catalog"
             )
         if not path.is_file():
             raise ValueError(f"lessons: {path} does not exist")
@@ -131,7 +125,7 @@ def resolve_lessons(lessons: Iterable[Path | str] | None) -> list[tuple[catalog.
     return sorted(found.values(), key=lambda item: item[0].number)
 
 
-def lesson_names_hint() -> str:
+def _lesson_names_hint() -> str:
     names = [lesson.filename for lesson in catalog.LESSONS]
     return f"{names[0]} … {names[-1]}"
 
