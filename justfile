@@ -15,13 +15,25 @@ default:
 setup:
     @{{python}} tools/setup.py
 
-# Open the course as an app (read-only code, live widgets) on http://127.0.0.1:{{port}}.
+# Open the course as an app on http://127.0.0.1:{{port}}: the home, then each lesson (live widgets, read-only code).
 run *args: setup
-    {{venv_bin}}/marimo run lessons/ --host 127.0.0.1 --port {{port}} --no-sandbox {{args}}
+    {{venv_bin}}/python tools/serve.py --port {{port}} {{args}}
+
+# Serve the app to other machines behind a password: `COURSE_TOKEN_PASSWORD=... just serve-public` (plain HTTP: put TLS in front).
+serve-public *args: setup
+    {{venv_bin}}/python tools/serve.py --host 0.0.0.0 --port {{port}} --headless {{args}}
 
 # Open the lessons in the marimo editor (read, edit, do the exercises).
 edit *args: setup
     {{venv_bin}}/marimo edit lessons/ --host 127.0.0.1 --port {{port}} --no-sandbox {{args}}
+
+# Build the static web site into site/ (offline: set MARIMO_PYODIDE_LOCK_FILE; see README).
+site *args: setup
+    {{venv_bin}}/python tools/site.py --out site {{args}}
+
+# Serve site/ on http://127.0.0.1:8000 the way a static host (GitHub Pages) would.
+serve-site site_port="8000":
+    {{venv_bin}}/python -m http.server {{site_port}} --bind 127.0.0.1 --directory site
 
 # Download the course's public data files into your cache (a no-op when COURSE_DATA_DIR holds them).
 data: setup

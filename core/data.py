@@ -10,8 +10,18 @@
 
 `fetch_file(DataFile(...))` does the same for a file described outside the registry. Every
 failure is a `DataUnavailableError` that names the file, its URL and where to put it.
+`read_bytes(name)` and `read_text(name)` return the content directly.
 
-Torch-free: the browser lessons import this module (there, files come from their URLs).
+In the browser (a lesson exported to WebAssembly runs on Pyodide, `sys.platform ==
+"emscripten"`) there is no disk and no socket: the same calls download the file with the
+browser's own HTTP (a synchronous XMLHttpRequest, allowed in the web worker where marimo runs
+Python), from `DataFile.browser_url` when the canonical host refuses cross-origin reads (GPT-2's
+files: OpenAI's blob host sends no CORS header, so the browser reads the byte-identical copies
+in Hugging Face's `openai-community/gpt2` at a pinned revision), verify the SHA-256 the same
+way, and keep the file in Pyodide's in-memory file system for the rest of the page's life.
+Offline, the error says that the page needs the network and which URL it tried.
+
+Torch-free: the browser lessons import this module.
 
 Command line: `python -m core.data fetch-all` downloads everything; `python -m core.data list`.
 """
@@ -48,11 +58,24 @@ class DataFile:
     size: int
     description: str
     zip_member: str | None = None  # the file arrives inside a zip archive under this name
+    # A byte-identical copy that browsers may read cross-origin (CORS), for a canonical host
+    # that does not allow it; None: the browser uses `url` too.
+    browser_url: str | None = None
+
+    def source_url(self, browser: bool = False) -> str:
+        """Where a download comes from: `url`, or in a browser `browser_url` when there is one."""
+        return (self.browser_url or self.url) if browser else self.url
 
 
 _GH = "https://raw.githubusercontent.com"
 _RASBT = f"{_GH}/rasbt/LLMs-from-scratch/main"
 _GPT2 = "https://openaipublic.blob.core.windows.net/gpt-2/encodings/main"
+# The same two files in the model's Hugging Face repository, which browsers may read: at this
+# revision, vocab.json is encoder.json and merges.txt is vocab.bpe, byte for byte (the hub lists
+# their git blob ids, 1f1d9aac… and 226b0752…, which are the git blob ids of OpenAI's files).
+_GPT2_HF = (
+    "https://huggingface.co/openai-community/gpt2/resolve/607a30d783dfa663caf39e06633721c8d4cfcd7e"
+)
 
 REGISTRY: dict[str, DataFile] = {
     f.name: f
@@ -105,6 +128,7 @@ REGISTRY: dict[str, DataFile] = {
             "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5",
             456_318,
             "GPT-2's 50,000 BPE merges, in order (OpenAI's original file)",
+            browser_url=f"{_GPT2_HF}/merges.txt",
         ),
         DataFile(
             "gpt2-encoder-json",
@@ -113,6 +137,7 @@ REGISTRY: dict[str, DataFile] = {
             "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783",
             1_042_301,
             "GPT-2's token-to-id map (OpenAI's original file)",
+            browser_url=f"{_GPT2_HF}/vocab.json",
         ),
     ]
 }
@@ -123,6 +148,11 @@ def spec(name: str) -> DataFile:
         return REGISTRY[name]
     except KeyError:
         raise ValueError(f"unknown data file {name!r}; known: {sorted(REGISTRY)}") from None
+
+
+def in_browser() -> bool:
+    """True on Pyodide (a lesson exported to WebAssembly): no disk cache, no sockets."""
+    return sys.platform == "emscripten"
 
 
 def data_dir() -> Path | None:
@@ -166,9 +196,26 @@ def is_valid(path: Path, file: DataFile) -> bool:
 def fetch(name: str) -> Path:
     """Local path of the data file `name` (see REGISTRY), downloading it if needed.
 
+    In the browser the path is in Pyodide's in-memory file system.
     Example: fetch("tinyshakespeare").read_text()[:14] == "First Citizen:"
     """
     return fetch_file(spec(name))
+
+
+def read_bytes(name: str) -> bytes:
+    """The verified content of the data file `name`, on a machine or in the browser.
+
+    Example: len(read_bytes("the-verdict")) == 20_479
+    """
+    return fetch(name).read_bytes()
+
+
+def read_text(name: str, encoding: str = "utf-8") -> str:
+    """The verified content of the data file `name` as text.
+
+    Example: read_text("tinyshakespeare")[:14] == "First Citizen:"
+    """
+    return read_bytes(name).decode(encoding)
 
 
 def fetch_file(file: DataFile) -> Path:
@@ -245,6 +292,13 @@ def _download(file: DataFile, path: Path) -> None:
     except DataUnavailableError:
         raise
     except (OSError, http.client.HTTPException) as err:  # URLError, timeouts, resets: OSError
+        if in_browser():
+            raise DataUnavailableError(
+                f"this page could not download {file.filename} from "
+                f"{file.source_url(browser=True)} ({err}). It needs the network: check your "
+                "connection and run this cell again, or install the course on your machine, "
+                "which downloads the file once and keeps it."
+            ) from err
         raise DataUnavailableError(
             f"could not download {file.filename} from {file.url} ({err}). If you are offline, "
             f"{_how_to_get(file, path)} (or set {DATA_DIR_ENV} to a directory that holds "
@@ -269,6 +323,12 @@ def _extract_member(archive: Path, file: DataFile) -> None:
 
 def _stream(file: DataFile, out) -> None:
     """Copy the response body to `out`; raise _Interrupted if it stops short."""
+    if in_browser():
+        with _progress(file.size, f"Downloading {file.filename}") as advance:
+            body = browser_get(file.source_url(browser=True))
+            out.write(body)
+            advance(len(body))
+        return
     request = urllib.request.Request(file.url, headers={"User-Agent": APP_NAME})
     with urllib.request.urlopen(request, timeout=30) as response:
         announced = int(response.headers.get("Content-Length") or 0)
@@ -280,6 +340,34 @@ def _stream(file: DataFile, out) -> None:
                 advance(len(chunk))
         if announced and received != announced:
             raise _Interrupted(f"the connection ended after {received:,} of {announced:,} bytes")
+
+
+def browser_get(url: str) -> bytes:
+    """The body of a GET of `url` through the browser's XMLHttpRequest (Pyodide only).
+
+    Synchronous, which a web worker allows (marimo runs Pyodide in one). A network failure,
+    a refused cross-origin read, or an HTTP error raises OSError.
+    """
+    import js  # Pyodide's bridge to the browser
+
+    request = js.XMLHttpRequest.new()
+    request.open("GET", url, False)
+    try:
+        request.responseType = "arraybuffer"
+        binary = True
+    except Exception:  # a window (not a worker) forbids it for synchronous requests
+        request.overrideMimeType("text/plain; charset=x-user-defined")
+        binary = False
+    try:
+        request.send()
+    except Exception as err:  # pyodide.ffi.JsException: NetworkError (offline, no CORS)
+        raise OSError(f"the browser could not fetch it: {err}") from err
+    if request.status != 200:
+        raise OSError(f"HTTP {request.status} {request.statusText}".rstrip())
+    if binary:
+        return js.Uint8Array.new(request.response).to_bytes()
+    # x-user-defined maps byte b >= 0x80 to U+F700 + b: keep the low byte of each character
+    return bytes(ord(char) & 0xFF for char in request.responseText)
 
 
 class _progress:
