@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,3 +141,42 @@ def lesson_files(lessons_dir: Path = LESSONS_DIR) -> list[Path]:
     """Every lesson notebook present in `lessons_dir`, in course order."""
     found = [p for p in lessons_dir.glob("*.py") if LESSON_FILE.match(p.name)]
     return sorted(found, key=lambda p: lesson_sort_key(p.name))
+
+
+def where_shown(mo) -> str:
+    """Where a notebook is being shown: "editor" (`marimo edit`), "app" (`marimo run`, the
+    course server) or "site" (the static site: a WebAssembly page, or a page exported with its
+    outputs, which tools/site.py marks with `-- --published`). `mo` is the marimo module.
+    """
+    if sys.platform == "emscripten" or mo.cli_args().get("published") is not None:
+        return "site"
+    return "editor" if mo.app_meta().mode == "edit" else "app"
+
+
+def lesson_href(target: Lesson, where: str, lessons_dir: Path = LESSONS_DIR) -> str | None:
+    """A relative link from one lesson page to another, or None when there is nothing to open.
+
+    The app (tools/serve.py) and the site (tools/site.py) put lesson N at `lessons/<stem>/`,
+    with a "coming soon" page for every lesson not written yet, so `../<stem>/` always works
+    there. The editor opens notebooks by file name, and only existing ones (opening a missing
+    file would create it).
+    Example: lesson_href(lesson(5), "app") -> "../4-2-5-queries-and-keys/"
+    """
+    if where == "editor":
+        return f"?file={target.filename}" if target.exists(lessons_dir) else None
+    if where in ("app", "site"):
+        return f"../{target.stem}/"
+    raise ValueError(f"where must be 'editor', 'app' or 'site', got {where!r}")
+
+
+def next_lesson_markdown(number: int, mo) -> str:
+    """The closing "Next:" line of lesson `number`, linked the way this page is shown."""
+    if number >= len(LESSONS):
+        return "**Next:** that was the last lesson. Back to the [course home](../../)."
+    target = lesson(number + 1)
+    where = where_shown(mo)
+    href = lesson_href(target, where, Path(mo.notebook_dir() or LESSONS_DIR))
+    label = f"Lesson {target.number} · {target.title}"
+    if href is None:
+        return f"**Next:** {label} (coming soon)."
+    return f"**Next:** [{label}]({href})"

@@ -34,6 +34,7 @@ def _():
         toy_sentence,
         toy_tokens,
     )
+    from core.catalog import next_lesson_markdown
     from core.attention_numpy import softmax
     from widgets import AttentionHeatmap, VectorPlane
 
@@ -53,6 +54,7 @@ def _():
         markdown_matrix,
         matrix_block,
         mo,
+        next_lesson_markdown,
         np,
         softmax,
         toy_sentence,
@@ -531,9 +533,13 @@ def _(mo):
       $\mathrm{softmax}(X X^\top)\,X$.
     - With raw embeddings the scores are symmetric and a token tends to match itself
       most, because one vector serves both to seek and to be found.
-
-    **Next:** [Lesson 5 · Queries, Keys, and the Relevance Function](?file=4-2-5-queries-and-keys.py)
     """)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo, next_lesson_markdown):
+    mo.md(next_lesson_markdown(4, mo))
     return
 
 

@@ -36,6 +36,7 @@ def _():
         markdown_matrix,
         toy_sentence,
     )
+    from core.catalog import next_lesson_markdown
     from core.attention_numpy import attention_stages, softmax
     from widgets import AttentionTrace
 
@@ -48,6 +49,7 @@ def _():
         format_number,
         markdown_matrix,
         mo,
+        next_lesson_markdown,
         np,
         pd,
         softmax,
@@ -500,9 +502,13 @@ def _(mo):
 
     So far each token only decides **where** to look. Lesson 6 decides **what it takes
     away**: the values.
-
-    **Next:** [Lesson 6 · Values and the Attention Output](?file=4-2-6-values-and-attention-output.py)
     """)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo, next_lesson_markdown):
+    mo.md(next_lesson_markdown(5, mo))
     return
 
 

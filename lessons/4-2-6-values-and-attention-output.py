@@ -33,6 +33,7 @@ def _():
         markdown_matrix,
         toy_sentence,
     )
+    from core.catalog import next_lesson_markdown
     from core.attention_numpy import attention_stages
     from widgets import AttentionTrace
 
@@ -52,6 +53,7 @@ def _():
         markdown_matrix,
         matrix_block,
         mo,
+        next_lesson_markdown,
         np,
         toy_sentence,
     )
@@ -437,9 +439,13 @@ def _(mo):
 
     One head answers one question (here: *who owns me?*). A token has many. Lesson 7 runs
     several heads side by side.
-
-    **Next:** [Lesson 7 · Multi-Head Attention](?file=4-2-7-multi-head-attention.py)
     """)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo, next_lesson_markdown):
+    mo.md(next_lesson_markdown(6, mo))
     return
 
 
