@@ -101,6 +101,18 @@ def test_slider_redraws_the_heatmap_in_place_with_the_new_numbers(page):
     assert heatmap.evaluate("root => root.probe") == "same element", "the widget was remounted"
 
 
+def test_hovering_a_heatmap_cell_shows_its_value(page):
+    heatmap = page.locator(".cw-heatmap").first
+    sharpness = float(page.get_by_role("slider").first.get_attribute("aria-valuenow"))
+    heatmap.locator('.cw-hm-cell[data-i="6"][data-j="1"]').hover()
+    tip = heatmap.locator(".cw-tip")
+    expect(tip).to_be_visible(timeout=TIMEOUT_MS)
+    weight = heat_weights(sharpness)[6, 1]
+    expect(tip).to_have_text(f"query 6 “␣mat” → key 1 “␣cat”: {weight:.3f}")
+    page.mouse.move(0, 0)
+    expect(tip).to_be_hidden()
+
+
 def test_clicking_a_heatmap_row_reaches_python(page):
     heatmap = page.locator(".cw-heatmap").first
     heatmap.locator('.cw-hm-cell[data-i="3"][data-j="1"]').click()
@@ -187,6 +199,11 @@ def test_bpe_player_steps_match_python(page):
 
 def test_clicking_a_token_reaches_python(page):
     strip = page.locator(".cw-tokens")
+    strip.locator('.ts-tok[data-index="8"]').hover()  # the second of the emoji's four bytes
+    expect(strip.locator(".cw-tip")).to_have_text(
+        "token 8 · id 159 · bytes 9f (not a whole character on its own) · 1 byte",
+        timeout=TIMEOUT_MS,
+    )
     strip.locator('.ts-tok[data-index="1"]').click()
     expect(page.get_by_text(re.compile(r"Selected token 1: id \d+, ' cat'"))).to_be_visible(
         timeout=TIMEOUT_MS
