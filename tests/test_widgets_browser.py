@@ -232,6 +232,9 @@ def test_widgets_follow_the_dark_theme(browser, server, tmp_path_factory, reques
         label = dark.locator(".cw-trace .tr-table th.tr-row").first
         colour = label.evaluate("el => getComputedStyle(el).color")
         assert sum(map(int, re.findall(r"\d+", colour)[:3])) > 3 * 180, colour  # light text
+        # switching marimo's theme while the page is open re-themes the widgets in place
+        dark.evaluate("document.body.dataset.theme = 'light'")
+        expect(dark.locator(".cw-root.cw-dark")).to_have_count(0, timeout=TIMEOUT_MS)
     dark.context.close()
 
 
