@@ -8,9 +8,10 @@ Building blocks (each usable on its own, all fixture-friendly):
                                        on 127.0.0.1, a free port, waits for GET /health; yields
                                        MarimoServer(url, log_path)
     chromium()                         context manager: a Playwright Browser on that Chromium
-    open_notebook(browser, url, theme=, viewport=)   a Page with the app loaded (1366x768)
+    open_notebook(browser, url, theme=, ready_text=)  a Page (its own context, 1366x768) with
+                                       the app loaded, in marimo's light or dark theme
     failure_artifacts(request, page, folder)         context manager: screenshot + page text
-                                       on failure (for a fixture that yields a page)
+                                       on failure (around a fixture's yield, or inside a test)
     artifacts_dir(tmp_path_factory)    where screenshots go: $COURSE_TEST_ARTIFACTS, or a pytest
                                        temporary folder (printed in the failure message)
 
@@ -21,12 +22,20 @@ A lesson's browser test:
         with marimo_server(LESSON, log_dir=tmp_path_factory.mktemp("marimo")) as server:
             yield server
 
+    @pytest.fixture(scope="module")
+    def browser():
+        with chromium() as browser:   # skips (or fails in CI) without Chromium
+            yield browser
+
     @pytest.fixture
-    def page(request, server, browser, tmp_path_factory):   # `browser` from chromium()
-        page = open_notebook(browser, server.url)
+    def page(request, server, browser, tmp_path_factory):
+        page = open_notebook(browser, server.url, ready_text="text a cell prints")
         with failure_artifacts(request, page, artifacts_dir(tmp_path_factory)):
             yield page
-        page.close()
+        page.context.close()
+
+Then assert with Playwright's `expect(...)` (it retries until a timeout): there is no "kernel
+idle" flag in the page. CSS locators pierce the widgets' shadow roots.
 """
 
 from __future__ import annotations
