@@ -240,7 +240,8 @@ def test_widgets_follow_the_dark_theme(browser, server, tmp_path_factory, reques
 
 @pytest.mark.slow  # the editor is heavy: about 50 s on two busy cores
 def test_widgets_render_in_marimo_edit(browser, tmp_path_factory, request):
-    with marimo_server(DEMO, log_dir=tmp_path_factory.mktemp("edit"), mode="edit") as server:
+    folder = tmp_path_factory.mktemp("edit")  # marimo edit writes __marimo__/ beside the file
+    with marimo_server(DEMO, log_dir=folder, mode="edit", copy_into=folder) as server:
         page = open_notebook(browser, server.url)
         with failure_artifacts(request, page, artifacts_dir(tmp_path_factory)):
             # marimo edit opens with the cells not yet run (auto_instantiate is off): run all,
@@ -254,7 +255,13 @@ def test_widgets_render_in_marimo_edit(browser, tmp_path_factory, request):
             expect(page.get_by_text("Click a bar to select a token.", exact=True)).to_be_visible(
                 timeout=TIMEOUT_MS
             )
-            page.locator(".cw-tokens .ts-tok").nth(2).click()
+            # the editor mounts cells as they scroll into view and posts their code to the
+            # server; a widget update sent in that burst was seen to get lost (marimo 0.25.2,
+            # no /api/kernel/set_model_value request): let it settle, as a reader would
+            token = page.locator(".cw-tokens .ts-tok").nth(2)
+            token.scroll_into_view_if_needed()
+            page.wait_for_load_state("networkidle")
+            token.click()
             expect(page.get_by_text("Selected token 2: id 263, ' sat'")).to_be_visible(
                 timeout=TIMEOUT_MS
             )
