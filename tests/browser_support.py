@@ -4,13 +4,14 @@ Building blocks (each usable on its own, all fixture-friendly):
 
     require_chromium()                 path of /usr/bin/chromium; else pytest.skip, or
                                        pytest.fail when COURSE_REQUIRE_BROWSER=1 (CI)
-    marimo_server(notebook, log_dir)   context manager: `marimo run` (mode="edit": `marimo edit`)
-                                       on 127.0.0.1, a free port, waits for GET /health; yields
-                                       MarimoServer(url, log_path)
+    marimo_server(notebook, log_dir)   context manager: `marimo run` (mode="edit": `marimo edit`,
+                                       best with copy_into=tmp) on 127.0.0.1, a free port, waits
+                                       for GET /health; yields MarimoServer(url, log_path)
     chromium()                         context manager: a Playwright Browser on that Chromium
-    open_notebook(browser, url, theme=, viewport=)   a Page with the app loaded (1366x768)
+    open_notebook(browser, url, theme=, ready_text=)  a Page (its own context, 1366x768) with
+                                       the app loaded, in marimo's light or dark theme
     failure_artifacts(request, page, folder)         context manager: screenshot + page text
-                                       on failure (for a fixture that yields a page)
+                                       on failure (around a fixture's yield, or inside a test)
     artifacts_dir(tmp_path_factory)    where screenshots go: $COURSE_TEST_ARTIFACTS, or a pytest
                                        temporary folder (printed in the failure message)
 
@@ -21,12 +22,20 @@ A lesson's browser test:
         with marimo_server(LESSON, log_dir=tmp_path_factory.mktemp("marimo")) as server:
             yield server
 
+    @pytest.fixture(scope="module")
+    def browser():
+        with chromium() as browser:   # skips (or fails in CI) without Chromium
+            yield browser
+
     @pytest.fixture
-    def page(request, server, browser, tmp_path_factory):   # `browser` from chromium()
-        page = open_notebook(browser, server.url)
+    def page(request, server, browser, tmp_path_factory):
+        page = open_notebook(browser, server.url, ready_text="text a cell prints")
         with failure_artifacts(request, page, artifacts_dir(tmp_path_factory)):
             yield page
-        page.close()
+        page.context.close()
+
+Then assert with Playwright's `expect(...)` (it retries until a timeout): there is no "kernel
+idle" flag in the page. CSS locators pierce the widgets' shadow roots.
 """
 
 from __future__ import annotations
@@ -125,11 +134,16 @@ def marimo_server(
     log_dir: Path,
     *,
     mode: str = "run",
+    copy_into: Path | None = None,
     timeout: float = 90.0,
     extra_args: tuple[str, ...] = (),
 ) -> Iterator[MarimoServer]:
     """Serve `notebook` with `marimo run` (or `marimo edit`, mode="edit") on 127.0.0.1 and
     stop it (and its children) after.
+
+    `marimo edit` saves the session's outputs in `__marimo__/session/` beside the notebook and
+    shows them on the next start, before anything has run: give `copy_into` (a temporary
+    folder) to serve a fresh copy of the notebook from there instead.
 
     The repository root goes first on PYTHONPATH so the notebook imports this checkout's
     `core` and `widgets`. The server's output is written to `log_dir/marimo-<port>.log`.
@@ -139,6 +153,8 @@ def marimo_server(
     notebook = Path(notebook).resolve()
     if not notebook.is_file():
         raise FileNotFoundError(notebook)
+    if copy_into is not None:
+        notebook = Path(shutil.copy2(notebook, Path(copy_into) / notebook.name))
     port = free_port()
     log_path = Path(log_dir) / f"marimo-{port}.log"
     env = dict(os.environ)

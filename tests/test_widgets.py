@@ -519,7 +519,8 @@ def test_wasm_export_imports_no_torch(wasm_export):
     code = urllib.parse.unquote(html[html.index(">", start) + 1 : html.index("</marimo-code>")])
     assert "import marimo" in code and "widgets" in code
     assert not _imports_torch(code)
-    assert "torch" not in code.split("# ///")[1]  # the dependency header
+    header = code.split("# ///")[1]  # the PEP 723 dependencies Pyodide installs
+    assert "torch" not in header and "anywidget" in header
 
 
 def test_wasm_export_wheels_work_alone_without_torch(wasm_export, tmp_path):

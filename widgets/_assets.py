@@ -166,11 +166,15 @@ function cwFollowTheme(root, onChange) {
 }
 
 // Run fn at most once per animation frame with the latest arguments (hover, drag).
+// An event argument is passed on as a snapshot {target, clientX, clientY}: once dispatch is
+// over, the browser resets the target of an event that happened inside a shadow root.
 function cwThrottle(fn) {
   let frame = 0;
   let latest = [];
   const run = (...args) => {
-    latest = args;
+    latest = args.map((a) =>
+      a instanceof Event ? { target: a.target, clientX: a.clientX, clientY: a.clientY } : a,
+    );
     if (frame) return;
     frame = requestAnimationFrame(() => {
       frame = 0;
@@ -447,6 +451,15 @@ function cwDisposer() {
 .cw-heatmap .cw-hm-map .cw-hm-legend text {
   fill: var(--cw-muted);
   font-size: 11px;
+}
+
+.cw-heatmap .cw-hm-map:focus {
+  outline: none;
+}
+
+.cw-heatmap .cw-hm-map:focus-visible {
+  outline: 2px solid var(--cw-accent);
+  outline-offset: 2px;
 }
 """,
     "attention_heatmap.js": r"""// AttentionHeatmap: rows are queries, columns are keys. Python sends tokens and weights
@@ -1693,8 +1706,7 @@ export default { render };
   background: var(--cw-dropped);
 }
 
-.cw-next .nt-chart,
-.cw-next .nt-axis {
+.cw-next .nt-chart {
   display: grid;
   grid-template-columns: var(--nt-label) minmax(200px, 1fr) var(--nt-num);
   column-gap: 10px;
@@ -1832,10 +1844,9 @@ function render({ model, el }) {
     "dropped by top-k / top-p",
   );
   const chart = cwEl("div", { class: "nt-chart", role: "list" });
-  const axis = cwEl("div", { class: "nt-axis" });
   const more = cwEl("div", { class: "cw-caption" });
   const tip = cwEl("div", { class: "cw-tip", role: "tooltip" });
-  root.append(summary, legend, chart, axis, more, tip);
+  root.append(summary, legend, chart, more, tip);
   el.append(root);
 
   const draw = () => {
@@ -1874,8 +1885,9 @@ function render({ model, el }) {
       );
       return row;
     });
-    chart.replaceChildren(...rows);
-    axis.replaceChildren(
+    // the axis is the chart grid's last row, so its ticks line up with the bars
+    chart.replaceChildren(
+      ...rows,
       cwEl("span"),
       cwEl(
         "span",

@@ -43,11 +43,15 @@ function cwFollowTheme(root, onChange) {
 }
 
 // Run fn at most once per animation frame with the latest arguments (hover, drag).
+// An event argument is passed on as a snapshot {target, clientX, clientY}: once dispatch is
+// over, the browser resets the target of an event that happened inside a shadow root.
 function cwThrottle(fn) {
   let frame = 0;
   let latest = [];
   const run = (...args) => {
-    latest = args;
+    latest = args.map((a) =>
+      a instanceof Event ? { target: a.target, clientX: a.clientX, clientY: a.clientY } : a,
+    );
     if (frame) return;
     frame = requestAnimationFrame(() => {
       frame = 0;

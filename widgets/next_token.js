@@ -32,10 +32,9 @@ function render({ model, el }) {
     "dropped by top-k / top-p",
   );
   const chart = cwEl("div", { class: "nt-chart", role: "list" });
-  const axis = cwEl("div", { class: "nt-axis" });
   const more = cwEl("div", { class: "cw-caption" });
   const tip = cwEl("div", { class: "cw-tip", role: "tooltip" });
-  root.append(summary, legend, chart, axis, more, tip);
+  root.append(summary, legend, chart, more, tip);
   el.append(root);
 
   const draw = () => {
@@ -74,8 +73,9 @@ function render({ model, el }) {
       );
       return row;
     });
-    chart.replaceChildren(...rows);
-    axis.replaceChildren(
+    // the axis is the chart grid's last row, so its ticks line up with the bars
+    chart.replaceChildren(
+      ...rows,
       cwEl("span"),
       cwEl(
         "span",
