@@ -15,7 +15,7 @@ default:
 setup:
     @{{python}} tools/setup.py
 
-# Open the course as an app on http://127.0.0.1:{{port}}: the home, then each lesson (live widgets, read-only code).
+# Open the course as an app on http://127.0.0.1:2718 (COURSE_PORT to change): the home, then each lesson.
 run *args: setup
     {{venv_bin}}/python tools/serve.py --port {{port}} {{args}}
 
@@ -51,6 +51,11 @@ test-fast *args: setup
 lint: setup
     {{venv_bin}}/ruff check .
     {{venv_bin}}/ruff format --check .
+    {{venv_bin}}/marimo check --strict lessons/*.py widgets/demo/demo.py
+
+# Check the lessons only: headless runs, marimo check, WebAssembly exports (no torch), exercises.
+check-lessons *args: setup
+    {{venv_bin}}/python -m pytest tests/test_lessons.py tests/test_attention_lessons.py tests/test_catalog.py {{args}}
 
 # Format the code with ruff.
 fmt: setup

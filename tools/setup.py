@@ -83,6 +83,17 @@ def install_torch() -> None:
         pip("install", spec)
 
 
+def warm_uv_cache() -> None:
+    """Put the ruff that marimo's WebAssembly export runs (`uv tool run --from ruff==X`) into
+    uv's cache now, while the network is allowed: the export, and the tests that check it,
+    then work offline (they run with UV_OFFLINE=1)."""
+    probe = "from marimo._export.local_modules import _RUFF_REQUIREMENT as r; print(r)"
+    result = subprocess.run([str(venv_python()), "-c", probe], capture_output=True, text=True)
+    requirement = result.stdout.strip() or "ruff"  # a marimo that moved it: any ruff will do
+    uv = venv_python().parent / ("uv.exe" if os.name == "nt" else "uv")
+    run(uv, "tool", "run", "--from", requirement, "ruff", "--version")
+
+
 def main() -> int:
     if sys.version_info < (3, 11):
         print(f"Python >= 3.11 is needed; this is {platform.python_version()}.", file=sys.stderr)
@@ -98,6 +109,7 @@ def main() -> int:
     if fresh or not torch_installed():
         install_torch()
     pip("install", "-e", ".[dev]")
+    warm_uv_cache()
     STAMP.write_text(wanted)
     print("Setup complete: .venv is ready.")
     return 0
