@@ -63,5 +63,5 @@ fmt: setup
     {{venv_bin}}/ruff format .
 
 # Run the benchmarks (they print ratios measured side by side; see bench/README.md).
-bench *names: setup
+bench *names: setup data
     {{venv_bin}}/python bench/run.py {{names}}

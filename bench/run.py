@@ -22,6 +22,7 @@ def main(argv: list[str]) -> int:
         print(f"unknown benchmark(s) {unknown}; available: {available}", file=sys.stderr)
         return 2
     for name in names:
+        sys.argv = [f"bench/bench_{name}.py"]  # each runs with its own defaults
         importlib.import_module(f"bench.bench_{name}").main()
         print()
     return 0
