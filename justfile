@@ -35,9 +35,11 @@ site *args: setup
 serve-site site_port="8000":
     {{venv_bin}}/python -m http.server {{site_port}} --bind 127.0.0.1 --directory site
 
-# Download the course's public data files into your cache (a no-op when COURSE_DATA_DIR holds them).
+# Download the course's public data files and Pyodide's lock file into your cache
+# (a no-op when COURSE_DATA_DIR and MARIMO_PYODIDE_LOCK_FILE point at offline copies).
 data: setup
     {{venv_bin}}/python -m core.data fetch-all
+    {{venv_bin}}/python tools/site.py --fetch-pyodide-lock
 
 # Run the whole test suite (core, widgets, lessons, and the browser tests when Chromium is there).
 test *args: setup data

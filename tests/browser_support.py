@@ -259,3 +259,17 @@ def _save_artifacts(request, page, folder: Path) -> None:
         page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
         (folder / f"{name}.txt").write_text(page.inner_text("body"))
         sys.stderr.write(f"\nbrowser test failed: screenshot in {folder / name}.png\n")
+
+
+def pyodide_lock_file() -> Path:
+    """Pyodide's lock file for the WebAssembly exports: $MARIMO_PYODIDE_LOCK_FILE, else the
+    copy `just data` cached, else the project's offline copy beside the checkout."""
+    from tools.site import find_pyodide_lock
+
+    lock = find_pyodide_lock() or REPO.parent / "shared" / "pyodide" / "pyodide-lock.json"
+    if not lock.is_file():
+        pytest.fail(
+            f"Pyodide's lock file is missing ({lock}): run `just data` (it caches marimo's), "
+            "or set MARIMO_PYODIDE_LOCK_FILE to a pyodide-lock.json"
+        )
+    return lock

@@ -37,6 +37,7 @@ import numpy as np
 import pytest
 
 from core.catalog import LESSONS, lesson_files
+from tests.browser_support import pyodide_lock_file
 
 REPO = Path(__file__).resolve().parents[1]
 LESSON_FILES = lesson_files()
@@ -171,16 +172,6 @@ def test_header_declares_what_the_browser_installs(notebook):
 # --- browser lessons: the WebAssembly export --------------------------------------------------
 
 
-def pyodide_lock() -> Path:
-    lock = Path(
-        os.environ.get("MARIMO_PYODIDE_LOCK_FILE")
-        or REPO.parent / "shared" / "pyodide" / "pyodide-lock.json"
-    )
-    if not lock.is_file():
-        pytest.fail(f"Pyodide's lock file is missing ({lock}); set MARIMO_PYODIDE_LOCK_FILE")
-    return lock
-
-
 @pytest.fixture(scope="module")
 def wasm_exports(tmp_path_factory):
     """Export each browser lesson once per test module, on first use: {file name: folder}."""
@@ -189,7 +180,7 @@ def wasm_exports(tmp_path_factory):
     def export(notebook: Path) -> Path:
         if notebook.name not in folders:
             out = tmp_path_factory.mktemp(notebook.stem)
-            env = offline_env(MARIMO_PYODIDE_LOCK_FILE=str(pyodide_lock()))
+            env = offline_env(MARIMO_PYODIDE_LOCK_FILE=str(pyodide_lock_file()))
             env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])
             command = [sys.executable, "-m", "marimo", "export", "html-wasm", str(notebook)]
             command += ["-o", str(out), "--mode", "run", "--no-sandbox", "-f"]
@@ -264,7 +255,7 @@ def test_wasm_export_ships_no_torch(notebook, wasm_exports):
 
 @pytest.mark.parametrize("notebook", BROWSER_FILES, ids=ids(BROWSER_FILES))
 def test_wasm_export_pins_pyodides_numpy(notebook, wasm_exports):
-    lock = json.loads(pyodide_lock().read_text())
+    lock = json.loads(pyodide_lock_file().read_text())
     pyodide_numpy = lock["packages"]["numpy"]["version"]
     deps = header_dependencies(exported_code(wasm_exports(notebook)))
     numpy_pins = [d for d in deps if re.match(r"numpy\b", d)]

@@ -14,7 +14,6 @@ import ast
 import contextlib
 import html
 import json
-import os
 import posixpath
 import re
 import subprocess
@@ -29,7 +28,13 @@ from pathlib import Path
 import pytest
 
 from core import catalog
-from tests.browser_support import artifacts_dir, chromium, free_port, require_chromium
+from tests.browser_support import (
+    artifacts_dir,
+    chromium,
+    free_port,
+    pyodide_lock_file,
+    require_chromium,
+)
 from tools import site as site_builder
 from tools.site import (
     SITE_MARKER,
@@ -94,15 +99,6 @@ if __name__ == "__main__":
 """
 
 
-def _pyodide_lock() -> Path:
-    lock = os.environ.get("MARIMO_PYODIDE_LOCK_FILE") or str(
-        REPO.parent / "shared" / "pyodide" / "pyodide-lock.json"
-    )
-    if not Path(lock).is_file():
-        pytest.fail(f"Pyodide's lock file is missing ({lock}); set MARIMO_PYODIDE_LOCK_FILE")
-    return Path(lock)
-
-
 def _synthetic_lessons(folder: Path) -> list[Path]:
     """The torch notebook, and a browser one under a browser lesson's name not yet written."""
     folder.mkdir(parents=True)
@@ -124,7 +120,7 @@ def _synthetic_lessons(folder: Path) -> list[Path]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """One offline build for the whole module: (report, the synthetic lesson paths)."""
-    lock = _pyodide_lock()
+    lock = pyodide_lock_file()
     synthetic = _synthetic_lessons(tmp_path_factory.mktemp("notebooks") / "lessons")
     browser_stems = {lesson.stem for lesson in catalog.LESSONS if lesson.browser}
     real = [p for p in catalog.lesson_files() if p.stem in browser_stems]  # torch ones: too slow
@@ -151,7 +147,7 @@ def _lesson_pages(report) -> list:
 
 
 def _lock_versions() -> dict[str, str]:
-    return site_builder.pyodide_versions(_pyodide_lock())
+    return site_builder.pyodide_versions(pyodide_lock_file())
 
 
 def _imports(source: str) -> set[str]:
@@ -373,6 +369,7 @@ def test_a_folder_it_did_not_build_is_never_replaced(tmp_path):
 
 def test_without_a_lock_file_or_network_the_build_says_what_to_set(tmp_path, monkeypatch):
     monkeypatch.delenv("MARIMO_PYODIDE_LOCK_FILE", raising=False)
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))  # nothing cached either
     (tmp_path / "lessons").mkdir()
     lesson = tmp_path / "lessons" / catalog.lesson(1).filename
     lesson.write_text(BROWSER_NOTEBOOK)
@@ -383,6 +380,20 @@ def test_without_a_lock_file_or_network_the_build_says_what_to_set(tmp_path, mon
     with pytest.raises(SiteBuildError, match=r"nowhere\.json, which does not exist"):
         build_site(tmp_path / "out", lessons=[lesson])
     assert not (tmp_path / "out").exists()
+
+
+def test_a_cached_lock_file_is_used_when_the_variable_is_unset(tmp_path, monkeypatch):
+    """`just data` caches marimo's lock file; the build and the tests then find it offline."""
+    monkeypatch.delenv("MARIMO_PYODIDE_LOCK_FILE", raising=False)
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
+    assert site_builder.find_pyodide_lock() is None
+    cached = site_builder.cached_pyodide_lock()
+    assert cached.is_relative_to(tmp_path / "cache")
+    cached.parent.mkdir(parents=True)
+    cached.write_text(pyodide_lock_file().read_text())
+    assert site_builder.find_pyodide_lock() == cached
+    assert site_builder.pyodide_lock(None) == cached
+    assert site_builder.main(["--fetch-pyodide-lock"]) == 0  # nothing to download
 
 
 def test_a_failing_notebook_names_itself_and_keeps_the_old_site(tmp_path):
@@ -568,4 +579,4 @@ def test_without_uv_the_build_says_so(tmp_path, monkeypatch):
     lesson = tmp_path / catalog.lesson(1).filename
     lesson.write_text(BROWSER_NOTEBOOK)
     with pytest.raises(SiteBuildError, match=r"needs `uv` on PATH"):
-        build_site(tmp_path / "out", lessons=[lesson], pyodide_lock_file=_pyodide_lock())
+        build_site(tmp_path / "out", lessons=[lesson], pyodide_lock_file=pyodide_lock_file())

@@ -20,6 +20,7 @@ from anywidget import AnyWidget
 
 from core.attention_numpy import attention_stages
 from core.sampling import filter_logits, softmax
+from tests.browser_support import pyodide_lock_file
 from widgets import (
     AttentionHeatmap,
     AttentionTrace,
@@ -451,15 +452,6 @@ def test_demo_runs_headless():
     assert result.returncode == 0, result.stderr[-3000:]
 
 
-def _pyodide_lock() -> str:
-    lock = os.environ.get("MARIMO_PYODIDE_LOCK_FILE") or str(
-        REPO.parent / "shared" / "pyodide" / "pyodide-lock.json"
-    )
-    if not Path(lock).is_file():
-        pytest.fail(f"Pyodide's lock file is missing ({lock}); set MARIMO_PYODIDE_LOCK_FILE")
-    return lock
-
-
 def _imports_torch(source: str) -> bool:
     for node in ast.walk(ast.parse(source)):
         names = []
@@ -476,7 +468,7 @@ def _imports_torch(source: str) -> bool:
 def wasm_export(tmp_path_factory) -> Path:
     """`marimo export html-wasm` of the demo, offline (uv's cache must hold marimo's ruff)."""
     out = tmp_path_factory.mktemp("wasm")
-    env = dict(os.environ, MARIMO_PYODIDE_LOCK_FILE=_pyodide_lock(), UV_OFFLINE="1")
+    env = dict(os.environ, MARIMO_PYODIDE_LOCK_FILE=str(pyodide_lock_file()), UV_OFFLINE="1")
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     command = [sys.executable, "-m", "marimo", "export", "html-wasm", str(DEMO), "-o", str(out)]
     command += ["--mode", "run", "--no-sandbox", "-f"]

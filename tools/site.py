@@ -143,26 +143,40 @@ def _tool_env(lock: Path | None) -> dict[str, str]:
     return env
 
 
-def pyodide_lock(explicit: Path | None, scratch: Path) -> Path:
-    """The Pyodide lock file: `explicit`, else $MARIMO_PYODIDE_LOCK_FILE, else marimo's, downloaded."""
-    if explicit is None and os.environ.get(LOCK_ENV):
-        explicit = Path(os.environ[LOCK_ENV])
-    if explicit is not None:
-        explicit = explicit.expanduser().resolve()
-        if not explicit.is_file():
-            raise SiteBuildError(
-                f"{LOCK_ENV} (or --pyodide-lock) names {explicit}, which does not exist"
-            )
-        return explicit
+def cached_pyodide_lock() -> Path:
+    """Where `just data` keeps marimo's Pyodide lock file (one per marimo version)."""
     import marimo
 
+    from core.data import cache_dir
+
+    return cache_dir() / "pyodide" / f"pyodide-lock-marimo-{marimo.__version__}.json"
+
+
+def find_pyodide_lock() -> Path | None:
+    """$MARIMO_PYODIDE_LOCK_FILE when set, else the cached copy if there is one, else None."""
+    if os.environ.get(LOCK_ENV):
+        return Path(os.environ[LOCK_ENV]).expanduser().resolve()
+    cached = cached_pyodide_lock()
+    return cached if cached.is_file() else None
+
+
+def download_pyodide_lock() -> Path:
+    """marimo's Pyodide lock file, downloaded once into the cache (atomically)."""
+    import marimo
+
+    target = cached_pyodide_lock()
+    if target.is_file():
+        return target
     url = f"https://wasm.marimo.app/pyodide-lock.json?v={marimo.__version__}"
-    target = scratch / "pyodide-lock.json"
     try:
         request = urllib.request.Request(url, headers={"User-Agent": "llms-and-transformers"})
         with urllib.request.urlopen(request, timeout=30) as response:
-            target.write_bytes(response.read())
-        json.loads(target.read_text())
+            payload = response.read()
+        json.loads(payload)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".part")
+        partial.write_bytes(payload)
+        os.replace(partial, target)
     except (OSError, ValueError) as err:
         raise SiteBuildError(
             f"the WebAssembly pages must pin Pyodide's package versions, from its lock file, "
@@ -170,6 +184,21 @@ def pyodide_lock(explicit: Path | None, scratch: Path) -> Path:
             "pyodide-lock.json (for example ../shared/pyodide/pyodide-lock.json) and build again."
         ) from err
     return target
+
+
+def pyodide_lock(explicit: Path | None) -> Path:
+    """The Pyodide lock file: `explicit`, else $MARIMO_PYODIDE_LOCK_FILE, else marimo's
+    (cached by `just data`, downloaded now if it is not)."""
+    if explicit is None:
+        explicit = find_pyodide_lock()
+    if explicit is not None:
+        explicit = explicit.expanduser().resolve()
+        if not explicit.is_file():
+            raise SiteBuildError(
+                f"{LOCK_ENV} (or --pyodide-lock) names {explicit}, which does not exist"
+            )
+        return explicit
+    return download_pyodide_lock()
 
 
 def pyodide_versions(lock: Path) -> dict[str, str]:
@@ -432,7 +461,7 @@ def build_site(
         lock = None
         if any(job.kind == "wasm" for job in plan):
             given = Path(pyodide_lock_file) if pyodide_lock_file else None
-            lock = pyodide_lock(given, scratch)
+            lock = pyodide_lock(given)
         versions = pyodide_versions(lock) if lock is not None else {}
         env = _tool_env(lock)
         if lock is not None and shutil.which("uv", path=env["PATH"]) is None:
@@ -574,8 +603,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--pyodide-lock", type=Path, help=f"Pyodide's pyodide-lock.json (default: ${LOCK_ENV})"
     )
+    parser.add_argument(
+        "--fetch-pyodide-lock",
+        action="store_true",
+        help="only make sure Pyodide's lock file is here (download marimo's into the cache)",
+    )
     parser.add_argument("lessons", nargs="*", type=Path, help="notebooks (default: every lesson)")
     args = parser.parse_args(argv)
+    if args.fetch_pyodide_lock:
+        try:
+            print(f"Pyodide lock file: {pyodide_lock(args.pyodide_lock)}")
+        except SiteBuildError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        return 0
     try:
         report = build_site(
             args.out, lessons=args.lessons or None, pyodide_lock_file=args.pyodide_lock
