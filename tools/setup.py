@@ -91,7 +91,15 @@ def warm_uv_cache() -> None:
     result = subprocess.run([str(venv_python()), "-c", probe], capture_output=True, text=True)
     requirement = result.stdout.strip() or "ruff"  # a marimo that moved it: any ruff will do
     uv = venv_python().parent / ("uv.exe" if os.name == "nt" else "uv")
-    run(uv, "tool", "run", "--from", requirement, "ruff", "--version")
+    # Trust the system's certificate store, as pip does (a company proxy's CA lives there).
+    env = dict(os.environ, UV_SYSTEM_CERTS="1", UV_NATIVE_TLS="1")
+    print(f"+ {uv} tool run --from {requirement} ruff --version", flush=True)
+    subprocess.run(
+        [str(uv), "tool", "run", "--from", requirement, "ruff", "--version"],
+        check=True,
+        cwd=ROOT,
+        env=env,
+    )
 
 
 def main() -> int:
