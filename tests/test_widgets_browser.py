@@ -184,8 +184,12 @@ def test_the_trace_names_its_columns_as_the_matrices_do(page):
     cell = trace.locator('td[data-stage="Q"][data-i="2"][data-j="1"]')
     cell.hover()
     expect(trace.locator(".tr-explain")).to_contain_text(
-        "q₂[q₁] = x₂ · W_Q[:, q₁] = ", timeout=TIMEOUT_MS
+        "Q[2, q₁] = x₂ · W_Q[:, q₁] = ", timeout=TIMEOUT_MS
     )
+    assert trace.locator(".tr-explain").inner_text().endswith(f"= {cell.inner_text()}")
+    cell = trace.locator('td[data-stage="output"][data-i="1"][data-j="2"]')
+    cell.hover()
+    expect(trace.locator(".tr-explain")).to_contain_text("output[1, v₂] = Σₖ w₁ₖ × V[k, v₂] = ")
     assert trace.locator(".tr-explain").inner_text().endswith(f"= {cell.inner_text()}")
     trace.locator('td[data-stage="W_V"][data-i="2"][data-j="0"]').hover()
     expect(trace.locator(".tr-explain")).to_contain_text(

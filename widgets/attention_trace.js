@@ -135,13 +135,12 @@ function trExplain(stage, i, j, S, tokens, decimals, labels) {
   }
   if (stage === "Q" || stage === "K" || stage === "V") {
     const w = `W_${stage}`;
-    const lower = stage.toLowerCase();
     const name = c(stage, j);
     if (!S[w]) {
       return { text: `${stage}[${i}, ${name}] = ${f(value)}: row ${i} of X times column ${name} of ${w}.`, ops: [{ stage: "X", i }] };
     }
     return {
-      text: `${lower}${trSub(i)}[${name}] = x${trSub(i)} · ${w}[:, ${name}] = ${dot(S.X[i], col(S[w], j))} = ${f(value)}`,
+      text: `${stage}[${i}, ${name}] = x${trSub(i)} · ${w}[:, ${name}] = ${dot(S.X[i], col(S[w], j))} = ${f(value)}`,
       ops: [{ stage: "X", i }, { stage: w, j }],
     };
   }
@@ -184,7 +183,7 @@ function trExplain(stage, i, j, S, tokens, decimals, labels) {
   // output
   const slot = c("output", j);
   return {
-    text: `out${trSub(i)}[${slot}] = Σₖ w${trSub(i)}ₖ × vₖ[${slot}] = ${dot(S.weights[i], col(S.V, j))} = ${f(value)}`,
+    text: `output[${i}, ${slot}] = Σₖ w${trSub(i)}ₖ × V[k, ${slot}] = ${dot(S.weights[i], col(S.V, j))} = ${f(value)}`,
     ops: [{ stage: "weights", i }, { stage: "V", j }],
   };
 }

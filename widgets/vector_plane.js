@@ -70,10 +70,12 @@ function render({ model, el }) {
         cwSvg("text", { x: lo - 6, y: py, "text-anchor": "end", "dominant-baseline": "central", class: "vp-tick", text: cwFmt(v, decimals) }),
       );
     }
+    // a one-letter name is a variable (x, y: italic), a longer one a word (animal: upright)
     const [xName, yName] = model.get("axis_labels");
+    const nameClass = (name) => (name.length === 1 ? "vp-axis-name vp-symbol" : "vp-axis-name");
     gridLayer.append(
-      cwSvg("text", { x: hi, y: VP_SIZE / 2 - 6, "text-anchor": "end", class: "vp-axis-name", "data-axis": "x", text: xName }),
-      cwSvg("text", { x: VP_SIZE / 2 + 6, y: lo + 12, class: "vp-axis-name", "data-axis": "y", text: yName }),
+      cwSvg("text", { x: hi, y: VP_SIZE / 2 - 6, "text-anchor": "end", class: nameClass(xName), "data-axis": "x", text: xName }),
+      cwSvg("text", { x: VP_SIZE / 2 + 6, y: lo + 12, class: nameClass(yName), "data-axis": "y", text: yName }),
     );
   };
 
@@ -133,12 +135,14 @@ function render({ model, el }) {
         c.setAttribute("cx", px);
         c.setAttribute("cy", py);
       }
-      // the name just beyond the tip, kept inside the square
-      const lx = Math.max(10, Math.min(VP_SIZE - 10, px + (length > 0 ? ux : 1) * 15));
-      const ly = Math.max(14, Math.min(VP_SIZE - 6, py + (length > 0 ? uy : 0) * 15 + 5));
+      // the name just beyond the tip, kept inside the square; a zero vector has no direction,
+      // so its name goes below left of the origin, clear of both axes' positive halves
+      const [dx, dy] = length > 0 ? [ux, uy] : [-0.7, 0.7];
+      const lx = Math.max(10, Math.min(VP_SIZE - 10, px + dx * 15));
+      const ly = Math.max(14, Math.min(VP_SIZE - 6, py + dy * 15 + 5));
       a.label.setAttribute("x", lx);
       a.label.setAttribute("y", ly);
-      a.label.setAttribute("text-anchor", ux < -0.4 ? "end" : ux > 0.4 ? "start" : "middle");
+      a.label.setAttribute("text-anchor", dx < -0.4 ? "end" : dx > 0.4 ? "start" : "middle");
       a.coords.textContent = `(${cwFmt(x, 2)}, ${cwFmt(y, 2)})   |${a.name}| = ${cwFmt(Math.hypot(x, y), 2)}`;
       const [xName, yName] = model.get("axis_labels");
       a.hit.setAttribute("aria-valuetext", `${a.name} at ${xName} ${cwFmt(x, 2)}, ${yName} ${cwFmt(y, 2)}`);
