@@ -200,22 +200,25 @@ def _(mo):
     that are positive and sum to 1, as it turned a classifier's scores into probabilities
     in series 2.
 
-    Below, four tokens with **two** features, so that you can drag them. On the right,
-    row *i* shows how token *i* divides its attention (darker is more). The map already
-    uses lesson 5's words: a row is a *query* (the token looking), a column a *key* (the
-    token looked at).
+    Below, the four tokens of *the dog 's bark* with **two** of the table's features,
+    *animal* across and *owned* up, so that you can drag them (*the* has neither and sits
+    at the origin). On the right, row *i* shows how token *i* divides its attention
+    (darker is more). The map already uses lesson 5's words: a row is a *query* (the token
+    looking), a column a *key* (the token looked at).
     """)
     return
 
 
 @app.cell
-def _(AttentionHeatmap, VectorPlane, mo, np):
+def _(AttentionHeatmap, FEATURES, TOY_EMBEDDINGS, VectorPlane, mo, np):
     _names = ["the", "dog", "'s", "bark"]
+    _axes = ("animal", "owned")  # two of the table's three features, as (x, y)
     plane = mo.ui.anywidget(
         VectorPlane(
             names=_names,
-            vectors=[[-0.4, 0.3], [1.2, 0.2], [-0.3, -0.8], [0.8, 1.0]],
+            vectors=[[TOY_EMBEDDINGS[t][FEATURES.index(a)] for a in _axes] for t in _names],
             extent=2.0,
+            axis_labels=_axes,
         )
     )
     plane_heatmap = mo.ui.anywidget(AttentionHeatmap(tokens=_names, weights=np.full((4, 4), 0.25)))

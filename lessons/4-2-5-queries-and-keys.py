@@ -40,6 +40,10 @@ def _():
     from core.attention_numpy import attention_stages, softmax
     from widgets import AttentionTrace
 
+    def slot_labels(letter):
+        """The names of the three slots of a query or key: slot_labels("q") -> q₀, q₁, q₂."""
+        return [f"{letter}{digit}" for digit in "₀₁₂"]
+
     return (
         AttentionTrace,
         FEATURES,
@@ -52,6 +56,7 @@ def _():
         next_lesson_markdown,
         np,
         pd,
+        slot_labels,
         softmax,
         toy_sentence,
     )
@@ -111,7 +116,7 @@ def _(mo):
 
 
 @app.cell
-def _(FEATURES, SENTENCES, mo):
+def _(FEATURES, SENTENCES, mo, slot_labels):
     def _projection(label, slot):
         return mo.ui.matrix(
             [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
@@ -120,7 +125,7 @@ def _(FEATURES, SENTENCES, mo):
             step=0.1,
             precision=1,
             row_labels=list(FEATURES),
-            column_labels=[f"{slot}₀", f"{slot}₁", f"{slot}₂"],
+            column_labels=slot_labels(slot),
             label=label,
         )
 
@@ -196,27 +201,36 @@ def _(SENTENCES, format_number, head, mo, np):
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
-    Every stage for the sentence you picked, recomputed as you edit. Click a row to follow
-    that token; hover a number to see the arithmetic behind it. The third stage (the
-    values $V$ and the output) is lesson 6: until then $W_V = I$, so $V = X$.
+    Every stage for the sentence you picked, recomputed as you edit: the queries and keys,
+    then the scores and the weights. Click a row to follow that token; hover a number to see
+    the arithmetic behind it. What each token takes from the tokens it looks at (the values)
+    is lesson 6.
     """)
     return
 
 
 @app.cell
-def _(AttentionTrace, SENTENCES, attention_stages, mo, toy_sentence):
+def _(AttentionTrace, FEATURES, SENTENCES, attention_stages, mo, slot_labels, toy_sentence):
     _tokens, _X = toy_sentence(SENTENCES[0])
     trace = mo.ui.anywidget(
-        AttentionTrace(tokens=_tokens, stages=attention_stages(_X), selected_query=3)
+        AttentionTrace(
+            tokens=_tokens,
+            stages=attention_stages(_X),
+            selected_query=3,
+            feature_labels=list(FEATURES),
+            query_labels=slot_labels("q"),
+            key_labels=slot_labels("k"),
+            show_values=False,  # values are lesson 6
+        )
     )
     trace
     return (trace,)
 
 
 @app.cell
-def _(W_K, W_Q, head, np, sentence_radio, trace):
+def _(W_K, W_Q, head, sentence_radio, trace):
     tokens, stages = head(sentence_radio.value)
-    trace.update(tokens=tokens, stages={**stages, "W_Q": W_Q, "W_K": W_K, "W_V": np.eye(3)})
+    trace.update(tokens=tokens, stages={**stages, "W_Q": W_Q, "W_K": W_K})
     return stages, tokens
 
 

@@ -43,6 +43,10 @@ def _():
             [mo.md(title), mo.md(markdown_matrix(matrix, rows, columns, **options))], gap=0
         )
 
+    def slot_labels(letter):
+        """The names of the three slots of a query, key or value: slot_labels("v") -> v₀, v₁, v₂."""
+        return [f"{letter}{digit}" for digit in "₀₁₂"]
+
     return (
         AttentionTrace,
         FEATURES,
@@ -55,6 +59,7 @@ def _():
         mo,
         next_lesson_markdown,
         np,
+        slot_labels,
         toy_sentence,
     )
 
@@ -96,7 +101,7 @@ def _():
 
 
 @app.cell(hide_code=True)
-def _(FEATURES, SENTENCES, W_K_SOLVED, matrix_block, mo, np, toy_sentence):
+def _(FEATURES, SENTENCES, W_K_SOLVED, matrix_block, mo, np, slot_labels, toy_sentence):
     _tokens, _X = toy_sentence(SENTENCES[0])
     _, _X_tree = toy_sentence(SENTENCES[1])
     _K = np.vstack([_X, _X_tree[1:2]]) @ np.array(W_K_SOLVED)
@@ -107,11 +112,11 @@ def _(FEATURES, SENTENCES, W_K_SOLVED, matrix_block, mo, np, toy_sentence):
                 "**W_K** (lesson 5's answer)",
                 W_K_SOLVED,
                 FEATURES,
-                ["k₀", "k₁", "k₂"],
+                slot_labels("k"),
                 corner="feature",
                 decimals=1,
             ),
-            matrix_block("**keys** k = x W_K", _K, _names, ["k₀", "k₁", "k₂"], corner="token"),
+            matrix_block("**keys** k = x W_K", _K, _names, slot_labels("k"), corner="token"),
             mo.md(
                 "*dog* and *tree* get the **same key**, (1, 0, 0): "
                 "it says only *I am an owner*. That is just what matching needs (bark "
@@ -144,7 +149,7 @@ def _(mo):
 
 
 @app.cell
-def _(FEATURES, SENTENCES, W_K_SOLVED, W_Q_SOLVED, mo, np):
+def _(FEATURES, SENTENCES, W_K_SOLVED, W_Q_SOLVED, mo, np, slot_labels):
     def _projection(label, slot, value):
         return mo.ui.matrix(
             value,
@@ -153,7 +158,7 @@ def _(FEATURES, SENTENCES, W_K_SOLVED, W_Q_SOLVED, mo, np):
             step=0.1,
             precision=1,
             row_labels=list(FEATURES),
-            column_labels=[f"{slot}₀", f"{slot}₁", f"{slot}₂"],
+            column_labels=slot_labels(slot),
             label=label,
         )
 
@@ -184,7 +189,7 @@ def _(attention_stages, np, toy_sentence, wk_matrix, wq_matrix, wv_matrix):
 
 
 @app.cell(hide_code=True)
-def _(FEATURES, SENTENCES, W_K, head, markdown_matrix, mo, np):
+def _(FEATURES, SENTENCES, W_K, head, markdown_matrix, mo, np, slot_labels):
     def _bark_output(text, values):
         _tokens, _s = head(text, values)
         return _s["output"][_tokens.index("bark")]
@@ -203,7 +208,7 @@ def _(FEATURES, SENTENCES, W_K, head, markdown_matrix, mo, np):
         "**bark's output** in each sentence, for three choices of values "
         "(slots v₀ v₁ v₂; with W_V = I they are the features "
         f"{', '.join(FEATURES)}):\n\n"
-        + markdown_matrix(_rows, _labels, ["v₀", "v₁", "v₂"], corner="values")
+        + markdown_matrix(_rows, _labels, slot_labels("v"), corner="values")
         + "\n\nReusing the key as the value gives bark the **same** output in both "
         "sentences: it learns *that* it has an owner, not *which*. The raw embedding works "
         "here, but hands over everything, bark's own *owned* included, which bark already "
@@ -276,10 +281,18 @@ def _(mo):
 
 
 @app.cell
-def _(AttentionTrace, SENTENCES, attention_stages, mo, toy_sentence):
+def _(AttentionTrace, FEATURES, SENTENCES, attention_stages, mo, slot_labels, toy_sentence):
     _tokens, _X = toy_sentence(SENTENCES[0])
     trace = mo.ui.anywidget(
-        AttentionTrace(tokens=_tokens, stages=attention_stages(_X), selected_query=3)
+        AttentionTrace(
+            tokens=_tokens,
+            stages=attention_stages(_X),
+            selected_query=3,
+            feature_labels=list(FEATURES),
+            query_labels=slot_labels("q"),
+            key_labels=slot_labels("k"),
+            value_labels=slot_labels("v"),
+        )
     )
     trace
     return (trace,)

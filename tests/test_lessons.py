@@ -352,9 +352,10 @@ def test_lesson_4_exercises_accept_right_answers(default_runs):
     for exercise in (1, 3, 4):
         assert callout_kinds(outputs, exercise) == ["success"], exercise
     # exercise 2: dog made long enough, along bark, that bark prefers it over itself
+    # (the plane starts at the table's animal and owned columns: dog (1, 0), bark (0.3, 1))
     plane = SimpleNamespace(
         names=["the", "dog", "'s", "bark"],
-        vectors=[[-0.4, 0.3], [1.6, 1.2], [-0.3, -0.8], [0.8, 1.0]],
+        vectors=[[0.0, 0.0], [1.6, 1.2], [0.0, 0.5], [0.3, 1.0]],
     )
     heatmap = SimpleNamespace(update=lambda **traits: None)
     outputs = answer(4, plane=plane, plane_heatmap=heatmap)

@@ -263,7 +263,12 @@ def vec(values) -> str:
 
 
 def lesson_4(page) -> None:
-    vectors = np.array([[-0.4, 0.3], [1.2, 0.2], [-0.3, -0.8], [0.8, 1.0]])
+    from playwright.sync_api import expect
+
+    # the plane starts at the toy table's animal and owned columns, and says so on its axes
+    _, X = toy_sentence("the dog 's bark")
+    vectors = X[:, [0, 2]].copy()
+    expect(page.locator(".cw-plane .vp-axis-name")).to_have_text(["animal", "owned"])
     before = vectors @ vectors.T
     expect_text(callout(page, 2), f"and dog {format_number(before[3, 1])}")
 
@@ -292,6 +297,8 @@ def lesson_4(page) -> None:
 
 
 def lesson_5(page) -> None:
+    from playwright.sync_api import expect
+
     _, X = toy_sentence("the dog 's bark")
     W_Q, W_K = np.eye(3), np.eye(3)
     expect_text(page.locator("marimo-callout-output").filter(has_text="Relevance"), "symmetric")
@@ -303,10 +310,16 @@ def lesson_5(page) -> None:
     expect_text(relevance, f"= {format_number(s['scores'][3, 1])}")
     expect_text(relevance, f"= {format_number(s['scores'][1, 3])}")
     expect_text(relevance, "no longer symmetric")
-    # the trace shows bark's new query row
+    # the trace shows bark's new query row, its columns named, and stops at the weights
     trace = page.locator(".cw-root").first
     for value in s["Q"][3]:
         expect_text(trace, format_number(value))
+    expect(trace.locator('table[data-stage="Q"] th.tr-col')).to_have_text(["q₀", "q₁", "q₂"])
+    expect(trace.locator('table[data-stage="X"] th.tr-col')).to_have_text(
+        ["animal", "plant", "owned"]
+    )
+    for stage in ("V", "output"):
+        expect(trace.locator(f'table[data-stage="{stage}"]')).to_have_count(0)
 
     # step the d slider from 64 to 128: the measured variance of q·k follows d
     slider = page.get_by_role("slider")
@@ -324,6 +337,8 @@ def lesson_5(page) -> None:
 
 
 def lesson_6(page) -> None:
+    from playwright.sync_api import expect
+
     W_Q = np.array([[0.0, 0, 0], [0, 0, 0], [2, 0, 0]])
     W_K = np.array([[1.0, 0, 0], [1, 0, 0], [0, 0, 0]])
     W_V = np.eye(3)
@@ -337,6 +352,12 @@ def lesson_6(page) -> None:
         outputs.append(attention_stages(X, W_Q, W_K, W_V)["output"][3])
     expect_text(callout(page, 1), "Correct")
     expect_text(callout(page, 1), f"{vec(outputs[0])} after dog, {vec(outputs[1])} after tree")
+    # the trace names V's and the output's columns as W_V's editor does, and shows the edit
+    trace = page.locator(".cw-trace")
+    for stage in ("W_V", "V", "output"):
+        header = trace.locator(f'table[data-stage="{stage}"]').first.locator("th.tr-col")
+        expect(header).to_have_text(["v₀", "v₁", "v₂"])
+    expect(trace.locator('td[data-stage="W_V"][data-i="2"][data-j="2"]')).to_have_text("0.00")
 
 
 INTERACTIONS: dict[str, Callable] = {

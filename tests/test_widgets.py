@@ -263,6 +263,75 @@ def test_trace_rejects_missing_stage_and_token_mismatch():
         AttentionTrace(tokens=list("xyz"), stages=trace_stages())
 
 
+TRACE_LABELS = dict(
+    feature_labels=["animal", "plant", "owned"],
+    query_labels=["q₀", "q₁", "q₂"],
+    key_labels=["k₀", "k₁", "k₂"],
+    value_labels=["v₀", "v₁", "v₂"],
+)
+
+
+def test_trace_labels_and_show_values_round_trip():
+    plain = AttentionTrace(tokens=list("wxyz"), stages=trace_stages())
+    state = wire_state(plain)
+    assert [state[k] for k in TRACE_LABELS] == [None] * 4  # the browser numbers the columns
+    assert state["show_values"] is True
+    trace = AttentionTrace(
+        tokens=list("wxyz"),
+        stages=trace_stages(),
+        show_values=False,
+        **{k: tuple(v) for k, v in TRACE_LABELS.items()},  # any sequence; lists on the wire
+    )
+    state = wire_state(trace)
+    assert {k: state[k] for k in TRACE_LABELS} == TRACE_LABELS
+    assert state["show_values"] is False
+    trace.set_state({"value_labels": ["a", "b", "c"], "show_values": True})
+    assert trace.value_labels == ["a", "b", "c"] and trace.show_values is True
+    trace.query_labels = None  # back to numbers
+    assert wire_state(trace)["query_labels"] is None
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        # set together, either trait may be checked last: the message reads the same
+        (dict(feature_labels=["a", "b"]), r"X has 3 columns \(features\) but 2 feature_labels"),
+        (dict(query_labels=list("abcd")), r"Q has 3 columns \(query slots\) but 4 query_labels"),
+        (dict(key_labels=["k"]), r"K has 3 columns \(key slots\) but 1 key_labels"),
+        (dict(value_labels=[]), "value_labels: is empty"),
+        (dict(value_labels=["v", "v", "w"]), "value_labels: labels must be distinct; 'v' repeats"),
+        (dict(feature_labels=["a", "", "c"]), "feature_labels: entry 1 is an empty string"),
+        (dict(key_labels="abc"), "key_labels: expected a list of strings, got str"),
+        (dict(query_labels=[0, 1, 2]), "query_labels: entry 0 is int"),
+        (dict(show_values="no"), "show_values: expected True or False"),
+    ],
+)
+def test_trace_rejects_bad_labels(labels, message):
+    with pytest.raises(ValueError, match=message):
+        AttentionTrace(tokens=list("wxyz"), stages=trace_stages(), **labels)
+
+
+def test_trace_labels_must_follow_a_change_of_shape():
+    trace = AttentionTrace(tokens=list("wxyz"), stages=trace_stages(), **TRACE_LABELS)
+    narrow = attention_stages(X4, np.eye(3, 2), np.eye(3, 2), np.eye(3, 2))  # d = d_v = 2
+    with pytest.raises(
+        ValueError,
+        match=r"stages: Q has 2 columns \(query slots\) but 3 query_labels; to change both, "
+        r"call \.update\(stages=\.\.\., query_labels=\.\.\.\)",
+    ):
+        trace.stages = narrow
+    assert len(trace.stages["Q"][0]) == 3  # unchanged
+    with pytest.raises(ValueError, match="but 3 key_labels"):  # all or nothing
+        trace.update(stages=narrow, query_labels=["a", "b"], value_labels=["c", "d"])
+    assert trace.query_labels == TRACE_LABELS["query_labels"]
+    assert len(trace.stages["Q"][0]) == 3
+    trace.update(stages=narrow, query_labels=["a", "b"], key_labels=None, value_labels=["c", "d"])
+    state = wire_state(trace)
+    assert np.shape(state["stages"]["Q"]) == (4, 2) and np.shape(state["stages"]["V"]) == (4, 2)
+    assert state["query_labels"] == ["a", "b"] and state["key_labels"] is None
+    assert state["feature_labels"] == TRACE_LABELS["feature_labels"]  # C is still 3
+
+
 # --- TokenStrip -------------------------------------------------------------------------
 
 
@@ -382,6 +451,26 @@ def test_vector_plane_round_trip_from_the_browser():
 def test_vector_plane_rejects(kwargs, message):
     with pytest.raises(ValueError, match=message):
         VectorPlane(**kwargs)
+
+
+def test_vector_plane_axis_labels():
+    plane = VectorPlane(names=["a"], vectors=[[1.0, 0.0]])
+    assert wire_state(plane)["axis_labels"] == ["x", "y"]
+    plane = VectorPlane(names=["a"], vectors=[[1.0, 0.0]], axis_labels=("animal", "owned"))
+    assert wire_state(plane)["axis_labels"] == ["animal", "owned"]
+    plane.set_state({"axis_labels": ["u", "v"]})
+    assert plane.axis_labels == ["u", "v"]
+    for labels, message in [
+        (["x"], r"axis_labels: expected 2 labels, got 1: \['x'\]"),
+        (["x", "y", "z"], "expected 2 labels, got 3"),
+        (["x", "x"], "labels must be distinct; 'x' repeats"),
+        (["x", ""], "entry 1 is an empty string"),
+        (None, "expected a list of strings, got NoneType"),
+        ("xy", "expected a list of strings, got str"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            plane.axis_labels = labels
+    assert plane.axis_labels == ["u", "v"]
 
 
 def test_vector_plane_extent_cannot_hide_a_vector():

@@ -162,6 +162,71 @@ def test_hovering_a_score_writes_out_its_dot_product(page):
     )
 
 
+def test_the_trace_names_its_columns_as_the_matrices_do(page):
+    trace = page.locator(".cw-trace")
+
+    def header(stage: str) -> list[str]:
+        table = trace.locator(f'table[data-stage="{stage}"]').first
+        return table.locator("th.tr-col").all_inner_texts()
+
+    expect(trace.locator('table[data-stage="X"] th.tr-col')).to_have_text(
+        ["f₀", "f₁", "f₂"], timeout=TIMEOUT_MS
+    )
+    for stage, slot in (("W_Q", "q"), ("Q", "q"), ("W_K", "k"), ("K", "k")):
+        assert header(stage) == [f"{slot}₀", f"{slot}₁", f"{slot}₂"], stage
+    for stage in ("W_V", "V", "output"):
+        assert header(stage) == ["v₀", "v₁", "v₂"], stage
+    for stage in ("W_Q", "W_K", "W_V"):  # a projection's rows are the embedding's features
+        rows = trace.locator(f'table[data-stage="{stage}"] th.tr-row').all_inner_texts()
+        assert rows == ["f₀", "f₁", "f₂"], stage
+    assert header("scores") == ["the", "␣cat", "␣sat", "␣down"]  # tokens, as before
+    # the hover arithmetic names the column too, and ends in the number hovered
+    cell = trace.locator('td[data-stage="Q"][data-i="2"][data-j="1"]')
+    cell.hover()
+    expect(trace.locator(".tr-explain")).to_contain_text(
+        "Q[2, q₁] = x₂ · W_Q[:, q₁] = ", timeout=TIMEOUT_MS
+    )
+    assert trace.locator(".tr-explain").inner_text().endswith(f"= {cell.inner_text()}")
+    cell = trace.locator('td[data-stage="output"][data-i="1"][data-j="2"]')
+    cell.hover()
+    expect(trace.locator(".tr-explain")).to_contain_text("output[1, v₂] = Σₖ w₁ₖ × V[k, v₂] = ")
+    assert trace.locator(".tr-explain").inner_text().endswith(f"= {cell.inner_text()}")
+    trace.locator('td[data-stage="W_V"][data-i="2"][data-j="0"]').hover()
+    expect(trace.locator(".tr-explain")).to_contain_text(
+        "W_V[f₂, v₀] = 0.00: a learned weight, from feature f₂ to value slot v₀."
+    )
+
+
+def test_unticking_values_hides_stage_3_in_place(page):
+    trace = page.locator(".cw-trace")
+    expect(trace.locator('table[data-stage="output"]')).to_have_count(1, timeout=TIMEOUT_MS)
+    trace.evaluate("root => { root.probe = 'same element'; }")
+    weights = trace.locator('table[data-stage="weights"]').first.locator("td").all_inner_texts()
+    box = page.get_by_role("checkbox", name="values and output (stage 3)")
+    box.click()
+    expect(trace.locator('.tr-section[data-section="3"]')).to_have_count(0, timeout=TIMEOUT_MS)
+    for stage in ("V", "W_V", "output"):
+        expect(trace.locator(f'table[data-stage="{stage}"]')).to_have_count(0)
+    expect(trace.locator('table[data-stage="weights"]')).to_have_count(1)  # stage 2's only
+    expect(trace.locator("h4").first).to_have_text("1 · Project each token: X · W = Q, K")
+    assert trace.locator("h4").all_inner_texts()[1:] == ["2 · Score every query against every key"]
+    # queries and keys are untouched
+    assert trace.locator('table[data-stage="weights"] td').all_inner_texts() == weights
+    box.click()
+    expect(trace.locator('.tr-section[data-section="3"]')).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(trace.locator('table[data-stage="output"]')).to_have_count(1)
+    expect(trace.locator('table[data-stage="weights"]')).to_have_count(2)
+    assert trace.evaluate("root => root.probe") == "same element", "the widget was remounted"
+
+
+def test_the_plane_names_its_axes(page):
+    plane = page.locator(".cw-plane")
+    expect(plane.locator(".vp-axis-name")).to_have_text(["f₀", "f₁"], timeout=TIMEOUT_MS)
+    assert plane.locator('.vp-axis-name[data-axis="x"]').text_content() == "f₀"
+    a = plane.locator('.vp-hit[data-index="0"]')
+    assert a.get_attribute("aria-valuetext").startswith("a at f₀ ")
+
+
 def test_dragging_a_vector_changes_the_dot_products(page):
     plane = page.locator(".cw-plane")
     row = page.locator("tr", has_text="a · b")

@@ -957,11 +957,19 @@ export default { render };
 .cw-trace .tr-table td.tr-focus {
   box-shadow: inset 0 0 0 2px var(--cw-select);
 }
+
+/* the rows of W_Q, W_K, W_V are the embedding's features, not tokens: named like columns */
+.cw-trace .tr-table[data-stage^="W_"] th.tr-row {
+  color: var(--cw-muted);
+  cursor: default;
+}
 """,
     "attention_trace.js": r"""// AttentionTrace: one attention head, stage by stage, every number shown. Python sends
 // `stages` (X, Q, K, V, scores, scaled, masked, weights, output, and optionally W_Q, W_K,
 // W_V); this lays them out, highlights the selected query's row in every stage, reports a
 // clicked row as selected_query, and explains the hovered number with the numbers it came from.
+// Columns (and the rows of W_*) carry the names in feature_labels, query_labels, key_labels
+// and value_labels, or their index when a name is null. show_values=false stops at the weights.
 // Helpers prefixed `cw` come from _common.js.
 
 const TR_SUB = "₀₁₂₃₄₅₆₇₈₉";
@@ -970,6 +978,20 @@ const TR_TOKEN_ROWS = new Set(["X", "Q", "K", "V", "scores", "scaled", "masked",
 // stages whose row i belongs to query i (K and V rows belong to keys)
 const TR_QUERY_ROWS = new Set(["X", "Q", "scores", "scaled", "masked", "weights", "output"]);
 const TR_PAIR = new Set(["scores", "scaled", "masked", "weights"]);
+// which label trait names a stage's columns, and its rows (W_* rows are the features)
+const TR_COLUMNS = {
+  X: "feature_labels",
+  W_Q: "query_labels",
+  Q: "query_labels",
+  W_K: "key_labels",
+  K: "key_labels",
+  W_V: "value_labels",
+  V: "value_labels",
+  output: "value_labels",
+};
+const TR_LABEL_TRAITS = ["feature_labels", "query_labels", "key_labels", "value_labels"];
+// what a column of W_* leads to, in a sentence
+const TR_SLOT_KIND = { W_Q: "query slot", W_K: "key slot", W_V: "value slot" };
 const TR_TITLES = {
   X: ["X", "token embeddings"],
   W_Q: ["W_Q", "query projection"],
@@ -985,16 +1007,31 @@ const TR_TITLES = {
   output: ["output", "weighted sum of V rows"],
 };
 
+// The names of a stage's columns and rows: {cols, rows}, each an array, or null (numbered).
+function trAxisNames(stage, labels) {
+  return {
+    cols: TR_COLUMNS[stage] ? labels[TR_COLUMNS[stage]] : null,
+    rows: stage.startsWith("W_") ? labels.feature_labels : null,
+  };
+}
+
+// How column j of `stage` is written in a formula: its name, else its index.
+function trColName(stage, j, labels) {
+  const names = trAxisNames(stage, labels).cols;
+  return names ? names[j] : `${j}`;
+}
+
 // One matrix as an HTML table: rows are tokens or dimensions, columns dimensions or tokens.
-function trTable(stage, matrix, tokens) {
+function trTable(stage, matrix, tokens, labels) {
   const rows = matrix.length;
   const cols = matrix[0].length;
   const [name, note] = TR_TITLES[stage];
+  const names = trAxisNames(stage, labels);
   const head = cwEl("tr", {}, cwEl("th", { class: "tr-corner" }));
   for (let j = 0; j < cols; j += 1) {
-    const th = cwEl("th", { class: "tr-col", "data-j": j });
+    const th = cwEl("th", { class: names.cols ? "tr-col tr-named" : "tr-col", "data-j": j });
     if (TR_PAIR.has(stage)) cwPutToken(th, tokens[j], 6);
-    else th.textContent = `${j}`;
+    else th.textContent = names.cols ? names.cols[j] : `${j}`;
     head.append(th);
   }
   const body = cwEl("tbody");
@@ -1007,7 +1044,8 @@ function trTable(stage, matrix, tokens) {
       th.append(cwEl("span", { class: "tr-index", text: `${i}` }), " ");
       th.append(cwPutToken(cwEl("span", { class: "cw-mono" }), tokens[i], 8));
     } else {
-      th.textContent = `${i}`;
+      th.textContent = names.rows ? names.rows[i] : `${i}`;
+      if (names.rows) th.classList.add("tr-named");
     }
     tr.append(th);
     const rowCells = [];
@@ -1040,28 +1078,35 @@ function trStep(text, box) {
   return cwEl("div", { class: "tr-step" }, trOp(text), box);
 }
 
-// The arithmetic behind stages[stage][i][j], as text, and the cells it used.
-function trExplain(stage, i, j, S, tokens, decimals) {
+// The arithmetic behind stages[stage][i][j], as text, and the cells it used. Columns are
+// written by name where `labels` has names for them.
+function trExplain(stage, i, j, S, tokens, decimals, labels) {
   const f = (v) => cwFmt(v, decimals);
+  const c = (of, k) => trColName(of, k, labels);
+  const features = labels.feature_labels;
   const p = (v) => (v !== null && v < 0 ? `(${f(v)})` : f(v));
   const tok = (k) => `“${cwVisible(tokens[k])}”`;
   const value = S[stage][i][j];
   const dot = (a, b) => a.map((x, k) => `${f(x)}×${p(b[k])}`).join(" + ");
   const col = (m, c) => m.map((row) => row[c]);
   if (stage === "X") {
-    return { text: `X[${i}, ${j}] = ${f(value)}: dimension ${j} of the embedding of token ${i} ${tok(i)} (an input).`, ops: [] };
+    const what = features ? `feature ${features[j]}` : `dimension ${j}`;
+    return { text: `X[${i}, ${c("X", j)}] = ${f(value)}: ${what} of the embedding of token ${i} ${tok(i)} (an input).`, ops: [] };
   }
   if (stage.startsWith("W_")) {
-    return { text: `${stage}[${i}, ${j}] = ${f(value)}: a learned weight, from embedding dimension ${i} to output dimension ${j}.`, ops: [] };
+    const from = features ? `feature ${features[i]}` : `embedding dimension ${i}`;
+    const to = trAxisNames(stage, labels).cols ? `${TR_SLOT_KIND[stage]} ${c(stage, j)}` : `output dimension ${j}`;
+    const row = features ? features[i] : `${i}`;
+    return { text: `${stage}[${row}, ${c(stage, j)}] = ${f(value)}: a learned weight, from ${from} to ${to}.`, ops: [] };
   }
   if (stage === "Q" || stage === "K" || stage === "V") {
     const w = `W_${stage}`;
-    const lower = stage.toLowerCase();
+    const name = c(stage, j);
     if (!S[w]) {
-      return { text: `${stage}[${i}, ${j}] = ${f(value)}: row ${i} of X times column ${j} of ${w}.`, ops: [{ stage: "X", i }] };
+      return { text: `${stage}[${i}, ${name}] = ${f(value)}: row ${i} of X times column ${name} of ${w}.`, ops: [{ stage: "X", i }] };
     }
     return {
-      text: `${lower}${trSub(i)}[${j}] = x${trSub(i)} · ${w}[:, ${j}] = ${dot(S.X[i], col(S[w], j))} = ${f(value)}`,
+      text: `${stage}[${i}, ${name}] = x${trSub(i)} · ${w}[:, ${name}] = ${dot(S.X[i], col(S[w], j))} = ${f(value)}`,
       ops: [{ stage: "X", i }, { stage: w, j }],
     };
   }
@@ -1102,8 +1147,9 @@ function trExplain(stage, i, j, S, tokens, decimals) {
     };
   }
   // output
+  const slot = c("output", j);
   return {
-    text: `out${trSub(i)}[${j}] = Σₖ w${trSub(i)}ₖ × vₖ[${j}] = ${dot(S.weights[i], col(S.V, j))} = ${f(value)}`,
+    text: `output[${i}, ${slot}] = Σₖ w${trSub(i)}ₖ × V[k, ${slot}] = ${dot(S.weights[i], col(S.V, j))} = ${f(value)}`,
     ops: [{ stage: "weights", i }, { stage: "V", j }],
   };
 }
@@ -1121,23 +1167,27 @@ function render({ model, el }) {
   let key = "";
   let marked = [];
 
+  const labelsNow = () => Object.fromEntries(TR_LABEL_TRAITS.map((t) => [t, model.get(t)]));
+
   const build = () => {
     const S = model.get("stages");
     const tokens = model.get("tokens");
+    const labels = labelsNow();
+    const values = model.get("show_values");
     tables = {};
     const make = (stage) => {
-      const handle = trTable(stage, S[stage], tokens);
+      const handle = trTable(stage, S[stage], tokens, labels);
       (tables[stage] = tables[stage] || []).push(handle);
       return handle.box;
     };
-    const hasW = Boolean(S.W_Q && S.W_K && S.W_V);
     // 1: projections, X once on the left
+    const projected = values ? ["Q", "K", "V"] : ["Q", "K"];
     const proj = cwEl("div", { class: "tr-proj" });
     const x = make("X");
-    x.style.gridRow = "1 / span 3";
+    x.style.gridRow = `1 / span ${projected.length}`;
     proj.append(x);
-    ["Q", "K", "V"].forEach((stage, r) => {
-      const parts = hasW
+    projected.forEach((stage, r) => {
+      const parts = S[`W_${stage}`]
         ? [trOp("·"), make(`W_${stage}`), trOp("="), make(stage)]
         : [trOp(`· W_${stage} =`), make(stage)];
       const line = cwEl("div", { class: "tr-line" }, ...parts);
@@ -1156,19 +1206,22 @@ function render({ model, el }) {
       trStep(causal ? "mask the future →" : "no mask →", make("masked")),
       trStep("softmax each row →", make("weights")),
     );
+    const sections = [
+      cwEl("div", { class: "tr-section", "data-section": "1" }, cwEl("h4", { text: `1 · Project each token: X · W = ${projected.join(", ")}` }), proj),
+      cwEl("div", { class: "tr-section", "data-section": "2" }, cwEl("h4", { text: "2 · Score every query against every key" }), flow),
+    ];
     // 3: mix the values
-    const mix = cwEl(
-      "div",
-      { class: "tr-flow" },
-      make("weights"),
-      trStep("·", make("V")),
-      trStep("=", make("output")),
-    );
-    body.replaceChildren(
-      cwEl("div", { class: "tr-section" }, cwEl("h4", { text: "1 · Project each token: X · W = Q, K, V" }), proj),
-      cwEl("div", { class: "tr-section" }, cwEl("h4", { text: "2 · Score every query against every key" }), flow),
-      cwEl("div", { class: "tr-section" }, cwEl("h4", { text: "3 · Mix the values: weights · V = output" }), mix),
-    );
+    if (values) {
+      const mix = cwEl(
+        "div",
+        { class: "tr-flow" },
+        make("weights"),
+        trStep("·", make("V")),
+        trStep("=", make("output")),
+      );
+      sections.push(cwEl("div", { class: "tr-section", "data-section": "3" }, cwEl("h4", { text: "3 · Mix the values: weights · V = output" }), mix));
+    }
+    body.replaceChildren(...sections);
   };
 
   const paint = () => {
@@ -1198,7 +1251,12 @@ function render({ model, el }) {
   const draw = () => {
     const S = model.get("stages");
     const shape = (m) => (m ? `${m.length}x${m[0].length}` : "-");
-    const next = [...model.get("tokens"), ...["X", "Q", "V", "W_Q", "W_K", "W_V"].map((k) => shape(S[k]))].join("\u0000");
+    const next = JSON.stringify([
+      model.get("tokens"),
+      ["X", "Q", "V", "W_Q", "W_K", "W_V"].map((k) => shape(S[k])),
+      labelsNow(),
+      model.get("show_values"),
+    ]);
     if (next !== key) {
       build();
       key = next;
@@ -1225,7 +1283,7 @@ function render({ model, el }) {
     const stage = td.dataset.stage;
     const i = Number(td.dataset.i);
     const j = Number(td.dataset.j);
-    const { text, ops } = trExplain(stage, i, j, model.get("stages"), model.get("tokens"), model.get("decimals"));
+    const { text, ops } = trExplain(stage, i, j, model.get("stages"), model.get("tokens"), model.get("decimals"), labelsNow());
     explain.textContent = text;
     mark(td, "tr-focus");
     for (const op of ops) {
@@ -1256,7 +1314,7 @@ function render({ model, el }) {
   bag.on(body, "pointerleave", onLeave);
   bag.on(body, "click", onClick);
   bag.add(onHover.cancel);
-  bag.watch(model, ["stages", "tokens", "selected_query", "decimals"], draw);
+  bag.watch(model, ["stages", "tokens", "selected_query", "decimals", "show_values", ...TR_LABEL_TRAITS], draw);
   bag.add(cwFollowTheme(root));
   draw();
   return bag.dispose;
@@ -2188,7 +2246,15 @@ export default { render };
 .cw-plane .vp-axis-name {
   fill: var(--cw-muted);
   font-size: 13px;
+  font-weight: 600;
+  paint-order: stroke;
+  stroke: var(--cw-label-halo, #ffffff);
+  stroke-width: 3px;
+}
+
+.cw-plane .vp-axis-name.vp-symbol {
   font-style: italic;
+  font-weight: normal;
 }
 
 .cw-plane .vp-c0 { --vp-colour: #0969da; }
@@ -2225,7 +2291,7 @@ export default { render };
   stroke-width: 3px;
 }
 
-.cw-plane.cw-dark .vp-label {
+.cw-plane.cw-dark {
   --cw-label-halo: #0d1117;
 }
 
@@ -2249,7 +2315,8 @@ export default { render };
 """,
     "vector_plane.js": r"""// VectorPlane: named 2-D arrows from the origin; the learner drags their tips (or moves them
 // with the arrow keys) and the new coordinates go back to Python as `vectors`, throttled while
-// dragging and exactly on release. Helpers prefixed `cw` come from _common.js.
+// dragging and exactly on release. The axes carry the names in `axis_labels`.
+// Helpers prefixed `cw` come from _common.js.
 
 const VP_SIZE = 400; // viewBox side; the square is drawn inside a margin
 const VP_MARGIN = 34;
@@ -2318,9 +2385,12 @@ function render({ model, el }) {
         cwSvg("text", { x: lo - 6, y: py, "text-anchor": "end", "dominant-baseline": "central", class: "vp-tick", text: cwFmt(v, decimals) }),
       );
     }
+    // a one-letter name is a variable (x, y: italic), a longer one a word (animal: upright)
+    const [xName, yName] = model.get("axis_labels");
+    const nameClass = (name) => (name.length === 1 ? "vp-axis-name vp-symbol" : "vp-axis-name");
     gridLayer.append(
-      cwSvg("text", { x: hi, y: VP_SIZE / 2 - 6, "text-anchor": "end", class: "vp-axis-name", text: "x" }),
-      cwSvg("text", { x: VP_SIZE / 2 + 6, y: lo + 12, class: "vp-axis-name", text: "y" }),
+      cwSvg("text", { x: hi, y: VP_SIZE / 2 - 6, "text-anchor": "end", class: nameClass(xName), "data-axis": "x", text: xName }),
+      cwSvg("text", { x: VP_SIZE / 2 + 6, y: lo + 12, class: nameClass(yName), "data-axis": "y", text: yName }),
     );
   };
 
@@ -2380,21 +2450,24 @@ function render({ model, el }) {
         c.setAttribute("cx", px);
         c.setAttribute("cy", py);
       }
-      // the name just beyond the tip, kept inside the square
-      const lx = Math.max(10, Math.min(VP_SIZE - 10, px + (length > 0 ? ux : 1) * 15));
-      const ly = Math.max(14, Math.min(VP_SIZE - 6, py + (length > 0 ? uy : 0) * 15 + 5));
+      // the name just beyond the tip, kept inside the square; a zero vector has no direction,
+      // so its name goes below left of the origin, clear of both axes' positive halves
+      const [dx, dy] = length > 0 ? [ux, uy] : [-0.7, 0.7];
+      const lx = Math.max(10, Math.min(VP_SIZE - 10, px + dx * 15));
+      const ly = Math.max(14, Math.min(VP_SIZE - 6, py + dy * 15 + 5));
       a.label.setAttribute("x", lx);
       a.label.setAttribute("y", ly);
-      a.label.setAttribute("text-anchor", ux < -0.4 ? "end" : ux > 0.4 ? "start" : "middle");
+      a.label.setAttribute("text-anchor", dx < -0.4 ? "end" : dx > 0.4 ? "start" : "middle");
       a.coords.textContent = `(${cwFmt(x, 2)}, ${cwFmt(y, 2)})   |${a.name}| = ${cwFmt(Math.hypot(x, y), 2)}`;
-      a.hit.setAttribute("aria-valuetext", `${a.name} at ${cwFmt(x, 2)}, ${cwFmt(y, 2)}`);
+      const [xName, yName] = model.get("axis_labels");
+      a.hit.setAttribute("aria-valuetext", `${a.name} at ${xName} ${cwFmt(x, 2)}, ${yName} ${cwFmt(y, 2)}`);
       a.g.classList.toggle("vp-active", model.get("selected") === n);
       a.row.classList.toggle("vp-active", model.get("selected") === n);
     });
   };
 
   const draw = () => {
-    const key = [model.get("extent"), ...model.get("names")].join("\u0000");
+    const key = JSON.stringify([model.get("extent"), model.get("names"), model.get("axis_labels")]);
     if (key !== arrowKey) {
       drawGrid();
       buildArrows();
@@ -2484,7 +2557,7 @@ function render({ model, el }) {
   bag.on(svg, "keydown", onKey);
   bag.add(onMove.cancel);
   bag.add(() => clearTimeout(syncTimer));
-  bag.watch(model, ["vectors", "names", "extent", "snap", "selected"], onModel);
+  bag.watch(model, ["vectors", "names", "extent", "snap", "selected", "axis_labels"], onModel);
   bag.add(cwFollowTheme(root));
   draw();
   return bag.dispose;

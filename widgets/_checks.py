@@ -7,6 +7,8 @@ Malformed data raises `WidgetDataError` (a `ValueError`) naming the widget and t
     Matrix(neg_inf=True) the same, but -inf is allowed and sent as None (a masked score)
     Vector()             1-D, non-empty, finite floats -> list[float]
     Tokens()             non-empty list of non-empty strings (a token's text)
+    Labels(d, size=)     names along an axis: distinct non-empty strings (`size` of them when
+                         given), or None (the default `d=None`: the browser numbers them 0, 1, 2)
     Index()              an int >= 0, or None; range checks against other traits are the widget's
     Number(d, low=, high=, kind=int|float, allow_none=)   a bounded number
     Flag(d)              True or False
@@ -118,6 +120,40 @@ class Tokens(traitlets.TraitType):
             if token == "":
                 raise fail(obj, self.name, f"entry {i} is an empty string")
         return tokens
+
+
+class Labels(Tokens):
+    """Names for the entries along one axis of a picture (a matrix's columns, a plot's axes).
+
+    None (allowed only when it is the default) means "no names": the browser numbers them.
+    Otherwise distinct non-empty strings, exactly `size` of them when `size` is given; how
+    many a widget needs when that depends on its data is the widget's check.
+
+    Example: Labels(size=2, default=("x", "y")) accepts ["animal", "owned"], rejects ["a"].
+    """
+
+    def __init__(self, default: Any = None, *, size: int | None = None, **kwargs) -> None:
+        self.size = size
+        count = "" if size is None else f"{size} "
+        none = " or None" if default is None else ""
+        self.info_text = f"a list of {count}distinct strings{none}"
+        traitlets.TraitType.__init__(
+            self,
+            default_value=None if default is None else list(default),
+            allow_none=default is None,
+            **kwargs,
+        )
+
+    def validate(self, obj: Any, value: Any) -> list[str]:
+        labels = super().validate(obj, value)
+        if self.size is not None and len(labels) != self.size:
+            raise fail(obj, self.name, f"expected {self.size} labels, got {len(labels)}: {labels}")
+        repeated = sorted({label for label in labels if labels.count(label) > 1})
+        if repeated:
+            raise fail(
+                obj, self.name, f"labels must be distinct; {', '.join(map(repr, repeated))} repeats"
+            )
+        return labels
 
 
 class Number(traitlets.TraitType):

@@ -2,6 +2,8 @@
 // `stages` (X, Q, K, V, scores, scaled, masked, weights, output, and optionally W_Q, W_K,
 // W_V); this lays them out, highlights the selected query's row in every stage, reports a
 // clicked row as selected_query, and explains the hovered number with the numbers it came from.
+// Columns (and the rows of W_*) carry the names in feature_labels, query_labels, key_labels
+// and value_labels, or their index when a name is null. show_values=false stops at the weights.
 // Helpers prefixed `cw` come from _common.js.
 
 const TR_SUB = "₀₁₂₃₄₅₆₇₈₉";
@@ -10,6 +12,20 @@ const TR_TOKEN_ROWS = new Set(["X", "Q", "K", "V", "scores", "scaled", "masked",
 // stages whose row i belongs to query i (K and V rows belong to keys)
 const TR_QUERY_ROWS = new Set(["X", "Q", "scores", "scaled", "masked", "weights", "output"]);
 const TR_PAIR = new Set(["scores", "scaled", "masked", "weights"]);
+// which label trait names a stage's columns, and its rows (W_* rows are the features)
+const TR_COLUMNS = {
+  X: "feature_labels",
+  W_Q: "query_labels",
+  Q: "query_labels",
+  W_K: "key_labels",
+  K: "key_labels",
+  W_V: "value_labels",
+  V: "value_labels",
+  output: "value_labels",
+};
+const TR_LABEL_TRAITS = ["feature_labels", "query_labels", "key_labels", "value_labels"];
+// what a column of W_* leads to, in a sentence
+const TR_SLOT_KIND = { W_Q: "query slot", W_K: "key slot", W_V: "value slot" };
 const TR_TITLES = {
   X: ["X", "token embeddings"],
   W_Q: ["W_Q", "query projection"],
@@ -25,16 +41,31 @@ const TR_TITLES = {
   output: ["output", "weighted sum of V rows"],
 };
 
+// The names of a stage's columns and rows: {cols, rows}, each an array, or null (numbered).
+function trAxisNames(stage, labels) {
+  return {
+    cols: TR_COLUMNS[stage] ? labels[TR_COLUMNS[stage]] : null,
+    rows: stage.startsWith("W_") ? labels.feature_labels : null,
+  };
+}
+
+// How column j of `stage` is written in a formula: its name, else its index.
+function trColName(stage, j, labels) {
+  const names = trAxisNames(stage, labels).cols;
+  return names ? names[j] : `${j}`;
+}
+
 // One matrix as an HTML table: rows are tokens or dimensions, columns dimensions or tokens.
-function trTable(stage, matrix, tokens) {
+function trTable(stage, matrix, tokens, labels) {
   const rows = matrix.length;
   const cols = matrix[0].length;
   const [name, note] = TR_TITLES[stage];
+  const names = trAxisNames(stage, labels);
   const head = cwEl("tr", {}, cwEl("th", { class: "tr-corner" }));
   for (let j = 0; j < cols; j += 1) {
-    const th = cwEl("th", { class: "tr-col", "data-j": j });
+    const th = cwEl("th", { class: names.cols ? "tr-col tr-named" : "tr-col", "data-j": j });
     if (TR_PAIR.has(stage)) cwPutToken(th, tokens[j], 6);
-    else th.textContent = `${j}`;
+    else th.textContent = names.cols ? names.cols[j] : `${j}`;
     head.append(th);
   }
   const body = cwEl("tbody");
@@ -47,7 +78,8 @@ function trTable(stage, matrix, tokens) {
       th.append(cwEl("span", { class: "tr-index", text: `${i}` }), " ");
       th.append(cwPutToken(cwEl("span", { class: "cw-mono" }), tokens[i], 8));
     } else {
-      th.textContent = `${i}`;
+      th.textContent = names.rows ? names.rows[i] : `${i}`;
+      if (names.rows) th.classList.add("tr-named");
     }
     tr.append(th);
     const rowCells = [];
@@ -80,28 +112,35 @@ function trStep(text, box) {
   return cwEl("div", { class: "tr-step" }, trOp(text), box);
 }
 
-// The arithmetic behind stages[stage][i][j], as text, and the cells it used.
-function trExplain(stage, i, j, S, tokens, decimals) {
+// The arithmetic behind stages[stage][i][j], as text, and the cells it used. Columns are
+// written by name where `labels` has names for them.
+function trExplain(stage, i, j, S, tokens, decimals, labels) {
   const f = (v) => cwFmt(v, decimals);
+  const c = (of, k) => trColName(of, k, labels);
+  const features = labels.feature_labels;
   const p = (v) => (v !== null && v < 0 ? `(${f(v)})` : f(v));
   const tok = (k) => `“${cwVisible(tokens[k])}”`;
   const value = S[stage][i][j];
   const dot = (a, b) => a.map((x, k) => `${f(x)}×${p(b[k])}`).join(" + ");
   const col = (m, c) => m.map((row) => row[c]);
   if (stage === "X") {
-    return { text: `X[${i}, ${j}] = ${f(value)}: dimension ${j} of the embedding of token ${i} ${tok(i)} (an input).`, ops: [] };
+    const what = features ? `feature ${features[j]}` : `dimension ${j}`;
+    return { text: `X[${i}, ${c("X", j)}] = ${f(value)}: ${what} of the embedding of token ${i} ${tok(i)} (an input).`, ops: [] };
   }
   if (stage.startsWith("W_")) {
-    return { text: `${stage}[${i}, ${j}] = ${f(value)}: a learned weight, from embedding dimension ${i} to output dimension ${j}.`, ops: [] };
+    const from = features ? `feature ${features[i]}` : `embedding dimension ${i}`;
+    const to = trAxisNames(stage, labels).cols ? `${TR_SLOT_KIND[stage]} ${c(stage, j)}` : `output dimension ${j}`;
+    const row = features ? features[i] : `${i}`;
+    return { text: `${stage}[${row}, ${c(stage, j)}] = ${f(value)}: a learned weight, from ${from} to ${to}.`, ops: [] };
   }
   if (stage === "Q" || stage === "K" || stage === "V") {
     const w = `W_${stage}`;
-    const lower = stage.toLowerCase();
+    const name = c(stage, j);
     if (!S[w]) {
-      return { text: `${stage}[${i}, ${j}] = ${f(value)}: row ${i} of X times column ${j} of ${w}.`, ops: [{ stage: "X", i }] };
+      return { text: `${stage}[${i}, ${name}] = ${f(value)}: row ${i} of X times column ${name} of ${w}.`, ops: [{ stage: "X", i }] };
     }
     return {
-      text: `${lower}${trSub(i)}[${j}] = x${trSub(i)} · ${w}[:, ${j}] = ${dot(S.X[i], col(S[w], j))} = ${f(value)}`,
+      text: `${stage}[${i}, ${name}] = x${trSub(i)} · ${w}[:, ${name}] = ${dot(S.X[i], col(S[w], j))} = ${f(value)}`,
       ops: [{ stage: "X", i }, { stage: w, j }],
     };
   }
@@ -142,8 +181,9 @@ function trExplain(stage, i, j, S, tokens, decimals) {
     };
   }
   // output
+  const slot = c("output", j);
   return {
-    text: `out${trSub(i)}[${j}] = Σₖ w${trSub(i)}ₖ × vₖ[${j}] = ${dot(S.weights[i], col(S.V, j))} = ${f(value)}`,
+    text: `output[${i}, ${slot}] = Σₖ w${trSub(i)}ₖ × V[k, ${slot}] = ${dot(S.weights[i], col(S.V, j))} = ${f(value)}`,
     ops: [{ stage: "weights", i }, { stage: "V", j }],
   };
 }
@@ -161,23 +201,27 @@ function render({ model, el }) {
   let key = "";
   let marked = [];
 
+  const labelsNow = () => Object.fromEntries(TR_LABEL_TRAITS.map((t) => [t, model.get(t)]));
+
   const build = () => {
     const S = model.get("stages");
     const tokens = model.get("tokens");
+    const labels = labelsNow();
+    const values = model.get("show_values");
     tables = {};
     const make = (stage) => {
-      const handle = trTable(stage, S[stage], tokens);
+      const handle = trTable(stage, S[stage], tokens, labels);
       (tables[stage] = tables[stage] || []).push(handle);
       return handle.box;
     };
-    const hasW = Boolean(S.W_Q && S.W_K && S.W_V);
     // 1: projections, X once on the left
+    const projected = values ? ["Q", "K", "V"] : ["Q", "K"];
     const proj = cwEl("div", { class: "tr-proj" });
     const x = make("X");
-    x.style.gridRow = "1 / span 3";
+    x.style.gridRow = `1 / span ${projected.length}`;
     proj.append(x);
-    ["Q", "K", "V"].forEach((stage, r) => {
-      const parts = hasW
+    projected.forEach((stage, r) => {
+      const parts = S[`W_${stage}`]
         ? [trOp("·"), make(`W_${stage}`), trOp("="), make(stage)]
         : [trOp(`· W_${stage} =`), make(stage)];
       const line = cwEl("div", { class: "tr-line" }, ...parts);
@@ -196,19 +240,22 @@ function render({ model, el }) {
       trStep(causal ? "mask the future →" : "no mask →", make("masked")),
       trStep("softmax each row →", make("weights")),
     );
+    const sections = [
+      cwEl("div", { class: "tr-section", "data-section": "1" }, cwEl("h4", { text: `1 · Project each token: X · W = ${projected.join(", ")}` }), proj),
+      cwEl("div", { class: "tr-section", "data-section": "2" }, cwEl("h4", { text: "2 · Score every query against every key" }), flow),
+    ];
     // 3: mix the values
-    const mix = cwEl(
-      "div",
-      { class: "tr-flow" },
-      make("weights"),
-      trStep("·", make("V")),
-      trStep("=", make("output")),
-    );
-    body.replaceChildren(
-      cwEl("div", { class: "tr-section" }, cwEl("h4", { text: "1 · Project each token: X · W = Q, K, V" }), proj),
-      cwEl("div", { class: "tr-section" }, cwEl("h4", { text: "2 · Score every query against every key" }), flow),
-      cwEl("div", { class: "tr-section" }, cwEl("h4", { text: "3 · Mix the values: weights · V = output" }), mix),
-    );
+    if (values) {
+      const mix = cwEl(
+        "div",
+        { class: "tr-flow" },
+        make("weights"),
+        trStep("·", make("V")),
+        trStep("=", make("output")),
+      );
+      sections.push(cwEl("div", { class: "tr-section", "data-section": "3" }, cwEl("h4", { text: "3 · Mix the values: weights · V = output" }), mix));
+    }
+    body.replaceChildren(...sections);
   };
 
   const paint = () => {
@@ -238,7 +285,12 @@ function render({ model, el }) {
   const draw = () => {
     const S = model.get("stages");
     const shape = (m) => (m ? `${m.length}x${m[0].length}` : "-");
-    const next = [...model.get("tokens"), ...["X", "Q", "V", "W_Q", "W_K", "W_V"].map((k) => shape(S[k]))].join("\u0000");
+    const next = JSON.stringify([
+      model.get("tokens"),
+      ["X", "Q", "V", "W_Q", "W_K", "W_V"].map((k) => shape(S[k])),
+      labelsNow(),
+      model.get("show_values"),
+    ]);
     if (next !== key) {
       build();
       key = next;
@@ -265,7 +317,7 @@ function render({ model, el }) {
     const stage = td.dataset.stage;
     const i = Number(td.dataset.i);
     const j = Number(td.dataset.j);
-    const { text, ops } = trExplain(stage, i, j, model.get("stages"), model.get("tokens"), model.get("decimals"));
+    const { text, ops } = trExplain(stage, i, j, model.get("stages"), model.get("tokens"), model.get("decimals"), labelsNow());
     explain.textContent = text;
     mark(td, "tr-focus");
     for (const op of ops) {
@@ -296,7 +348,7 @@ function render({ model, el }) {
   bag.on(body, "pointerleave", onLeave);
   bag.on(body, "click", onClick);
   bag.add(onHover.cancel);
-  bag.watch(model, ["stages", "tokens", "selected_query", "decimals"], draw);
+  bag.watch(model, ["stages", "tokens", "selected_query", "decimals", "show_values", ...TR_LABEL_TRAITS], draw);
   bag.add(cwFollowTheme(root));
   draw();
   return bag.dispose;

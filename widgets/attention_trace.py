@@ -3,13 +3,20 @@
 The lesson computes the matrices (`core.attention_numpy.attention_stages`); the widget lays
 them out stage by stage so a learner can follow the arithmetic by hand:
 
-    X · W_Q = Q    X · W_K = K    X · W_V = V              (T, C) · (C, d) = (T, d)
-    Q Kᵀ = scores -> ÷ √d = scaled -> mask = masked -> softmax = weights      (T, T)
-    weights · V = output                                                     (T, d_v)
+    1  X · W_Q = Q    X · W_K = K    X · W_V = V              (T, C) · (C, d) = (T, d)
+    2  Q Kᵀ = scores -> ÷ √d = scaled -> mask = masked -> softmax = weights      (T, T)
+    3  weights · V = output                                                     (T, d_v)
 
 The selected query's row is highlighted through every stage; clicking a row selects it
 (`selected_query` comes back to Python). Hovering a number writes out how it was computed from
-the numbers it came from, and outlines those.
+the numbers it came from, and outlines those. `show_values=False` leaves out V and stage 3
+(a lesson on queries and keys alone).
+
+Columns are numbered 0, 1, 2 unless named: `feature_labels` name the embedding's C features
+(X's columns, and the rows of W_Q, W_K, W_V), `query_labels` and `key_labels` the d slots of
+Q and K (with W_Q's and W_K's columns), `value_labels` the d_v slots of V and the output
+(with W_V's columns). Q and K share their slots (a score adds q_c k_c slot by slot); they have
+a name each so that a lesson can write q₀ above Q and k₀ above K.
 
 Notation: T tokens, C embedding width, d query/key width, d_v value width.
 
@@ -17,7 +24,8 @@ Example:
     >>> from core.attention_numpy import attention_stages
     >>> X, W = np.eye(4, 3), np.eye(3)
     >>> trace = AttentionTrace(tokens=["a", "b", "c", "d"],
-    ...                        stages={**attention_stages(X, W, W, W), "W_Q": W, "W_K": W, "W_V": W})
+    ...                        stages={**attention_stages(X, W, W, W), "W_Q": W, "W_K": W, "W_V": W},
+    ...                        feature_labels=["animal", "plant", "owned"])
     >>> trace.stages["masked"][0]          # -inf (a hidden future key) travels as None
     [0.5773502691896258, None, None, None]
 """
@@ -31,7 +39,9 @@ import traitlets
 
 from widgets._base import CourseWidget, css, esm
 from widgets._checks import (
+    Flag,
     Index,
+    Labels,
     Number,
     Tokens,
     as_float_array,
@@ -57,6 +67,24 @@ def _expected_shapes(arrays: dict[str, np.ndarray]) -> dict[str, tuple[int, int]
 
 def _sizes(n_tokens: int, n_rows: int) -> dict[str, str]:
     return {"tokens": f"{n_tokens} tokens", "stages": f"X has {n_rows} rows"}
+
+
+# each label trait: the matrix whose columns it names, and what those columns are
+LABELLED = {
+    "feature_labels": ("X", "features"),
+    "query_labels": ("Q", "query slots"),
+    "key_labels": ("K", "key slots"),
+    "value_labels": ("V", "value slots"),
+}
+
+
+def _label_sizes(trait: str, stages: dict[str, list], labels: list[str]) -> dict[str, str]:
+    """What `mismatch` says when `labels` do not fit the matrix `trait` names the columns of."""
+    matrix, what = LABELLED[trait]
+    return {
+        "stages": f"{matrix} has {len(stages[matrix][0])} columns ({what})",
+        trait: f"{len(labels)} {trait}",
+    }
 
 
 class Stages(traitlets.TraitType):
@@ -106,6 +134,13 @@ class AttentionTrace(CourseWidget):
         matrices "W_Q", "W_K", "W_V" (shown in the X · W = Q equations when given).
     selected_query: the query row followed through the stages (None: none); clicks set it.
     decimals: digits shown (0 to 4, default 2).
+    feature_labels: C names for the embedding's features: X's columns, the rows of W_Q, W_K
+        and W_V (None, the default: numbered 0, 1, 2, ...).
+    query_labels, key_labels: d names for the slots of Q and of K: their columns and those of
+        W_Q and W_K (None: numbered).
+    value_labels: d_v names for the slots of V and the output: their columns and W_V's
+        (None: numbered).
+    show_values: draw V and stage 3 (weights · V = output); False stops at the weights.
     """
 
     _esm = esm("attention_trace")
@@ -116,12 +151,30 @@ class AttentionTrace(CourseWidget):
     stages = Stages().tag(sync=True)
     selected_query = Index().tag(sync=True)
     decimals = Number(2, low=0, high=4).tag(sync=True)
+    feature_labels = Labels().tag(sync=True)
+    query_labels = Labels().tag(sync=True)
+    key_labels = Labels().tag(sync=True)
+    value_labels = Labels().tag(sync=True)
+    show_values = Flag(True).tag(sync=True)
 
     @traitlets.validate("stages")
     def _check_stages(self, proposal):
-        if len(proposal.value["X"]) != len(self.tokens):
-            raise mismatch(self, "stages", _sizes(len(self.tokens), len(proposal.value["X"])))
-        return proposal.value
+        stages = proposal.value
+        if len(stages["X"]) != len(self.tokens):
+            raise mismatch(self, "stages", _sizes(len(self.tokens), len(stages["X"])))
+        for trait, (matrix, _) in LABELLED.items():
+            labels = getattr(self, trait)
+            if labels is not None and len(labels) != len(stages[matrix][0]):
+                raise mismatch(self, "stages", _label_sizes(trait, stages, labels))
+        return stages
+
+    @traitlets.validate(*LABELLED)
+    def _check_labels(self, proposal):
+        trait, labels = proposal.trait.name, proposal.value
+        matrix, _ = LABELLED[trait]
+        if labels is not None and self.stages and len(labels) != len(self.stages[matrix][0]):
+            raise mismatch(self, trait, _label_sizes(trait, self.stages, labels))
+        return labels
 
     @traitlets.validate("tokens")
     def _check_tokens(self, proposal):

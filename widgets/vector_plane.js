@@ -1,6 +1,7 @@
 // VectorPlane: named 2-D arrows from the origin; the learner drags their tips (or moves them
 // with the arrow keys) and the new coordinates go back to Python as `vectors`, throttled while
-// dragging and exactly on release. Helpers prefixed `cw` come from _common.js.
+// dragging and exactly on release. The axes carry the names in `axis_labels`.
+// Helpers prefixed `cw` come from _common.js.
 
 const VP_SIZE = 400; // viewBox side; the square is drawn inside a margin
 const VP_MARGIN = 34;
@@ -69,9 +70,12 @@ function render({ model, el }) {
         cwSvg("text", { x: lo - 6, y: py, "text-anchor": "end", "dominant-baseline": "central", class: "vp-tick", text: cwFmt(v, decimals) }),
       );
     }
+    // a one-letter name is a variable (x, y: italic), a longer one a word (animal: upright)
+    const [xName, yName] = model.get("axis_labels");
+    const nameClass = (name) => (name.length === 1 ? "vp-axis-name vp-symbol" : "vp-axis-name");
     gridLayer.append(
-      cwSvg("text", { x: hi, y: VP_SIZE / 2 - 6, "text-anchor": "end", class: "vp-axis-name", text: "x" }),
-      cwSvg("text", { x: VP_SIZE / 2 + 6, y: lo + 12, class: "vp-axis-name", text: "y" }),
+      cwSvg("text", { x: hi, y: VP_SIZE / 2 - 6, "text-anchor": "end", class: nameClass(xName), "data-axis": "x", text: xName }),
+      cwSvg("text", { x: VP_SIZE / 2 + 6, y: lo + 12, class: nameClass(yName), "data-axis": "y", text: yName }),
     );
   };
 
@@ -131,21 +135,24 @@ function render({ model, el }) {
         c.setAttribute("cx", px);
         c.setAttribute("cy", py);
       }
-      // the name just beyond the tip, kept inside the square
-      const lx = Math.max(10, Math.min(VP_SIZE - 10, px + (length > 0 ? ux : 1) * 15));
-      const ly = Math.max(14, Math.min(VP_SIZE - 6, py + (length > 0 ? uy : 0) * 15 + 5));
+      // the name just beyond the tip, kept inside the square; a zero vector has no direction,
+      // so its name goes below left of the origin, clear of both axes' positive halves
+      const [dx, dy] = length > 0 ? [ux, uy] : [-0.7, 0.7];
+      const lx = Math.max(10, Math.min(VP_SIZE - 10, px + dx * 15));
+      const ly = Math.max(14, Math.min(VP_SIZE - 6, py + dy * 15 + 5));
       a.label.setAttribute("x", lx);
       a.label.setAttribute("y", ly);
-      a.label.setAttribute("text-anchor", ux < -0.4 ? "end" : ux > 0.4 ? "start" : "middle");
+      a.label.setAttribute("text-anchor", dx < -0.4 ? "end" : dx > 0.4 ? "start" : "middle");
       a.coords.textContent = `(${cwFmt(x, 2)}, ${cwFmt(y, 2)})   |${a.name}| = ${cwFmt(Math.hypot(x, y), 2)}`;
-      a.hit.setAttribute("aria-valuetext", `${a.name} at ${cwFmt(x, 2)}, ${cwFmt(y, 2)}`);
+      const [xName, yName] = model.get("axis_labels");
+      a.hit.setAttribute("aria-valuetext", `${a.name} at ${xName} ${cwFmt(x, 2)}, ${yName} ${cwFmt(y, 2)}`);
       a.g.classList.toggle("vp-active", model.get("selected") === n);
       a.row.classList.toggle("vp-active", model.get("selected") === n);
     });
   };
 
   const draw = () => {
-    const key = [model.get("extent"), ...model.get("names")].join("\u0000");
+    const key = JSON.stringify([model.get("extent"), model.get("names"), model.get("axis_labels")]);
     if (key !== arrowKey) {
       drawGrid();
       buildArrows();
@@ -235,7 +242,7 @@ function render({ model, el }) {
   bag.on(svg, "keydown", onKey);
   bag.add(onMove.cancel);
   bag.add(() => clearTimeout(syncTimer));
-  bag.watch(model, ["vectors", "names", "extent", "snap", "selected"], onModel);
+  bag.watch(model, ["vectors", "names", "extent", "snap", "selected", "axis_labels"], onModel);
   bag.add(cwFollowTheme(root));
   draw();
   return bag.dispose;

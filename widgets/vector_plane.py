@@ -4,11 +4,13 @@ Lesson 4 uses it to feel dot-product similarity before queries and keys exist: d
 arrows, watch `a · b = |a| |b| cos θ` grow as they line up and turn negative as they oppose.
 Each arrow starts at the origin; drag its tip (or focus it with Tab and use the arrow keys,
 Shift for bigger steps). Positions snap to multiples of `snap` so the numbers stay readable.
+The axes are called x and y unless `axis_labels` names them (the two features a lesson plots).
 
 Notation: N vectors, vectors[n] = (x, y).
 
 Example:
-    >>> plane = VectorPlane(names=["a", "b"], vectors=[[1.0, 0.0], [0.5, 1.0]])
+    >>> plane = VectorPlane(names=["a", "b"], vectors=[[1.0, 0.0], [0.5, 1.0]],
+    ...                     axis_labels=("animal", "owned"))
     >>> # after the learner drags b: plane.vectors == [[1.0, 0.0], [0.8, 0.6]]
     >>> a, b = np.asarray(plane.vectors)
     >>> float(a @ b)
@@ -21,7 +23,7 @@ import numpy as np
 import traitlets
 
 from widgets._base import CourseWidget, css, esm
-from widgets._checks import Index, Matrix, Number, Tokens, check_index, fail, mismatch
+from widgets._checks import Index, Labels, Matrix, Number, Tokens, check_index, fail, mismatch
 
 
 def _sizes(n_names: int, n_vectors: int) -> dict[str, str]:
@@ -36,6 +38,7 @@ class VectorPlane(CourseWidget):
     extent: half the side of the visible square (default 2).
     snap: dragged coordinates are rounded to multiples of this (default 0.1; 0 = no rounding).
     selected: index of the vector the learner moved last, or None.
+    axis_labels: the names of the horizontal and vertical axes (default ("x", "y")).
     """
 
     _esm = esm("vector_plane")
@@ -47,6 +50,7 @@ class VectorPlane(CourseWidget):
     extent = Number(2.0, kind=float, low=1e-6).tag(sync=True)
     snap = Number(0.1, kind=float, low=0.0).tag(sync=True)
     selected = Index().tag(sync=True)
+    axis_labels = Labels(("x", "y"), size=2).tag(sync=True)
 
     @traitlets.validate("vectors")
     def _check_vectors(self, proposal):

@@ -158,10 +158,12 @@ def _(mo):
     mo.md(r"""
     ## Attention, traced by hand
 
-    Four tokens with 3-dimensional embeddings $X$. Edit the projection matrices (drag an
-    entry, or double-click it and type): every stage below is recomputed by
+    Four tokens with 3-dimensional embeddings $X$ (features f₀ f₁ f₂). Edit the projection
+    matrices (drag an entry, or double-click it and type): every stage below is recomputed by
     `core.attention_numpy.attention_stages`. Click a row to follow that query; hover a number
-    to see its arithmetic.
+    to see its arithmetic. The trace names the columns as the matrices do (`feature_labels`,
+    `query_labels`, `key_labels`, `value_labels`); untick the last box to stop at the weights
+    (`show_values=False`).
     """)
     return
 
@@ -170,45 +172,66 @@ def _(mo):
 def _(np):
     trace_tokens = ["the", " cat", " sat", " down"]
     trace_X = np.array([[1.0, 0.0, 1.0], [0.0, 2.0, 0.0], [1.0, 1.0, 0.0], [0.0, 1.0, 2.0]])
-    return trace_X, trace_tokens
+    trace_labels = {
+        "feature_labels": ["f₀", "f₁", "f₂"],
+        "query_labels": ["q₀", "q₁", "q₂"],
+        "key_labels": ["k₀", "k₁", "k₂"],
+        "value_labels": ["v₀", "v₁", "v₂"],
+    }
+    return trace_X, trace_labels, trace_tokens
 
 
 @app.cell
-def _(mo):
-    def _projection(label, value):
+def _(mo, trace_labels):
+    def _projection(label, columns, value):
         return mo.ui.matrix(
             value,
             min_value=-3,
             max_value=3,
             step=0.1,
             precision=1,
-            row_labels=["x₀", "x₁", "x₂"],
-            column_labels=["0", "1", "2"],
+            row_labels=trace_labels["feature_labels"],
+            column_labels=trace_labels[columns],
             label=label,
         )
 
-    W_Q_matrix = _projection("W_Q", [[1.0, 0.0, 0.5], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
-    W_K_matrix = _projection("W_K", [[1.0, 0.0, 0.0], [0.5, 1.0, 0.0], [0.0, 0.0, 1.0]])
-    W_V_matrix = _projection("W_V", [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    W_Q_matrix = _projection(
+        "W_Q", "query_labels", [[1.0, 0.0, 0.5], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    )
+    W_K_matrix = _projection(
+        "W_K", "key_labels", [[1.0, 0.0, 0.0], [0.5, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    )
+    W_V_matrix = _projection(
+        "W_V", "value_labels", [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    )
     causal_checkbox = mo.ui.checkbox(value=True, label="causal mask")
     scale_checkbox = mo.ui.checkbox(value=True, label="scale by 1/√d")
+    values_checkbox = mo.ui.checkbox(value=True, label="values and output (stage 3)")
     mo.vstack(
         [
             mo.hstack([W_Q_matrix, W_K_matrix, W_V_matrix], justify="start", gap=2),
-            mo.hstack([causal_checkbox, scale_checkbox], justify="start"),
+            mo.hstack([causal_checkbox, scale_checkbox, values_checkbox], justify="start"),
         ]
     )
-    return W_K_matrix, W_Q_matrix, W_V_matrix, causal_checkbox, scale_checkbox
+    return (
+        W_K_matrix,
+        W_Q_matrix,
+        W_V_matrix,
+        causal_checkbox,
+        scale_checkbox,
+        values_checkbox,
+    )
 
 
 @app.cell
-def _(AttentionTrace, attention_stages, mo, np, trace_X, trace_tokens):
+def _(AttentionTrace, attention_stages, mo, np, trace_X, trace_labels, trace_tokens):
     _W = np.eye(3)
     trace = mo.ui.anywidget(
         AttentionTrace(
             tokens=trace_tokens,
             stages={**attention_stages(trace_X, _W, _W, _W), "W_Q": _W, "W_K": _W, "W_V": _W},
             selected_query=2,
+            **trace_labels,
         )
     )
     trace
@@ -226,21 +249,25 @@ def _(
     scale_checkbox,
     trace,
     trace_X,
+    values_checkbox,
 ):
     _W_Q, _W_K, _W_V = (np.array(m.value) for m in (W_Q_matrix, W_K_matrix, W_V_matrix))
-    trace.stages = {
-        **attention_stages(
-            trace_X,
-            _W_Q,
-            _W_K,
-            _W_V,
-            causal=causal_checkbox.value,
-            scale=scale_checkbox.value,
-        ),
-        "W_Q": _W_Q,
-        "W_K": _W_K,
-        "W_V": _W_V,
-    }
+    trace.update(
+        stages={
+            **attention_stages(
+                trace_X,
+                _W_Q,
+                _W_K,
+                _W_V,
+                causal=causal_checkbox.value,
+                scale=scale_checkbox.value,
+            ),
+            "W_Q": _W_Q,
+            "W_K": _W_K,
+            "W_V": _W_V,
+        },
+        show_values=values_checkbox.value,
+    )
     return
 
 
@@ -386,7 +413,8 @@ def _(mo):
     ## Dot products you can drag
 
     $a \cdot b = a_x b_x + a_y b_y = |a|\,|b| \cos\theta$: large when the arrows point the same
-    way, zero at right angles, negative when they oppose. Drag the tips.
+    way, zero at right angles, negative when they oppose. Drag the tips. The axes are named
+    by `axis_labels` (here the two features f₀ and f₁).
     """)
     return
 
@@ -394,7 +422,11 @@ def _(mo):
 @app.cell
 def _(VectorPlane, mo):
     plane = mo.ui.anywidget(
-        VectorPlane(names=["a", "b", "c"], vectors=[[1.5, 0.5], [0.5, 1.5], [-1.0, 0.5]])
+        VectorPlane(
+            names=["a", "b", "c"],
+            vectors=[[1.5, 0.5], [0.5, 1.5], [-1.0, 0.5]],
+            axis_labels=("f₀", "f₁"),
+        )
     )
     plane
     return (plane,)
