@@ -44,6 +44,15 @@ TOY_EMBEDDINGS: dict[str, tuple[float, float, float]] = {
 SENTENCES = ("the dog 's bark", "the tree 's bark")
 
 
+def slot_labels(letter: str, n: int = len(FEATURES)) -> list[str]:
+    """Names for the slots of a query, key or value vector.
+
+    Example: slot_labels("q") -> ["q₀", "q₁", "q₂"]
+    """
+    subscripts = "₀₁₂₃₄₅₆₇₈₉"
+    return [letter + "".join(subscripts[int(d)] for d in str(i)) for i in range(n)]
+
+
 def toy_tokens(text: str) -> list[str]:
     """Split `text` into the toy vocabulary's tokens: words, and "'s" on its own.
 

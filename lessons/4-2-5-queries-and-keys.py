@@ -30,6 +30,7 @@ def _():
     import pandas as pd
 
     from core.attention_lessons import (
+        slot_labels,
         FEATURES,
         SENTENCES,
         format_number,
@@ -39,10 +40,6 @@ def _():
     from core.catalog import next_lesson_markdown
     from core.attention_numpy import attention_stages, softmax
     from widgets import AttentionTrace
-
-    def slot_labels(letter):
-        """The names of the three slots of a query or key: slot_labels("q") -> q₀, q₁, q₂."""
-        return [f"{letter}{digit}" for digit in "₀₁₂"]
 
     return (
         AttentionTrace,

@@ -26,6 +26,7 @@ def _():
     import numpy as np
 
     from core.attention_lessons import (
+        slot_labels,
         FEATURES,
         SENTENCES,
         check_attention_function,
@@ -42,10 +43,6 @@ def _():
         return mo.vstack(
             [mo.md(title), mo.md(markdown_matrix(matrix, rows, columns, **options))], gap=0
         )
-
-    def slot_labels(letter):
-        """The names of the three slots of a query, key or value: slot_labels("v") -> v₀, v₁, v₂."""
-        return [f"{letter}{digit}" for digit in "₀₁₂"]
 
     return (
         AttentionTrace,

@@ -177,3 +177,10 @@ def test_a_function_that_overwrites_its_inputs_is_still_diagnosed():
     result = check_attention_function(unscaled_and_mutating)
     assert not result.passed
     assert "without the 1/√d scaling" in result.message
+
+
+def test_slot_labels():
+    from core.attention_lessons import slot_labels
+
+    assert slot_labels("q") == ["q₀", "q₁", "q₂"]
+    assert slot_labels("v", 12)[10:] == ["v₁₀", "v₁₁"]
