@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.config import GPTConfig
+from core.linear import Linear
 
 AttnImpl = Literal["sdpa", "explicit"]
 
@@ -132,10 +133,10 @@ class CausalSelfAttention(nn.Module):
         super().__init__()
         C = config.n_embd
         self.n_head = config.n_head
-        self.q_proj = nn.Linear(C, C, bias=config.bias)  # what each token seeks
-        self.k_proj = nn.Linear(C, C, bias=config.bias)  # what each token offers to be found by
-        self.v_proj = nn.Linear(C, C, bias=config.bias)  # what each token contributes when found
-        self.c_proj = nn.Linear(C, C, bias=config.bias)  # mixes the heads back into the stream
+        self.q_proj = Linear(C, C, bias=config.bias)  # what each token seeks
+        self.k_proj = Linear(C, C, bias=config.bias)  # what each token offers to be found by
+        self.v_proj = Linear(C, C, bias=config.bias)  # what each token contributes when found
+        self.c_proj = Linear(C, C, bias=config.bias)  # mixes the heads back into the stream
         self.dropout = config.dropout
         self.resid_dropout = nn.Dropout(config.dropout)
 

@@ -21,6 +21,7 @@ from torch import nn
 
 from core.attention import AttnImpl, CausalSelfAttention, KVCache
 from core.config import GPTConfig
+from core.linear import Linear
 
 INIT_STD = 0.02  # GPT-2's initialisation scale
 
@@ -30,9 +31,9 @@ class MLP(nn.Module):
 
     def __init__(self, config: GPTConfig) -> None:
         super().__init__()
-        self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
+        self.c_fc = Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
         self.gelu = nn.GELU(approximate="tanh")  # GPT-2 used the tanh approximation
-        self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
+        self.c_proj = Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
         self.dropout = nn.Dropout(config.dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -80,7 +81,7 @@ class GPT(nn.Module):
                 "ln_f": nn.LayerNorm(config.n_embd, bias=config.bias),
             }
         )
-        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        self.lm_head = Linear(config.n_embd, config.vocab_size, bias=False)
         # Weight tying: reading a token in and writing it out use the same matrix.
         self.lm_head.weight = self.transformer.wte.weight
         self.apply(self._init_weights)
