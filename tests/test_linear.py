@@ -37,12 +37,12 @@ def batched_calls(monkeypatch):
 
 @pytest.mark.parametrize("n_threads", [2, 3, 4])
 @pytest.mark.parametrize("bias", [True, False])
-@pytest.mark.parametrize("shape", [(1, 1, 512), (1, 512), (512,)])
+@pytest.mark.parametrize("shape", [(1, 1, 600), (1, 600), (600,)])
 def test_one_row_split_equals_f_linear(threads, batched_calls, n_threads, bias, shape):
     threads(n_threads)
     g = torch.Generator().manual_seed(n_threads)
     c_out = 1001  # not a multiple of 2, 3 or 4: the leftover rows take the separate path
-    w = torch.randn(c_out, 512, generator=g)
+    w = torch.randn(c_out, 600, generator=g)
     b = torch.randn(c_out, generator=g) if bias else None
     x = torch.randn(shape, generator=g)
     assert w.numel() >= SPLIT_MIN_WEIGHTS
@@ -71,7 +71,8 @@ def test_split_gradients_equal_f_linear(threads, batched_calls):
 
 
 @pytest.mark.parametrize(
-    "case", ["several rows", "one thread", "small matrix", "fewer outputs than threads"]
+    "case",
+    ["several rows", "one thread", "small matrix", "fewer outputs than threads", "strided weight"],
 )
 def test_everything_else_is_plain_f_linear(threads, batched_calls, case):
     threads(1 if case == "one thread" else 2)
@@ -80,6 +81,8 @@ def test_everything_else_is_plain_f_linear(threads, batched_calls, case):
     )
     rows = 4 if case == "several rows" else 1
     w, x = torch.randn(c_out, c_in), torch.randn(rows, c_in)
+    if case == "strided weight":
+        w = torch.randn(c_in, c_out).t()  # (c_out, c_in) seen through a transpose
     assert torch.equal(linear(x, w), F.linear(x, w))
     assert batched_calls == []
 
@@ -96,7 +99,7 @@ def test_linear_module_is_an_nn_linear():
 def test_one_token_forward_matches_single_threaded_model(threads, batched_calls):
     """A real one-token step through the GPT: split (2 threads) vs F.linear (1 thread)."""
     torch.manual_seed(0)
-    model = GPT(GPTConfig(vocab_size=1024, block_size=32, n_layer=2, n_head=4, n_embd=256)).eval()
+    model = GPT(GPTConfig(vocab_size=1024, block_size=32, n_layer=2, n_head=4, n_embd=512)).eval()
     assert model.lm_head.weight.numel() >= SPLIT_MIN_WEIGHTS  # the head takes the split path
     idx = torch.randint(0, 1024, (1, 1))
     logits, split_products = {}, {}
@@ -106,6 +109,6 @@ def test_one_token_forward_matches_single_threaded_model(threads, batched_calls)
         with torch.no_grad():
             logits[n], _ = model(idx)
         split_products[n] = len(batched_calls) - before
-    # 2 threads: c_fc and c_proj of both blocks, and the head (q/k/v 256x256 are too small)
+    # 2 threads: c_fc and c_proj of both blocks, and the head (q/k/v 512x512 are too small)
     assert split_products == {2: 5, 1: 0}
     torch.testing.assert_close(logits[2], logits[1], rtol=1e-5, atol=1e-5)
