@@ -13,6 +13,8 @@ import socket
 
 import pytest
 
+from tests.http_server import LocalServer
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -50,3 +52,14 @@ def data_available():
         fetch("tinyshakespeare")
     except DataUnavailableError as err:
         pytest.fail(f"course data missing: {err}. Run `just data` or set COURSE_DATA_DIR.")
+
+
+@pytest.fixture
+def server():
+    """A local HTTP server (tests/http_server.py): `routes[path] = bytes`, `requests` seen."""
+    s = LocalServer()
+    s.thread.start()
+    yield s
+    s.httpd.shutdown()
+    s.httpd.server_close()
+    s.thread.join(timeout=5)

@@ -21,7 +21,7 @@ import pytest
 
 from core import data
 from core.data import REGISTRY, DataFile, DataUnavailableError
-from tests.test_data import _Server
+from tests.http_server import LocalServer
 
 # The Hugging Face hub lists, for openai-community/gpt2 at revision 607a30d…, vocab.json as git
 # blob 1f1d9aac… (1,042,301 bytes) and merges.txt as git blob 226b0752… (456,318 bytes)
@@ -35,16 +35,6 @@ HF_GPT2_BLOBS = {
 
 def git_blob_id(content: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
-
-
-@pytest.fixture
-def server():
-    """tests/test_data.py's server: `routes[path] = bytes`, 404 otherwise, `requests` seen."""
-    s = _Server()
-    s.thread.start()
-    yield s
-    s.httpd.shutdown()
-    s.httpd.server_close()
 
 
 def _closed_port_url() -> str:
@@ -133,7 +123,7 @@ def browser(tmp_path, monkeypatch):
     return js
 
 
-def _served(server: _Server, body: bytes, **extra) -> DataFile:
+def _served(server: LocalServer, body: bytes, **extra) -> DataFile:
     """A file whose canonical URL is unreachable and whose browser copy the server holds."""
     server.routes["/copy.bin"] = body
     return DataFile(
