@@ -14,9 +14,9 @@ import torch
 import torch.nn.functional as F
 
 from bench.common import header, interleave, matmul_fn, median
-from core.attention import scaled_dot_product
-from core.config import GPTConfig
-from core.model import GPT
+from core.model.attention import scaled_dot_product
+from core.model.config import GPTConfig
+from core.model.gpt import GPT
 
 
 def attention_fwd_bwd(rounds: int = 3) -> float:

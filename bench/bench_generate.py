@@ -1,9 +1,9 @@
 """KV-cached versus uncached greedy decoding, GPT-2 124M shape (random weights), batch 1.
 
 Prints: cached/uncached speed-up (target >= 5x), and cached tokens/s as a fraction of the
-memory-bandwidth limit (target >= 0.6). Also the cached run with every `core.linear.Linear`
+memory-bandwidth limit (target >= 0.6). Also the cached run with every `core.inference.split_linear.Linear`
 turned back into a plain nn.Linear, to show what splitting one-row products across the
-cores is worth (see core/linear.py). Each generated token must read every weight once
+cores is worth (see core/inference/split_linear.py). Each generated token must read every weight once
 (the LM head is the token embedding, read in full; one row of the position table), so
 tokens/s can be at most bandwidth / weight bytes. Bandwidth is measured in the same run,
 interleaved with the decoding, on an array larger than the CPU cache.
@@ -17,10 +17,10 @@ import torch
 from torch import nn
 
 from bench.common import copy_bandwidth_fn, header, interleave, median, read_bandwidth_fn
-from core.config import GPTConfig
-from core.generate import generate
-from core.linear import Linear, linear
-from core.model import GPT
+from core.inference.split_linear import Linear, linear
+from core.model.config import GPTConfig
+from core.model.generate import generate
+from core.model.gpt import GPT
 
 NEW_TOKENS = 100
 PROMPT = 8

@@ -26,8 +26,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from core.attention_numpy import softmax  # noqa: E402
-from tests.browser_support import chromium, marimo_server, open_notebook  # noqa: E402
+from core.mirrors.attention import softmax  # noqa: E402
+from tests.browser.support import chromium, marimo_server, open_notebook  # noqa: E402
 
 T = 16
 STEP = 0.25
@@ -45,7 +45,7 @@ NOTEBOOK = textwrap.dedent(
         import marimo as mo
         import numpy as np
 
-        from core.attention_numpy import softmax
+        from core.mirrors.attention import softmax
         from widgets import AttentionHeatmap
         return AttentionHeatmap, mo, np, softmax
 

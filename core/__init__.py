@@ -1,6 +1,55 @@
-"""The course's one implementation of the GPT stack.
+"""The course's one implementation of the GPT stack, and the torch-free pieces around it.
 
-Importing `core` imports nothing heavy: the torch-free modules (`core.tokenizer`,
-`core.sampling`, `core.attention_numpy`, …) work in the browser, where there is no torch.
-Import what you need from its module, e.g. `from core.model import GPT`.
+One sub-package per idea:
+
+    core.model      GPTConfig and its presets, GPT, attention and the KV cache, generate
+    core.tokenize   the BPE algorithm, CharTokenizer, BPETokenizer (GPT-2's too)   torch-free
+    core.data       the course's public files (fetch, cache, offline folder), then one
+                    module per data set: LM text, spam                   files.py is torch-free
+    core.train      one training loop, its config, optimizer, schedule, checkpoints, the
+                    named runs, and `python -m core.train`
+    core.gpt2       GPT-2's tensor mapping, hub access, comparison with `transformers`
+    core.inference  opt-in, hardware-specific speed tricks for generation
+    core.mirrors    NumPy twins of what the browser lessons trace by hand      torch-free
+    core.course     course plumbing: catalog and links, toy data, exercise checkers   torch-free
+
+The names most lessons need come from `core` itself, lazily: `import core` loads neither
+torch nor marimo, and `from core import GPT` loads torch only then.
+
+Example:
+    >>> from core import GPT, GPTConfig
+    >>> GPT(GPTConfig.from_preset("tiny")).num_parameters()
+    9344
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# public name -> the module that defines it (imported on first use)
+_EXPORTS = {
+    "GPT": "core.model",
+    "GPTConfig": "core.model",
+    "generate": "core.model",
+    "BPETokenizer": "core.tokenize",
+    "CharTokenizer": "core.tokenize",
+    "TrainConfig": "core.train.config",
+    "load_gpt2": "core.gpt2",
+    "save_hf": "core.gpt2",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'core' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # the next access skips this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

@@ -25,7 +25,7 @@ def _():
     import marimo as mo
     import numpy as np
 
-    from core.attention_lessons import (
+    from core.course.attention_lessons import (
         FEATURES,
         SENTENCES,
         TOY_EMBEDDINGS,
@@ -34,8 +34,8 @@ def _():
         toy_sentence,
         toy_tokens,
     )
-    from core.catalog import next_lesson_markdown
-    from core.attention_numpy import softmax
+    from core.course.catalog import next_lesson_markdown
+    from core.mirrors.attention import softmax
     from widgets import AttentionHeatmap, VectorPlane
 
     def matrix_block(title, matrix, rows, columns, **options):

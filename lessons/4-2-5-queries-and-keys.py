@@ -29,7 +29,7 @@ def _():
     import numpy as np
     import pandas as pd
 
-    from core.attention_lessons import (
+    from core.course.attention_lessons import (
         slot_labels,
         FEATURES,
         SENTENCES,
@@ -37,8 +37,8 @@ def _():
         markdown_matrix,
         toy_sentence,
     )
-    from core.catalog import next_lesson_markdown
-    from core.attention_numpy import attention_stages, softmax
+    from core.course.catalog import next_lesson_markdown
+    from core.mirrors.attention import attention_stages, softmax
     from widgets import AttentionTrace
 
     return (

@@ -25,7 +25,7 @@ def _():
     import marimo as mo
     import numpy as np
 
-    from core.attention_lessons import (
+    from core.course.attention_lessons import (
         slot_labels,
         FEATURES,
         SENTENCES,
@@ -34,8 +34,8 @@ def _():
         markdown_matrix,
         toy_sentence,
     )
-    from core.catalog import next_lesson_markdown
-    from core.attention_numpy import attention_stages
+    from core.course.catalog import next_lesson_markdown
+    from core.mirrors.attention import attention_stages
     from widgets import AttentionTrace
 
     def matrix_block(title, matrix, rows, columns, **options):
@@ -390,7 +390,7 @@ def _(mo):
 
     **Exercise 3.** Open this lesson in the editor (`marimo edit`, or `just edit`) and
     complete `my_attention` in the cell below: causal single-head attention in NumPy,
-    from $X$ and the three matrices. The check compares it with `core.attention_numpy` on
+    from $X$ and the three matrices. The check compares it with `core.mirrors.attention` on
     random inputs of two shapes and tells you what is missing.
     """)
     return
@@ -423,8 +423,8 @@ def _(check_attention_function, mo, my_attention):
         mo.md(
             f"**Exercise 3.** {'Correct. ' if _result.passed else ''}{_result.message}"
             + (
-                " From here on the course uses `core.attention_numpy` in the browser and "
-                "`core.attention` in PyTorch, which a test holds equal to it."
+                " From here on the course uses `core.mirrors.attention` in the browser and "
+                "`core.model.attention` in PyTorch, which a test holds equal to it."
                 if _result.passed
                 else ""
             )

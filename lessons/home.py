@@ -2,7 +2,7 @@
 # requires-python = ">=3.11"
 # dependencies = ["marimo>=0.25.2"]
 # ///
-"""The course home: the four modules and their lessons, from `core.catalog`.
+"""The course home: the four modules and their lessons, from `core.course.catalog`.
 
 It is shown three ways, and its links follow:
 - the app (`just run`, tools/serve.py): the home at `/`, lesson N at `/lessons/<stem>/`;
@@ -27,7 +27,7 @@ def _():
 
     import marimo as mo
 
-    from core.catalog import LESSONS, MODULES, SERIES
+    from core.course.catalog import LESSONS, MODULES, SERIES
 
     return LESSONS, MODULES, SERIES, html, mo
 

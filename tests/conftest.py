@@ -1,7 +1,7 @@
 """Shared test setup: offline by construction, data from COURSE_DATA_DIR.
 
 Tests never reach the network: any socket connection to a non-loopback address fails
-loudly. Tests that need the course's data read it through `core.data.fetch`, so they need
+loudly. Tests that need the course's data read it through `core.data.files.fetch`, so they need
 COURSE_DATA_DIR (CI: ../shared/data) or a cache filled by `just data`.
 """
 
@@ -46,7 +46,7 @@ socket.socket.connect = _guarded_connect
 @pytest.fixture(scope="session")
 def data_available():
     """Skip-free guard: fail with a clear message when the course data cannot be found."""
-    from core.data import DataUnavailableError, fetch
+    from core.data.files import DataUnavailableError, fetch
 
     try:
         fetch("tinyshakespeare")

@@ -1,4 +1,4 @@
-"""A tiny HTTP server on 127.0.0.1 for the download tests (core.data, and its browser path).
+"""A tiny HTTP server on 127.0.0.1 for the download tests (core.data.files, and its browser path).
 
 It serves bytes per path and can misbehave on request: `cut[path] = n` stops after n bytes,
 a missing path answers 404. `requests` records every path asked for. The `server` fixture
@@ -11,7 +11,7 @@ import hashlib
 import http.server
 import threading
 
-from core.data import DataFile
+from core.data.files import DataFile
 
 
 class LocalServer:

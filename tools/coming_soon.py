@@ -1,6 +1,6 @@
 """The page a lesson's address shows before its notebook exists, in the app and on the site.
 
-Every lesson of core.catalog has an address from the start, `lessons/<stem>/` (relative to
+Every lesson of core.course.catalog has an address from the start, `lessons/<stem>/` (relative to
 the course home), so a lesson may link to the next one before it is written: the link opens
 this page ("coming soon", what the lesson will teach, a way back) instead of an error. The
 home itself never links to it; it marks the lesson "coming soon".
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 
-from core import catalog
+from core.course import catalog
 
 
 def coming_soon_html(lesson: catalog.Lesson, home_href: str = "../../") -> str:

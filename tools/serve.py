@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 if not __package__ and str(REPO) not in sys.path:  # run as `python tools/serve.py`
     sys.path.insert(0, str(REPO))
 
-from core import catalog  # noqa: E402
+from core.course import catalog  # noqa: E402
 from tools.coming_soon import coming_soon_html  # noqa: E402
 
 LESSONS_DIR = REPO / "lessons"

@@ -55,7 +55,7 @@ REPO = Path(__file__).resolve().parent.parent
 if not __package__ and str(REPO) not in sys.path:  # run as `python tools/site.py`
     sys.path.insert(0, str(REPO))
 
-from core import catalog  # noqa: E402
+from core.course import catalog  # noqa: E402
 from tools.coming_soon import coming_soon_html  # noqa: E402
 
 HOME = catalog.LESSONS_DIR / "home.py"
@@ -104,7 +104,7 @@ class SiteReport:
 def resolve_lessons(lessons: Iterable[Path | str] | None) -> list[tuple[catalog.Lesson, Path]]:
     """Each notebook with its catalog entry, in course order.
 
-    `lessons`: notebook files named `{series}-{module}-{lesson}-{slug}.py` as in core.catalog;
+    `lessons`: notebook files named `{series}-{module}-{lesson}-{slug}.py` as in core.course.catalog;
     None means every lesson in lessons/. Raises ValueError for a name the catalog lacks.
     """
     paths = catalog.lesson_files() if lessons is None else [Path(p) for p in lessons]
@@ -114,7 +114,7 @@ def resolve_lessons(lessons: Iterable[Path | str] | None) -> list[tuple[catalog.
         lesson = by_stem.get(path.stem)
         if lesson is None:
             raise ValueError(
-                f"lessons: {path.name!r} is not a lesson of core.catalog (expected one of "
+                f"lessons: {path.name!r} is not a lesson of core.course.catalog (expected one of "
                 f"{_lesson_names_hint()}); rename it or add it to the catalog"
             )
         if not path.is_file():
@@ -147,7 +147,7 @@ def cached_pyodide_lock() -> Path:
     """Where `just data` keeps marimo's Pyodide lock file (one per marimo version)."""
     import marimo
 
-    from core.data import cache_dir
+    from core.data.files import cache_dir
 
     return cache_dir() / "pyodide" / f"pyodide-lock-marimo-{marimo.__version__}.json"
 
@@ -287,7 +287,7 @@ def check_wasm_pins(dependencies: Sequence[str], versions: dict[str, str], what:
             raise SiteBuildError(
                 f"{what} requires {requirement!r}, which cannot install in the browser: write "
                 "\"torch; sys_platform != 'emscripten'\" in its script header, or mark the "
-                "lesson browser=False in core/catalog.py"
+                "lesson browser=False in core/course/catalog.py"
             )
         pin = _REQUIREMENT_PIN.match(requirement)
         if pin is None:

@@ -1,6 +1,6 @@
 """AttentionTrace: one attention head on tiny sizes, every intermediate matrix with its numbers.
 
-The lesson computes the matrices (`core.attention_numpy.attention_stages`); the widget lays
+The lesson computes the matrices (`core.mirrors.attention.attention_stages`); the widget lays
 them out stage by stage so a learner can follow the arithmetic by hand:
 
     1  X · W_Q = Q    X · W_K = K    X · W_V = V              (T, C) · (C, d) = (T, d)
@@ -21,7 +21,7 @@ a name each so that a lesson can write q₀ above Q and k₀ above K.
 Notation: T tokens, C embedding width, d query/key width, d_v value width.
 
 Example:
-    >>> from core.attention_numpy import attention_stages
+    >>> from core.mirrors.attention import attention_stages
     >>> X, W = np.eye(4, 3), np.eye(3)
     >>> trace = AttentionTrace(tokens=["a", "b", "c", "d"],
     ...                        stages={**attention_stages(X, W, W, W), "W_Q": W, "W_K": W, "W_V": W},
@@ -130,7 +130,7 @@ class AttentionTrace(CourseWidget):
 
     tokens: T token strings (the row labels).
     stages: {"X", "Q", "K", "V", "scores", "scaled", "masked", "weights", "output"} matrices,
-        as returned by `core.attention_numpy.attention_stages`, plus optionally the projection
+        as returned by `core.mirrors.attention.attention_stages`, plus optionally the projection
         matrices "W_Q", "W_K", "W_V" (shown in the X · W = Q equations when given).
     selected_query: the query row followed through the stages (None: none); clicks set it.
     decimals: digits shown (0 to 4, default 2).

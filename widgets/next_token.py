@@ -1,6 +1,6 @@
 """NextTokenDistribution: what temperature, top-k and top-p keep and drop of a distribution.
 
-Python computes the numbers with `core.sampling` (the same NumPy filters the lessons use);
+Python computes the numbers with `core.mirrors.sampling` (the same NumPy filters the lessons use);
 the browser draws one bar per candidate token, most likely first:
 
     scaled = softmax(logits / temperature)            the outlined bar ("after temperature")
@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import traitlets
 
-from core.sampling import filter_logits, softmax
+from core.mirrors.sampling import filter_logits, softmax
 from widgets._base import CourseWidget, css, esm
 from widgets._checks import Index, Number, Tokens, Vector, check_index, mismatch
 

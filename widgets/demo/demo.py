@@ -29,7 +29,7 @@ def _():
     import marimo as mo
     import numpy as np
 
-    from core.attention_numpy import attention_stages, softmax
+    from core.mirrors.attention import attention_stages, softmax
     from widgets import (
         AttentionHeatmap,
         AttentionTrace,
@@ -160,7 +160,7 @@ def _(mo):
 
     Four tokens with 3-dimensional embeddings $X$ (features f₀ f₁ f₂). Edit the projection
     matrices (drag an entry, or double-click it and type): every stage below is recomputed by
-    `core.attention_numpy.attention_stages`. Click a row to follow that query; hover a number
+    `core.mirrors.attention.attention_stages`. Click a row to follow that query; hover a number
     to see its arithmetic. The trace names the columns as the matrices do (`feature_labels`,
     `query_labels`, `key_labels`, `value_labels`); untick the last box to stop at the weights
     (`show_values=False`).
@@ -289,7 +289,7 @@ def _(mo):
     ## Tokens
 
     A tiny byte-level BPE, trained right here on a few sentences (lesson 2 builds the real
-    one in `core.tokenizer`). Type below: spaces show as ␣, newlines as ↵, and bytes the
+    one in `core.tokenize.tokenizers`). Type below: spaces show as ␣, newlines as ↵, and bytes the
     tokenizer never merged (an emoji) as hex.
     """)
     return

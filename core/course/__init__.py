@@ -1,0 +1,6 @@
+"""Course plumbing, not the GPT stack. Torch-free.
+
+catalog.py            the table of contents, lesson files and the links between lessons
+attention_lessons.py  lessons 4-6's toy sentences and features, matrix formatting, and
+                      the checker of the learner's own attention function
+"""

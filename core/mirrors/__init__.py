@@ -1,0 +1,8 @@
+"""NumPy twins of the arithmetic the browser lessons trace by hand. Torch-free.
+
+Each module mirrors a torch function in `core.model`, and a test holds the two equal:
+
+    attention.py  one attention head stage by stage (X, Q, K, V, scores, …, output)
+                  <-> core.model.attention.scaled_dot_product
+    sampling.py   softmax, temperature, top-k, top-p, entropy <-> core.model.generate
+"""

@@ -1,0 +1,122 @@
+"""Turning a model's logits into a choice of next token: temperature, top-k, top-p. NumPy only.
+
+These are the torch-free versions the early lessons (and the browser) use; `core.model.generate`
+has the same filters for torch tensors, and a test holds the two equal.
+
+Each filter takes logits (any shape, the vocabulary on the last axis) and returns logits of the
+same shape, with the tokens it drops set to -inf, so filters chain and `softmax` of the result
+is the distribution that will be sampled. Order, as in most libraries: temperature, then top-k,
+then top-p (measured on the temperature-scaled distribution).
+
+Example:
+    >>> probs = softmax(filter_logits(np.array([2.0, 1.0, 0.0, -1.0]), top_k=2))
+    >>> probs.round(3).tolist()
+    [0.731, 0.269, 0.0, 0.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def check_sampling_args(
+    temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None
+) -> None:
+    """Raise ValueError naming the argument that is out of range."""
+    if not np.isfinite(temperature) or temperature < 0:
+        raise ValueError(f"temperature must be >= 0 (0 means greedy), got {temperature}")
+    if top_k is not None and (isinstance(top_k, bool) or int(top_k) != top_k or top_k < 1):
+        raise ValueError(f"top_k must be a positive integer or None, got {top_k!r}")
+    if top_p is not None and not 0.0 < top_p <= 1.0:
+        raise ValueError(f"top_p must be in (0, 1] or None, got {top_p}")
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Probabilities from logits along the last axis, stable for large and -inf logits."""
+    z = apply_temperature(np.asarray(logits, dtype=np.float64), temperature)
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def apply_temperature(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """logits / temperature. Temperature 0 is the limit: all mass on the largest logit.
+
+    Example: apply_temperature([1.0, 3.0], 0) -> [-inf, 3.0] (greedy)
+    """
+    check_sampling_args(temperature)
+    logits = np.asarray(logits, dtype=np.float64)
+    if temperature == 0:
+        keep = np.zeros(logits.shape, dtype=bool)
+        np.put_along_axis(keep, logits.argmax(axis=-1)[..., None], True, axis=-1)
+        return np.where(keep, logits, -np.inf)
+    return logits / temperature
+
+
+def top_k_filter(logits: np.ndarray, k: int | None) -> np.ndarray:
+    """Keep exactly the k largest logits (ties broken by position); k >= vocab keeps all."""
+    check_sampling_args(top_k=k)
+    logits = np.asarray(logits, dtype=np.float64)
+    if k is None or k >= logits.shape[-1]:
+        return logits
+    # a stable sort of the negated logits ranks equal logits by position
+    order = np.argsort(-logits, axis=-1, kind="stable")[..., :k]
+    keep = np.zeros(logits.shape, dtype=bool)
+    np.put_along_axis(keep, order, True, axis=-1)
+    return np.where(keep, logits, -np.inf)
+
+
+def top_p_filter(logits: np.ndarray, p: float | None) -> np.ndarray:
+    """Nucleus filter: keep the smallest set of most likely tokens whose mass reaches p.
+
+    A token is kept if the mass of the tokens ranked above it is still below p, so the
+    most likely token always survives. p = 1 keeps everything.
+    Example: probabilities [0.5, 0.3, 0.2], p = 0.7 -> keeps the first two (0.5 < 0.7 <= 0.8)
+    """
+    check_sampling_args(top_p=p)
+    logits = np.asarray(logits, dtype=np.float64)
+    if p is None or p >= 1.0:
+        return logits
+    order = np.argsort(-logits, axis=-1, kind="stable")
+    sorted_probs = np.take_along_axis(softmax(logits), order, axis=-1)
+    mass_before = np.cumsum(sorted_probs, axis=-1) - sorted_probs
+    keep_sorted = mass_before < p
+    keep = np.zeros(logits.shape, dtype=bool)
+    np.put_along_axis(keep, order, keep_sorted, axis=-1)
+    return np.where(keep, logits, -np.inf)
+
+
+def filter_logits(
+    logits: np.ndarray,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+) -> np.ndarray:
+    """Temperature, then top-k, then top-p."""
+    check_sampling_args(temperature, top_k, top_p)
+    logits = np.asarray(logits, dtype=np.float64)
+    if logits.ndim == 0 or logits.shape[-1] == 0:
+        raise ValueError("logits must have at least one entry on the last axis")
+    if np.isnan(logits).any():
+        raise ValueError("logits contain NaN")
+    return top_p_filter(top_k_filter(apply_temperature(logits, temperature), top_k), top_p)
+
+
+def sample(
+    logits: np.ndarray,
+    rng: np.random.Generator,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+) -> int:
+    """Draw one token id from 1-D logits with the given filters, using `rng` (never a global)."""
+    probs = softmax(filter_logits(logits, temperature, top_k, top_p))
+    return int(rng.choice(probs.shape[-1], p=probs))
+
+
+def entropy(probs: np.ndarray) -> np.ndarray:
+    """Shannon entropy in nats along the last axis (0·log 0 counts as 0)."""
+    probs = np.asarray(probs, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(probs > 0, probs * np.log(probs), 0.0)
+    return -terms.sum(axis=-1)

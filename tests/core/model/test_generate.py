@@ -1,0 +1,167 @@
+import itertools
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.mirrors import sampling
+from core.model.config import GPTConfig
+from core.model.generate import (
+    apply_temperature,
+    filter_logits,
+    generate,
+    sample_next,
+    top_k_filter,
+    top_p_filter,
+)
+from core.model.gpt import GPT
+
+
+def model_for(block_size=16, seed=0):
+    torch.manual_seed(seed)
+    cfg = GPTConfig(vocab_size=40, block_size=block_size, n_layer=2, n_head=2, n_embd=16)
+    return GPT(cfg)
+
+
+def test_top_k_leaves_exactly_k():
+    logits = torch.tensor([[1.0, 5.0, 3.0, 3.0, 2.0, 0.0]])
+    for k in range(1, 7):
+        probs = torch.softmax(top_k_filter(logits, k), dim=-1)
+        assert (probs > 0).sum().item() == k
+    kept = torch.softmax(top_k_filter(logits, 2), dim=-1)[0]
+    assert kept[1] > 0 and kept[2] > 0 and kept[3] == 0  # tie broken by position
+
+
+def test_top_p_keeps_smallest_set_reaching_p():
+    probs = torch.tensor([0.5, 0.3, 0.15, 0.05])
+    logits = probs.log()
+
+    def kept(p):
+        return (torch.softmax(top_p_filter(logits, p), -1) > 0).tolist()
+
+    assert kept(0.5) == [True, False, False, False]
+    assert kept(0.51) == [True, True, False, False]
+    assert kept(0.8) == [True, True, False, False]
+    assert kept(0.81) == [True, True, True, False]
+    assert kept(0.01) == [True, False, False, False]
+
+
+def test_neutral_settings_leave_distribution_unchanged():
+    logits = torch.randn(3, 40, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(top_k_filter(logits, 100), logits)
+    assert torch.equal(top_p_filter(logits, 1.0), logits)
+    assert torch.equal(filter_logits(logits, 1.0, None, None), logits)
+
+
+@pytest.mark.parametrize("temperature", [0.01, 0.1, 1.0, 10.0, 100.0])
+def test_extreme_temperatures_are_finite(temperature):
+    logits = torch.randn(4, 40, generator=torch.Generator().manual_seed(2)) * 20
+    probs = torch.softmax(filter_logits(logits, temperature, top_k=10, top_p=0.9), dim=-1)
+    assert torch.isfinite(probs).all()
+    assert torch.allclose(probs.sum(-1), torch.ones(4, dtype=probs.dtype))
+    ids = sample_next(logits, temperature=temperature, generator=torch.Generator().manual_seed(0))
+    assert ids.shape == (4, 1)
+
+
+def test_entropy_grows_with_temperature():
+    logits = np.random.default_rng(0).normal(size=50) * 3
+    entropies = [sampling.entropy(sampling.softmax(logits, t)) for t in (0.25, 0.5, 1, 2, 4)]
+    assert all(a < b for a, b in itertools.pairwise(entropies))
+    assert entropies[-1] < np.log(50)
+
+
+def test_temperature_zero_is_greedy():
+    logits = torch.tensor([[0.1, 2.0, -1.0]])
+    assert torch.softmax(apply_temperature(logits, 0), -1).tolist() == [[0.0, 1.0, 0.0]]
+    assert sample_next(logits, temperature=0).item() == 1
+
+
+@pytest.mark.parametrize("bad", [{"temperature": -1}, {"top_k": 0}, {"top_p": 0.0}, {"top_p": 1.5}])
+def test_invalid_sampling_arguments(bad):
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        filter_logits(torch.zeros(1, 5), **{"temperature": 1.0, **bad})
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    logits=st.lists(st.floats(-30, 30), min_size=1, max_size=30),
+    temperature=st.sampled_from([0, 0.01, 0.5, 1.0, 3.0, 100.0]),
+    top_k=st.one_of(st.none(), st.integers(1, 40)),
+    top_p=st.one_of(st.none(), st.floats(0.01, 1.0)),
+)
+def test_numpy_filters_equal_torch_filters(logits, temperature, top_k, top_p):
+    """core.mirrors.sampling (NumPy, for the browser) and core.model.generate (torch) agree."""
+    x = np.array(logits)
+    ours = sampling.softmax(sampling.filter_logits(x, temperature, top_k, top_p))
+    theirs = torch.softmax(filter_logits(torch.tensor(x), temperature, top_k, top_p), -1)
+    np.testing.assert_allclose(ours, theirs.numpy(), atol=1e-9)
+
+
+def test_generate_returns_prompt_then_new_tokens():
+    model = model_for()
+    prompt = torch.tensor([[3, 1, 4]])
+    out = generate(model, prompt, 10, generator=torch.Generator().manual_seed(0))
+    assert out.shape == (1, 13) and torch.equal(out[:, :3], prompt)
+    out1d = generate(model, torch.tensor([3, 1, 4]), 5, temperature=0)
+    assert out1d.shape == (8,)
+
+
+def test_generate_is_reproducible_with_a_generator_and_ignores_global_rng():
+    model = model_for()
+    prompt = torch.tensor([[1, 2]])
+    torch.manual_seed(123)
+    a = generate(model, prompt, 30, generator=torch.Generator().manual_seed(7))
+    torch.manual_seed(999)
+    b = generate(model, prompt, 30, generator=torch.Generator().manual_seed(7))
+    assert torch.equal(a, b)
+    state = torch.get_rng_state()
+    generate(model, prompt, 10, top_k=5)
+    assert torch.equal(state, torch.get_rng_state())  # global RNG untouched
+
+
+@pytest.mark.parametrize("block_size", [8, 16])
+def test_cached_greedy_equals_uncached_across_the_block_boundary(block_size):
+    model = model_for(block_size=block_size, seed=4)
+    prompt = torch.tensor([[5, 9, 2], [7, 7, 1]])
+    cached = generate(model, prompt, 200, temperature=0, use_cache=True)
+    uncached = generate(model, prompt, 200, temperature=0, use_cache=False)
+    assert cached.shape == (2, 203)
+    assert torch.equal(cached, uncached)
+
+
+def test_cached_sampling_equals_uncached_sampling():
+    model = model_for(seed=5)
+    prompt = torch.tensor([[1, 2, 3]])
+    a = generate(model, prompt, 50, top_k=10, top_p=0.9, generator=torch.Generator().manual_seed(3))
+    b = generate(
+        model,
+        prompt,
+        50,
+        top_k=10,
+        top_p=0.9,
+        use_cache=False,
+        generator=torch.Generator().manual_seed(3),
+    )
+    assert torch.equal(a, b)
+
+
+def test_long_prompt_is_cropped_and_kept():
+    model = model_for(block_size=8)
+    prompt = torch.randint(0, 40, (1, 20))
+    out = generate(model, prompt, 3, temperature=0)
+    assert torch.equal(out[:, :20], prompt)
+    ref = generate(model, prompt[:, -8:], 1, temperature=0)
+    assert out[0, 20] == ref[0, -1]
+
+
+def test_empty_prompt_and_training_mode_restored():
+    model = model_for()
+    with pytest.raises(ValueError, match="prompt is empty"):
+        generate(model, torch.zeros(1, 0, dtype=torch.long), 5)
+    with pytest.raises(ValueError, match="prompt is empty"):
+        generate(model, torch.zeros(0, dtype=torch.long), 5)
+    model.train()
+    generate(model, torch.tensor([[1]]), 2)
+    assert model.training

@@ -1,0 +1,122 @@
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from core.model.attention import causal_mask, scaled_dot_product
+from core.model.config import GPTConfig, count_parameters
+from core.model.gpt import GPT
+
+
+def tiny_model(seed=0, **overrides):
+    torch.manual_seed(seed)
+    cfg = GPTConfig(vocab_size=50, block_size=16, n_layer=2, n_head=4, n_embd=32, **overrides)
+    return GPT(cfg).eval()
+
+
+def test_forward_shapes_and_loss():
+    model = tiny_model()
+    idx = torch.randint(0, 50, (3, 10))
+    logits, loss = model(idx)
+    assert logits.shape == (3, 10, 50) and loss is None
+    targets = torch.randint(0, 50, (3, 10))
+    logits, loss = model(idx, targets=targets)
+    expected = F.cross_entropy(logits.reshape(-1, 50), targets.reshape(-1))
+    assert torch.allclose(loss, expected)
+    # an untrained model guesses close to uniformly: loss near ln(V) for unrelated targets
+    assert abs(loss.item() - math.log(50)) < 0.2
+
+
+def test_causal_invariance():
+    """Changing token t+1 leaves every output at positions <= t exactly unchanged."""
+    model = tiny_model()
+    idx = torch.randint(0, 50, (1, 12))
+    base, _ = model(idx)
+    for t in range(11):
+        changed = idx.clone()
+        changed[0, t + 1] = (changed[0, t + 1] + 7) % 50
+        out, _ = model(changed)
+        assert torch.equal(out[0, : t + 1], base[0, : t + 1])
+        assert not torch.allclose(out[0, t + 1], base[0, t + 1])
+
+
+def test_attention_weights_causal_and_normalised():
+    model = tiny_model()
+    idx = torch.randint(0, 50, (2, 9))
+    logits, _, att = model(idx, return_attention=True)
+    assert att.shape == (2, 2, 4, 9, 9)  # (L, B, H, T, T)
+    assert torch.allclose(att.sum(-1), torch.ones(2, 2, 4, 9), atol=1e-6)
+    upper = torch.triu(torch.ones(9, 9, dtype=torch.bool), diagonal=1)
+    assert (att[..., upper] == 0).all()
+    assert (att[..., 0, 0] == 1).all()  # the first token can only look at itself
+    assert torch.allclose(logits, model(idx)[0], atol=1e-5)
+
+
+def test_explicit_path_equals_sdpa_path():
+    model = tiny_model(seed=3)
+    idx = torch.randint(0, 50, (2, 16))
+    fast, _ = model(idx, attn_impl="sdpa")
+    slow, _ = model(idx, attn_impl="explicit")
+    assert torch.allclose(fast, slow, atol=1e-5)
+
+
+def test_scaled_dot_product_matches_torch():
+    g = torch.Generator().manual_seed(0)
+    q, k, v = (torch.randn(2, 3, 7, 8, generator=g) for _ in range(3))
+    out, weights = scaled_dot_product(q, k, v, causal=True)
+    assert torch.allclose(out, F.scaled_dot_product_attention(q, k, v, is_causal=True), atol=1e-6)
+    assert torch.allclose(weights[..., 0, :], torch.tensor([1.0] + [0.0] * 6))
+    # queries after a cache: the mask is offset to the bottom right
+    out2, _ = scaled_dot_product(q[..., -2:, :], k, v, causal=True)
+    assert torch.allclose(out2, out[..., -2:, :], atol=1e-6)
+    assert torch.equal(causal_mask(2, 3), torch.tensor([[True, True, False], [True, True, True]]))
+
+
+def test_parameter_counts_match_formula():
+    for cfg in (GPTConfig.from_preset("tiny"), GPTConfig.from_preset("tiny", bias=False)):
+        model = GPT(cfg)
+        assert model.num_parameters() == count_parameters(cfg)
+        assert model.num_parameters(include_position_embeddings=False) == count_parameters(
+            cfg, include_position_embeddings=False
+        )
+
+
+def test_gpt2_124m_has_published_parameter_count():
+    model = GPT(GPTConfig.from_preset("gpt2"))
+    assert model.num_parameters() == 124_439_808
+    assert model.lm_head.weight is model.transformer.wte.weight
+
+
+def test_gpt2_initialisation():
+    torch.manual_seed(0)
+    cfg = GPTConfig(vocab_size=1000, block_size=64, n_layer=8, n_head=4, n_embd=256)
+    model = GPT(cfg)
+    wte = model.transformer.wte.weight
+    assert abs(wte.std().item() - 0.02) < 0.001
+    c_proj = model.transformer.h[0].attn.c_proj.weight
+    assert abs(c_proj.std().item() - 0.02 / math.sqrt(2 * 8)) < 0.0005
+    q = model.transformer.h[0].attn.q_proj
+    assert abs(q.weight.std().item() - 0.02) < 0.001 and (q.bias == 0).all()
+
+
+def test_too_long_empty_and_out_of_range_inputs():
+    model = tiny_model()
+    with pytest.raises(ValueError, match="longer than the model's context"):
+        model(torch.zeros(1, 17, dtype=torch.long))
+    with pytest.raises(ValueError, match="empty"):
+        model(torch.zeros(1, 0, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"token ids must be in \[0, 50\)"):
+        model(torch.tensor([[1, 50]]))
+    with pytest.raises(ValueError, match="batch, time"):
+        model(torch.zeros(4, dtype=torch.long))
+    with pytest.raises(ValueError, match="integer"):
+        model(torch.zeros(1, 4))
+
+
+def test_dropout_only_in_training():
+    model = tiny_model(dropout=0.5)
+    idx = torch.randint(0, 50, (1, 8))
+    assert torch.equal(model(idx)[0], model(idx)[0])  # eval: deterministic
+    model.train()
+    assert not torch.equal(model(idx)[0], model(idx)[0])
