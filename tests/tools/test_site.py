@@ -348,7 +348,7 @@ def test_a_page_that_does_not_load_marimo_from_its_cdn_is_refused():
 def test_lessons_must_carry_catalog_names(tmp_path):
     stray = tmp_path / "my-notes.py"
     stray.write_text("")
-    with pytest.raises(ValueError, match=r"my-notes\.py.*not a lesson of core\.catalog"):
+    with pytest.raises(ValueError, match=r"my-notes\.py.*not a lesson of core\.course\.catalog"):
         build_site(tmp_path / "out", lessons=[stray])
     twice = tmp_path / TORCH_LESSON.filename
     twice.write_text("")
