@@ -8,7 +8,9 @@
 
 const TR_SUB = "₀₁₂₃₄₅₆₇₈₉";
 const trSub = (n) => String(n).replace(/\d/g, (d) => TR_SUB[Number(d)]);
-const TR_TOKEN_ROWS = new Set(["X", "Q", "K", "V", "scores", "scaled", "masked", "weights", "output"]);
+// Python sends the stages under the names of core.mirrors.attention.STAGES, plus the
+// projections W_Q, W_K, W_V; every stage but a projection has one row per token.
+const trTokenRows = (stage) => !stage.startsWith("W_");
 // stages whose row i belongs to query i (K and V rows belong to keys)
 const TR_QUERY_ROWS = new Set(["X", "Q", "scores", "scaled", "masked", "weights", "output"]);
 const TR_PAIR = new Set(["scores", "scaled", "masked", "weights"]);
@@ -74,7 +76,7 @@ function trTable(stage, matrix, tokens, labels) {
   for (let i = 0; i < rows; i += 1) {
     const tr = cwEl("tr", { "data-i": i });
     const th = cwEl("th", { class: "tr-row", "data-stage": stage, "data-i": i });
-    if (TR_TOKEN_ROWS.has(stage)) {
+    if (trTokenRows(stage)) {
       th.append(cwEl("span", { class: "tr-index", text: `${i}` }), " ");
       th.append(cwPutToken(cwEl("span", { class: "cw-mono" }), tokens[i], 8));
     } else {

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import traitlets
 
+from core.mirrors.attention import STAGES
 from widgets._base import CourseWidget, css, esm
 from widgets._checks import (
     Flag,
@@ -51,7 +52,6 @@ from widgets._checks import (
     to_wire,
 )
 
-STAGES = ("X", "Q", "K", "V", "scores", "scaled", "masked", "weights", "output")
 PROJECTIONS = ("W_Q", "W_K", "W_V")
 
 
