@@ -1,8 +1,8 @@
 // BPEMergePlayer: replays a BPE training. Python sends the initial tokens (byte values),
 // the merges in order ({pair: [left, right], id, count}), chunk starts and optional ids; this
-// re-segments the text after `step` merges (same rule as BPEMergePlayer.segmentation in Python:
-// join each non-overlapping left+right neighbour pair, left to right, never across a chunk
-// start) and reports the learner's step. Helpers prefixed `cw` come from _common.js.
+// re-segments the text after `step` merges (the rule of core.tokenize.bpe.merge_pair, which
+// BPEMergePlayer.segmentation applies in Python and a browser test holds this equal to: join
+// each non-overlapping left+right neighbour pair, left to right, never across a chunk start) and reports the learner's step. Helpers prefixed `cw` come from _common.js.
 
 const BPE_PLAY_MS = 700;
 
