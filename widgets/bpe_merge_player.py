@@ -42,7 +42,7 @@ import traitlets
 import core.tokenize.tokenizers  # noqa: F401
 from core.tokenize.bpe import merge_pair
 from widgets._base import CourseWidget, css, esm
-from widgets._checks import Number, as_bytes, fail
+from widgets._checks import Number, as_bytes, check_sizes, count, fail
 from widgets.token_strip import Ids
 
 
@@ -194,14 +194,11 @@ class BPEMergePlayer(CourseWidget):
             )
         return starts
 
-    @traitlets.validate("initial_ids")
+    @traitlets.validate("initial_tokens", "initial_ids")
     def _check_ids(self, proposal):
-        if proposal.value and len(proposal.value) != len(self.initial_tokens):
-            raise fail(
-                self,
-                "initial_ids",
-                f"{len(proposal.value)} ids for {len(self.initial_tokens)} initial tokens",
-            )
+        check_sizes(
+            self, proposal, initial_tokens=count("initial tokens"), initial_ids=count("ids")
+        )
         return proposal.value
 
     @traitlets.validate("step")
@@ -229,4 +226,3 @@ class BPEMergePlayer(CourseWidget):
             # the rule of core's encoder, on byte strings: a pair becomes its concatenation
             chunks = [merge_pair(chunk, (left, right), left + right) for chunk in chunks]
         return [token for chunk in chunks for token in chunk]
-

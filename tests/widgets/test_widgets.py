@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.parse
@@ -113,6 +114,47 @@ def test_update_is_all_or_nothing(cls):
     assert wire_state(widget) == before
     with pytest.raises(ValueError, match="no trait"):
         widget.update(nonsense=1)
+
+
+# each widget's selection, what it selects, and a smaller set of data (the traits changed together)
+SELECTIONS = {
+    AttentionHeatmap: ("selected_query", "tokens", dict(tokens=["a", "b"], weights=np.eye(2))),
+    AttentionTrace: (
+        "selected_query",
+        "tokens",
+        dict(tokens=["w", "x"], stages=attention_stages(X4[:2], W3, W3.T, np.eye(3))),
+    ),
+    TokenStrip: ("selected", "tokens", dict(tokens=["a"], ids=[7])),
+    VectorPlane: ("selected", "vectors", dict(names=["a"], vectors=[[1.0, 0.0]])),
+    NextTokenDistribution: ("selected", "tokens", dict(tokens=["x"], logits=[0.0])),
+}
+
+
+@pytest.mark.parametrize("cls", list(SELECTIONS), ids=lambda c: c.__name__)
+def test_selection_is_checked_and_forgotten_when_its_data_shrinks(cls):
+    """One helper (widgets._checks.selection) behind every widget's selected index."""
+    trait, what, smaller = SELECTIONS[cls]
+    widget = cls(**VALID[cls][1])
+    n = len(getattr(widget, cls._required[0]))
+    with pytest.raises(ValueError, match=f"{trait}: {n} is out of range: there are {n} {what}"):
+        setattr(widget, trait, n)
+    setattr(widget, trait, n - 1)
+    widget.update(**smaller)
+    assert getattr(widget, trait) is None
+
+
+@pytest.mark.parametrize("cls", list(SELECTIONS), ids=lambda c: c.__name__)
+def test_sizes_must_agree_whichever_trait_is_set(cls):
+    """One helper (widgets._checks.check_sizes) behind every pair of traits that go together."""
+    _, _, smaller = SELECTIONS[cls]
+    widget = cls(**VALID[cls][1])
+    before = wire_state(widget)
+    keys = ", ".join(f"{key}=..." for key in smaller)
+    together = re.escape(f"to change both, call .update({keys})")
+    for key, value in smaller.items():
+        with pytest.raises(ValueError, match=f"{cls.__name__}.{key}: .* but .*; {together}"):
+            setattr(widget, key, value)
+    assert wire_state(widget) == before
 
 
 def test_widgets_import_without_torch():
@@ -419,8 +461,13 @@ def test_bpe_player_step_and_chunks_are_checked():
         BPEMergePlayer.from_text("low lower", LOW_MERGES, step=4)
     with pytest.raises(ValueError, match="chunk_starts: must be increasing indices"):
         BPEMergePlayer(initial_tokens=list("abc"), merges=LOW_MERGES[:1], chunk_starts=[2, 1])
-    with pytest.raises(ValueError, match="2 ids for 3 initial tokens"):
+    with pytest.raises(ValueError, match="3 initial tokens but 2 ids; to change both"):
         BPEMergePlayer(initial_tokens=list("abc"), merges=LOW_MERGES[:1], initial_ids=[1, 2])
+    player = BPEMergePlayer(
+        initial_tokens=list("abc"), merges=LOW_MERGES[:1], initial_ids=[1, 2, 3]
+    )
+    with pytest.raises(ValueError, match="initial_tokens: 2 initial tokens but 3 ids"):
+        player.initial_tokens = list("ab")  # the ids would no longer fit
     player = BPEMergePlayer.from_text("low lower", LOW_MERGES, step=3)
     player.merges = LOW_MERGES[:1]
     assert player.step == 1
