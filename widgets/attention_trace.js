@@ -309,9 +309,9 @@ function render({ model, el }) {
     marked.push(node);
   };
 
-  const onHover = cwThrottle((target) => {
+  const onHover = cwThrottle((event) => {
     clearMarks();
-    const td = target && target.closest ? target.closest("td[data-stage]") : null;
+    const td = event ? cwClosest(event, "td[data-stage]") : null;
     if (!td) {
       explain.textContent = idle;
       return;
@@ -334,19 +334,17 @@ function render({ model, el }) {
       }
     }
   });
-  const onOver = (event) => onHover(event.target);
   const onLeave = () => onHover(null);
   const onClick = (event) => {
-    const cell = event.target.closest ? event.target.closest("[data-stage][data-i]") : null;
+    const cell = cwClosest(event, "[data-stage][data-i]");
     if (!cell || !TR_QUERY_ROWS.has(cell.dataset.stage)) return;
-    model.set("selected_query", Number(cell.dataset.i));
-    model.save_changes();
+    cwReport(model, "selected_query", Number(cell.dataset.i));
     paint();
   };
 
   const bag = cwDisposer();
   bag.add(() => root.remove());
-  bag.on(body, "pointerover", onOver);
+  bag.on(body, "pointerover", onHover);
   bag.on(body, "pointerleave", onLeave);
   bag.on(body, "click", onClick);
   bag.add(onHover.cancel);
