@@ -12,7 +12,6 @@ import re
 import subprocess
 import sys
 import urllib.parse
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,7 @@ from anywidget import AnyWidget
 
 from core.mirrors.attention import attention_stages
 from core.mirrors.sampling import filter_logits, softmax
-from tests.browser.support import pyodide_lock_file
+from tests.browser.support import pyodide_lock_file, wheel_sources
 from widgets import (
     AttentionHeatmap,
     AttentionTrace,
@@ -616,18 +615,8 @@ def wasm_export(tmp_path_factory) -> Path:
     return out
 
 
-def _wheel_files(export: Path) -> dict[str, str]:
-    files = {}
-    for wheel in sorted((export / "public" / "wheels").glob("*.whl")):
-        with zipfile.ZipFile(wheel) as archive:
-            for name in archive.namelist():
-                if name.endswith(".py"):
-                    files[name] = archive.read(name).decode()
-    return files
-
-
 def test_wasm_export_ships_every_widgets_javascript(wasm_export):
-    files = _wheel_files(wasm_export)
+    files = wheel_sources(wasm_export)
     for module in ("__init__", "_base", "_checks", "_assets", *(s for s, _ in VALID.values())):
         assert f"widgets/{module}.py" in files, f"widgets/{module}.py is not in the export"
     shipped: dict = {}
@@ -638,7 +627,7 @@ def test_wasm_export_ships_every_widgets_javascript(wasm_export):
 
 
 def test_wasm_export_imports_no_torch(wasm_export):
-    files = _wheel_files(wasm_export)
+    files = wheel_sources(wasm_export)
     assert "core/mirrors/attention.py" in files and "core/mirrors/sampling.py" in files
     offenders = [name for name, source in files.items() if _imports_torch(source)]
     assert offenders == []
@@ -653,7 +642,7 @@ def test_wasm_export_imports_no_torch(wasm_export):
 
 def test_wasm_export_wheels_work_alone_without_torch(wasm_export, tmp_path):
     """Unpack the shipped wheels and build every widget from them alone, torch blocked."""
-    for name, source in _wheel_files(wasm_export).items():
+    for name, source in wheel_sources(wasm_export).items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(source)
     code = (
