@@ -30,11 +30,11 @@ def _():
     import pandas as pd
 
     from core.course.attention_lessons import (
-        slot_labels,
         FEATURES,
         SENTENCES,
         format_number,
         markdown_matrix,
+        slot_labels,
         toy_sentence,
     )
     from core.course.catalog import next_lesson_markdown

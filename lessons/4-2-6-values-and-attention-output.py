@@ -26,12 +26,12 @@ def _():
     import numpy as np
 
     from core.course.attention_lessons import (
-        slot_labels,
         FEATURES,
         SENTENCES,
         check_attention_function,
         format_number,
         markdown_matrix,
+        slot_labels,
         toy_sentence,
     )
     from core.course.catalog import next_lesson_markdown

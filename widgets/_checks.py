@@ -13,6 +13,11 @@ Malformed data raises `WidgetDataError` (a `ValueError`) naming the widget and t
     Number(d, low=, high=, kind=int|float, allow_none=)   a bounded number
     Flag(d)              True or False
 
+Checks between traits (a widget's tokens and its weights, a selection and what it selects):
+
+    check_sizes(w, proposal, tokens=count("tokens"), logits=count("logits"))   in a validator
+    _check_selected, _forget_selected = selection("selected", among="tokens")   in the class
+
 Example:
     >>> class W(CourseWidget):
     ...     m = Matrix().tag(sync=True)
@@ -22,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -244,3 +250,64 @@ def check_index(obj: Any, trait: str, index: int | None, size: int, what: str) -
     """Raise unless `index` is None or within range(size)."""
     if index is not None and not 0 <= index < size:
         raise fail(obj, trait, f"{index} is out of range: there are {size} {what}")
+
+
+Measure = Callable[[Any], tuple[Any, str]]
+
+
+def count(what: str) -> Measure:
+    """The measure of a list for `check_sizes`: its length, said as "3 tokens"."""
+    return lambda value: (len(value), f"{len(value)} {what}")
+
+
+def check_sizes(obj: Any, proposal: Any, **measures: Measure) -> None:
+    """Raise `mismatch` unless the traits named by the keywords agree in size.
+
+    Call it from the widget's validator of those traits: `proposal` holds the value being set,
+    the other traits are read from `obj`. Each keyword maps a trait to its measure, value ->
+    (size, what it holds in words); sizes agree when they are equal. An empty value (or None)
+    is not measured: not given yet, or "none" (as `ids=[]`). Nothing is checked when the trait
+    being set is not among the keywords, so one validator can make several such checks.
+
+    Example: check_sizes(w, proposal, tokens=count("tokens"), logits=count("logits"))
+    -> "W.logits: 3 tokens but 2 logits; to change both, call .update(tokens=..., logits=...)"
+    """
+    trait = proposal.trait.name
+    if trait not in measures:
+        return
+    values = {name: getattr(obj, name) for name in measures} | {trait: proposal.value}
+    if not all(values.values()):
+        return
+    measured = {name: measures[name](value) for name, value in values.items()}
+    if len({size for size, _ in measured.values()}) > 1:
+        raise mismatch(obj, trait, {name: what for name, (_, what) in measured.items()})
+
+
+def selection(
+    trait: str,
+    among: str,
+    what: str | None = None,
+    *,
+    size: Callable[[Any], int] = len,
+    reset: int | None = None,
+) -> tuple[traitlets.EventHandler, traitlets.EventHandler]:
+    """The validator and the observer of an index into the entries of trait `among`.
+
+    The validator rejects an index outside range(size(among)) (None: nothing selected); the
+    observer puts the index back to `reset` when `among` changes and leaves it out of range.
+    `what` names the entries in the error (default: `among`). In a widget's class body:
+
+        _check_selected, _forget_selected = selection("selected", among="tokens")
+    """
+    what = among if what is None else what
+
+    def check(obj: Any, proposal: Any) -> Any:
+        check_index(obj, trait, proposal.value, size(getattr(obj, among)), what)
+        return proposal.value
+
+    def forget(obj: Any, change: Any) -> None:
+        index = getattr(obj, trait)
+        if index != reset and (index is None or index >= size(change.new)):
+            setattr(obj, trait, reset)
+
+    return traitlets.validate(trait)(check), traitlets.observe(among)(forget)

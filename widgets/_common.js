@@ -196,6 +196,39 @@ function cwPlaceTip(tip, root, event) {
   tip.style.top = `${event.clientY - box.top + 16}px`;
 }
 
+// The element matching `selector` that an event happened in, or null (a text node has no
+// `closest`).
+function cwClosest(event, selector) {
+  const target = event.target;
+  return target && target.closest ? target.closest(selector) : null;
+}
+
+// Tell Python what the learner did: set one trait and send it.
+function cwReport(model, trait, value) {
+  model.set(trait, value);
+  model.save_changes();
+}
+
+// A tooltip over `area`, following the pointer at most once per frame: `fill(event)` writes
+// the tip and returns true, or returns false to hide it; the tip hides when the pointer
+// leaves, and `onLeave` (optional) runs then too. Listeners and the pending frame go in `bag`.
+function cwTooltip(bag, area, tip, root, fill, onLeave) {
+  const hide = () => {
+    tip.style.display = "none";
+  };
+  const move = cwThrottle((event) => {
+    if (fill(event)) cwPlaceTip(tip, root, event);
+    else hide();
+  });
+  bag.on(area, "pointermove", move);
+  bag.on(area, "pointerleave", () => {
+    move.cancel();
+    hide();
+    if (onLeave) onLeave();
+  });
+  bag.add(move.cancel);
+}
+
 // Collects what render() must undo, so its cleanup is one call: DOM listeners, model
 // listeners ("change:<trait>"), timers and other cleanups, undone in reverse order.
 function cwDisposer() {

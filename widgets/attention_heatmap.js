@@ -271,15 +271,14 @@ function render({ model, el }) {
     describeSelection();
   };
 
-  const showTip = cwThrottle((event) => {
+  const fillTip = (event) => {
     const target = event.target;
     const i = Number(target.dataset ? target.dataset.i : NaN);
     const j = Number(target.dataset ? target.dataset.j : NaN);
-    if (!map) return;
+    if (!map) return false;
     if (!Number.isInteger(i)) {
-      tip.style.display = "none";
       hmMoveBand(map.hover, map, null);
-      return;
+      return false;
     }
     hmMoveBand(map.hover, map, i);
     const tokens = model.get("tokens");
@@ -294,16 +293,13 @@ function render({ model, el }) {
         cwEl("b", { text: cwFmt(w, Math.max(3, model.get("decimals"))) }),
       );
     }
-    cwPlaceTip(tip, root, event);
-  });
-  const hideTip = () => {
-    showTip.cancel();
-    tip.style.display = "none";
+    return true;
+  };
+  const hideBand = () => {
     if (map) hmMoveBand(map.hover, map, null);
   };
   const select = (i) => {
-    model.set("selected_query", i);
-    model.save_changes();
+    cwReport(model, "selected_query", i);
     hmMoveBand(map.selection, map, i);
     root.dataset.selectedQuery = i;
     describeSelection();
@@ -323,21 +319,18 @@ function render({ model, el }) {
     select(next);
   };
   const onThumb = (event) => {
-    const button = event.target.closest(".cw-hm-thumb");
+    const button = cwClosest(event, ".cw-hm-thumb");
     if (!button) return;
-    model.set("selected_head", Number(button.dataset.head));
-    model.save_changes();
+    cwReport(model, "selected_head", Number(button.dataset.head));
     draw();
   };
 
   const bag = cwDisposer();
   bag.add(() => root.remove());
-  bag.on(main, "pointermove", showTip);
-  bag.on(main, "pointerleave", hideTip);
+  cwTooltip(bag, main, tip, root, fillTip, hideBand);
   bag.on(main, "click", onClick);
   bag.on(main, "keydown", onKey);
   bag.on(thumbs, "click", onThumb);
-  bag.add(showTip.cancel);
   bag.watch(model, ["weights", "tokens", "selected_query", "selected_head", "decimals", "show_values"], draw);
   bag.add(
     cwFollowTheme(root, (isDark) => {

@@ -21,7 +21,21 @@ import numpy as np
 import traitlets
 
 from widgets._base import CourseWidget, css, esm
-from widgets._checks import Flag, Index, Matrix, Number, Tokens, check_index, fail, mismatch
+from widgets._checks import Flag, Index, Matrix, Number, Tokens, check_sizes, fail, selection
+
+
+def _heads(weights: list) -> int:
+    return len(weights) if np.ndim(weights) == 3 else 1
+
+
+def _square(tokens: list[str]) -> tuple[tuple[int, int], str]:
+    """T tokens ask for (T, T) weights."""
+    return (len(tokens), len(tokens)), f"{len(tokens)} tokens"
+
+
+def _shape(weights: list) -> tuple[tuple[int, ...], str]:
+    shape = np.shape(weights)
+    return shape[-2:], f"weights of shape {shape} (expected (T, T) or (H, T, T))"
 
 
 class AttentionHeatmap(CourseWidget):
@@ -46,53 +60,26 @@ class AttentionHeatmap(CourseWidget):
     decimals = Number(2, low=0, high=4).tag(sync=True)
     show_values = Flag(True).tag(sync=True)
 
+    _check_query, _forget_query = selection("selected_query", among="tokens")
+    _check_head, _forget_head = selection(
+        "selected_head", among="weights", what="heads", size=_heads, reset=0
+    )
+
     @property
     def n_heads(self) -> int:
         """H, or 1 for a single (T, T) map."""
-        return len(self.weights) if np.ndim(self.weights) == 3 else 1
+        return _heads(self.weights)
 
-    @traitlets.validate("weights")
-    def _check_weights(self, proposal):
-        weights = np.asarray(proposal.value, dtype=np.float64)
-        t = len(self.tokens)
-        if weights.shape[-2:] != (t, t):
-            raise mismatch(self, "weights", self._sizes(t, weights.shape))
-        if weights.min() < -1e-9 or weights.max() > 1 + 1e-9:
-            raise fail(
-                self,
-                "weights",
-                f"attention weights must lie in [0, 1], got values from {weights.min():.3g} to "
-                f"{weights.max():.3g} (apply softmax to scores first)",
-            )
+    @traitlets.validate("tokens", "weights")
+    def _check_sizes(self, proposal):
+        check_sizes(self, proposal, tokens=_square, weights=_shape)
+        if proposal.trait.name == "weights":
+            weights = np.asarray(proposal.value, dtype=np.float64)
+            if weights.min() < -1e-9 or weights.max() > 1 + 1e-9:
+                raise fail(
+                    self,
+                    "weights",
+                    f"attention weights must lie in [0, 1], got values from {weights.min():.3g} "
+                    f"to {weights.max():.3g} (apply softmax to scores first)",
+                )
         return proposal.value
-
-    @traitlets.validate("tokens")
-    def _check_tokens(self, proposal):
-        shape = np.shape(self.weights)
-        if self.weights and shape[-2:] != (len(proposal.value),) * 2:
-            raise mismatch(self, "tokens", self._sizes(len(proposal.value), shape))
-        return proposal.value
-
-    @staticmethod
-    def _sizes(t: int, shape: tuple[int, ...]) -> dict[str, str]:
-        return {
-            "tokens": f"{t} tokens",
-            "weights": f"weights of shape {shape} (expected (T, T) or (H, T, T))",
-        }
-
-    @traitlets.validate("selected_query")
-    def _check_query(self, proposal):
-        check_index(self, "selected_query", proposal.value, len(self.tokens), "tokens")
-        return proposal.value
-
-    @traitlets.validate("selected_head")
-    def _check_head(self, proposal):
-        check_index(self, "selected_head", proposal.value, self.n_heads, "heads")
-        return proposal.value
-
-    @traitlets.observe("weights")
-    def _keep_selection_in_range(self, change) -> None:
-        if self.selected_query is not None and self.selected_query >= len(self.tokens):
-            self.selected_query = None
-        if self.selected_head is None or self.selected_head >= self.n_heads:
-            self.selected_head = 0

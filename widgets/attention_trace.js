@@ -8,7 +8,9 @@
 
 const TR_SUB = "₀₁₂₃₄₅₆₇₈₉";
 const trSub = (n) => String(n).replace(/\d/g, (d) => TR_SUB[Number(d)]);
-const TR_TOKEN_ROWS = new Set(["X", "Q", "K", "V", "scores", "scaled", "masked", "weights", "output"]);
+// Python sends the stages under the names of core.mirrors.attention.STAGES, plus the
+// projections W_Q, W_K, W_V; every stage but a projection has one row per token.
+const trTokenRows = (stage) => !stage.startsWith("W_");
 // stages whose row i belongs to query i (K and V rows belong to keys)
 const TR_QUERY_ROWS = new Set(["X", "Q", "scores", "scaled", "masked", "weights", "output"]);
 const TR_PAIR = new Set(["scores", "scaled", "masked", "weights"]);
@@ -74,7 +76,7 @@ function trTable(stage, matrix, tokens, labels) {
   for (let i = 0; i < rows; i += 1) {
     const tr = cwEl("tr", { "data-i": i });
     const th = cwEl("th", { class: "tr-row", "data-stage": stage, "data-i": i });
-    if (TR_TOKEN_ROWS.has(stage)) {
+    if (trTokenRows(stage)) {
       th.append(cwEl("span", { class: "tr-index", text: `${i}` }), " ");
       th.append(cwPutToken(cwEl("span", { class: "cw-mono" }), tokens[i], 8));
     } else {
@@ -307,9 +309,9 @@ function render({ model, el }) {
     marked.push(node);
   };
 
-  const onHover = cwThrottle((target) => {
+  const onHover = cwThrottle((event) => {
     clearMarks();
-    const td = target && target.closest ? target.closest("td[data-stage]") : null;
+    const td = event ? cwClosest(event, "td[data-stage]") : null;
     if (!td) {
       explain.textContent = idle;
       return;
@@ -332,19 +334,17 @@ function render({ model, el }) {
       }
     }
   });
-  const onOver = (event) => onHover(event.target);
   const onLeave = () => onHover(null);
   const onClick = (event) => {
-    const cell = event.target.closest ? event.target.closest("[data-stage][data-i]") : null;
+    const cell = cwClosest(event, "[data-stage][data-i]");
     if (!cell || !TR_QUERY_ROWS.has(cell.dataset.stage)) return;
-    model.set("selected_query", Number(cell.dataset.i));
-    model.save_changes();
+    cwReport(model, "selected_query", Number(cell.dataset.i));
     paint();
   };
 
   const bag = cwDisposer();
   bag.add(() => root.remove());
-  bag.on(body, "pointerover", onOver);
+  bag.on(body, "pointerover", onHover);
   bag.on(body, "pointerleave", onLeave);
   bag.on(body, "click", onClick);
   bag.add(onHover.cancel);

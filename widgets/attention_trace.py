@@ -37,21 +37,23 @@ from typing import Any
 import numpy as np
 import traitlets
 
+from core.mirrors.attention import STAGES
 from widgets._base import CourseWidget, css, esm
 from widgets._checks import (
     Flag,
     Index,
     Labels,
+    Measure,
     Number,
     Tokens,
     as_float_array,
-    check_index,
+    check_sizes,
+    count,
     fail,
-    mismatch,
+    selection,
     to_wire,
 )
 
-STAGES = ("X", "Q", "K", "V", "scores", "scaled", "masked", "weights", "output")
 PROJECTIONS = ("W_Q", "W_K", "W_V")
 
 
@@ -65,10 +67,6 @@ def _expected_shapes(arrays: dict[str, np.ndarray]) -> dict[str, tuple[int, int]
     return shapes
 
 
-def _sizes(n_tokens: int, n_rows: int) -> dict[str, str]:
-    return {"tokens": f"{n_tokens} tokens", "stages": f"X has {n_rows} rows"}
-
-
 # each label trait: the matrix whose columns it names, and what those columns are
 LABELLED = {
     "feature_labels": ("X", "features"),
@@ -78,13 +76,19 @@ LABELLED = {
 }
 
 
-def _label_sizes(trait: str, stages: dict[str, list], labels: list[str]) -> dict[str, str]:
-    """What `mismatch` says when `labels` do not fit the matrix `trait` names the columns of."""
-    matrix, what = LABELLED[trait]
-    return {
-        "stages": f"{matrix} has {len(stages[matrix][0])} columns ({what})",
-        trait: f"{len(labels)} {trait}",
-    }
+def _rows(stages: dict[str, list]) -> tuple[int, str]:
+    """One row of X per token."""
+    return len(stages["X"]), f"X has {len(stages['X'])} rows"
+
+
+def _columns(matrix: str, what: str) -> Measure:
+    """The measure of `stages` that a label trait must fit: the columns of `matrix`."""
+
+    def measure(stages: dict[str, list]) -> tuple[int, str]:
+        n = len(stages[matrix][0])
+        return n, f"{matrix} has {n} columns ({what})"
+
+    return measure
 
 
 class Stages(traitlets.TraitType):
@@ -157,37 +161,11 @@ class AttentionTrace(CourseWidget):
     value_labels = Labels().tag(sync=True)
     show_values = Flag(True).tag(sync=True)
 
-    @traitlets.validate("stages")
-    def _check_stages(self, proposal):
-        stages = proposal.value
-        if len(stages["X"]) != len(self.tokens):
-            raise mismatch(self, "stages", _sizes(len(self.tokens), len(stages["X"])))
-        for trait, (matrix, _) in LABELLED.items():
-            labels = getattr(self, trait)
-            if labels is not None and len(labels) != len(stages[matrix][0]):
-                raise mismatch(self, "stages", _label_sizes(trait, stages, labels))
-        return stages
+    _check_query, _forget_query = selection("selected_query", among="tokens")
 
-    @traitlets.validate(*LABELLED)
-    def _check_labels(self, proposal):
-        trait, labels = proposal.trait.name, proposal.value
-        matrix, _ = LABELLED[trait]
-        if labels is not None and self.stages and len(labels) != len(self.stages[matrix][0]):
-            raise mismatch(self, trait, _label_sizes(trait, self.stages, labels))
-        return labels
-
-    @traitlets.validate("tokens")
-    def _check_tokens(self, proposal):
-        if self.stages and len(proposal.value) != len(self.stages["X"]):
-            raise mismatch(self, "tokens", _sizes(len(proposal.value), len(self.stages["X"])))
+    @traitlets.validate("tokens", "stages", *LABELLED)
+    def _check_sizes(self, proposal):
+        check_sizes(self, proposal, tokens=count("tokens"), stages=_rows)
+        for trait, (matrix, what) in LABELLED.items():
+            check_sizes(self, proposal, stages=_columns(matrix, what), **{trait: count(trait)})
         return proposal.value
-
-    @traitlets.validate("selected_query")
-    def _check_query(self, proposal):
-        check_index(self, "selected_query", proposal.value, len(self.tokens), "tokens")
-        return proposal.value
-
-    @traitlets.observe("tokens")
-    def _keep_selection_in_range(self, change) -> None:
-        if self.selected_query is not None and self.selected_query >= len(self.tokens):
-            self.selected_query = None

@@ -1,8 +1,8 @@
 // BPEMergePlayer: replays a BPE training. Python sends the initial tokens (byte values),
 // the merges in order ({pair: [left, right], id, count}), chunk starts and optional ids; this
-// re-segments the text after `step` merges (same rule as BPEMergePlayer.segmentation in Python:
-// join each non-overlapping left+right neighbour pair, left to right, never across a chunk
-// start) and reports the learner's step. Helpers prefixed `cw` come from _common.js.
+// re-segments the text after `step` merges (the rule of core.tokenize.bpe.merge_pair, which
+// BPEMergePlayer.segmentation applies in Python and a browser test holds this equal to: join
+// each non-overlapping left+right neighbour pair, left to right, never across a chunk start) and reports the learner's step. Helpers prefixed `cw` come from _common.js.
 
 const BPE_PLAY_MS = 700;
 
@@ -109,8 +109,7 @@ function render({ model, el }) {
     const n = model.get("merges").length;
     const clamped = Math.max(0, Math.min(n, step));
     if (clamped === model.get("step")) return;
-    model.set("step", clamped);
-    model.save_changes();
+    cwReport(model, "step", clamped);
     draw();
   };
 
@@ -223,25 +222,18 @@ function render({ model, el }) {
     }, BPE_PLAY_MS);
   };
   const onList = (event) => {
-    const row = event.target.closest ? event.target.closest("tr[data-step]") : null;
+    const row = cwClosest(event, "tr[data-step]");
     if (!row) return;
     stopPlaying();
     setStep(Number(row.dataset.step));
   };
-  const onMove = cwThrottle((event) => {
-    const chip = event.target.closest ? event.target.closest(".bpe-tok") : null;
+  const fillTip = (event) => {
+    const chip = cwClosest(event, ".bpe-tok");
     const token = chip ? shown[Number(chip.dataset.index)] : null;
-    if (!token) {
-      tip.style.display = "none";
-      return;
-    }
+    if (!token) return false;
     const made = token.born < 0 ? "an initial token" : `made by merge ${token.born + 1}`;
     tip.textContent = `id ${token.id ?? "?"} · ${token.bytes.length} byte${token.bytes.length === 1 ? "" : "s"} (${cwHex(token.bytes)}) · ${made}`;
-    cwPlaceTip(tip, root, event);
-  });
-  const onLeave = () => {
-    onMove.cancel();
-    tip.style.display = "none";
+    return true;
   };
 
   const bag = cwDisposer();
@@ -253,9 +245,7 @@ function render({ model, el }) {
   bag.on(last, "click", onLast);
   bag.on(play, "click", onPlay);
   bag.on(listBody, "click", onList);
-  bag.on(text, "pointermove", onMove);
-  bag.on(text, "pointerleave", onLeave);
-  bag.add(onMove.cancel);
+  cwTooltip(bag, text, tip, root, fillTip);
   bag.add(stopPlaying);
   bag.watch(model, ["step", "merges", "initial_tokens", "chunk_starts", "initial_ids"], draw);
   bag.add(cwFollowTheme(root));

@@ -36,8 +36,13 @@ from typing import Any
 import numpy as np
 import traitlets
 
+# core/tokenize/__init__.py imports core.tokenize.tokenizers, and marimo's WebAssembly export
+# ships only the modules that the imported files name (not what a package's __init__ imports):
+# naming it here keeps `import widgets` working in the browser.
+import core.tokenize.tokenizers  # noqa: F401
+from core.tokenize.bpe import merge_pair
 from widgets._base import CourseWidget, css, esm
-from widgets._checks import Number, as_bytes, fail
+from widgets._checks import Number, as_bytes, check_sizes, count, fail
 from widgets.token_strip import Ids
 
 
@@ -189,14 +194,11 @@ class BPEMergePlayer(CourseWidget):
             )
         return starts
 
-    @traitlets.validate("initial_ids")
+    @traitlets.validate("initial_tokens", "initial_ids")
     def _check_ids(self, proposal):
-        if proposal.value and len(proposal.value) != len(self.initial_tokens):
-            raise fail(
-                self,
-                "initial_ids",
-                f"{len(proposal.value)} ids for {len(self.initial_tokens)} initial tokens",
-            )
+        check_sizes(
+            self, proposal, initial_tokens=count("initial tokens"), initial_ids=count("ids")
+        )
         return proposal.value
 
     @traitlets.validate("step")
@@ -221,18 +223,6 @@ class BPEMergePlayer(CourseWidget):
         chunks = [[bytes(t) for t in self.initial_tokens[a:b]] for a, b in pairwise(bounds)]
         for merge in self.merges[:step]:
             left, right = (bytes(t) for t in merge["pair"])
-            chunks = [_merge_pair(chunk, left, right) for chunk in chunks]
+            # the rule of core's encoder, on byte strings: a pair becomes its concatenation
+            chunks = [merge_pair(chunk, (left, right), left + right) for chunk in chunks]
         return [token for chunk in chunks for token in chunk]
-
-
-def _merge_pair(tokens: list[bytes], left: bytes, right: bytes) -> list[bytes]:
-    """Join each non-overlapping (left, right) neighbour pair, scanning left to right."""
-    out, k = [], 0
-    while k < len(tokens):
-        if k + 1 < len(tokens) and tokens[k] == left and tokens[k + 1] == right:
-            out.append(left + right)
-            k += 2
-        else:
-            out.append(tokens[k])
-            k += 1
-    return out

@@ -97,18 +97,14 @@ function render({ model, el }) {
   };
 
   const onClick = (event) => {
-    const row = event.target.closest ? event.target.closest(".nt-row") : null;
+    const row = cwClosest(event, ".nt-row");
     if (!row) return;
-    model.set("selected", Number(row.dataset.index));
-    model.save_changes();
+    cwReport(model, "selected", Number(row.dataset.index));
     draw();
   };
-  const onMove = cwThrottle((event) => {
-    const row = event.target.closest ? event.target.closest(".nt-row") : null;
-    if (!row) {
-      tip.style.display = "none";
-      return;
-    }
+  const fillTip = (event) => {
+    const row = cwClosest(event, ".nt-row");
+    if (!row) return false;
     const i = Number(row.dataset.index);
     const { scaled, kept, final } = model.get("distribution");
     tip.textContent = "";
@@ -118,19 +114,13 @@ function render({ model, el }) {
       `”  logit ${cwFmt(model.get("logits")[i], 2)} · after temperature ${cwFmt(scaled[i], 4)} · `,
       kept[i] ? `kept: ${cwFmt(final[i], 4)}` : "dropped",
     );
-    cwPlaceTip(tip, root, event);
-  });
-  const onLeave = () => {
-    onMove.cancel();
-    tip.style.display = "none";
+    return true;
   };
 
   const bag = cwDisposer();
   bag.add(() => root.remove());
   bag.on(chart, "click", onClick);
-  bag.on(chart, "pointermove", onMove);
-  bag.on(chart, "pointerleave", onLeave);
-  bag.add(onMove.cancel);
+  cwTooltip(bag, chart, tip, root, fillTip);
   bag.watch(model, ["distribution", "tokens", "selected", "max_bars"], draw);
   bag.add(cwFollowTheme(root));
   draw();

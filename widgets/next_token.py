@@ -23,11 +23,7 @@ import traitlets
 
 from core.mirrors.sampling import filter_logits, softmax
 from widgets._base import CourseWidget, css, esm
-from widgets._checks import Index, Number, Tokens, Vector, check_index, mismatch
-
-
-def _sizes(n_tokens: int, n_logits: int) -> dict[str, str]:
-    return {"tokens": f"{n_tokens} tokens", "logits": f"{n_logits} logits"}
+from widgets._checks import Index, Number, Tokens, Vector, check_sizes, count, selection
 
 
 class NextTokenDistribution(CourseWidget):
@@ -59,21 +55,11 @@ class NextTokenDistribution(CourseWidget):
     def data_trait_names(cls) -> set[str]:
         return super().data_trait_names() - {"distribution"}
 
-    @traitlets.validate("logits")
-    def _check_logits(self, proposal):
-        if len(proposal.value) != len(self.tokens):
-            raise mismatch(self, "logits", _sizes(len(self.tokens), len(proposal.value)))
-        return proposal.value
+    _check_selected, _forget_selected = selection("selected", among="tokens")
 
-    @traitlets.validate("tokens")
-    def _check_tokens(self, proposal):
-        if self.logits and len(proposal.value) != len(self.logits):
-            raise mismatch(self, "tokens", _sizes(len(proposal.value), len(self.logits)))
-        return proposal.value
-
-    @traitlets.validate("selected")
-    def _check_selected(self, proposal):
-        check_index(self, "selected", proposal.value, len(self.tokens), "tokens")
+    @traitlets.validate("tokens", "logits")
+    def _check_sizes(self, proposal):
+        check_sizes(self, proposal, tokens=count("tokens"), logits=count("logits"))
         return proposal.value
 
     @traitlets.observe("logits", "temperature", "top_k", "top_p")
@@ -90,5 +76,3 @@ class NextTokenDistribution(CourseWidget):
                 "final": softmax(filtered).tolist(),
             },
         )
-        if self.selected is not None and self.selected >= len(self.tokens):
-            self.selected = None

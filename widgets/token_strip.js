@@ -57,12 +57,9 @@ function render({ model, el }) {
       (selected !== null && selected !== undefined ? ` · selected token ${selected}` : " · click a token to select it");
   };
 
-  const onMove = cwThrottle((event) => {
-    const chip = event.target.closest ? event.target.closest(".ts-tok") : null;
-    if (!chip) {
-      tip.style.display = "none";
-      return;
-    }
+  const fillTip = (event) => {
+    const chip = cwClosest(event, ".ts-tok");
+    if (!chip) return false;
     const i = Number(chip.dataset.index);
     const token = model.get("tokens")[i];
     const ids = model.get("ids");
@@ -75,26 +72,19 @@ function render({ model, el }) {
       tip.append(` · bytes ${cwHex(token)} (not a whole character on its own)`);
     }
     tip.append(` · ${tsByteLength(token)} byte${tsByteLength(token) === 1 ? "" : "s"}`);
-    cwPlaceTip(tip, root, event);
-  });
-  const onLeave = () => {
-    onMove.cancel();
-    tip.style.display = "none";
+    return true;
   };
   const onClick = (event) => {
-    const chip = event.target.closest ? event.target.closest(".ts-tok") : null;
+    const chip = cwClosest(event, ".ts-tok");
     if (!chip) return;
-    model.set("selected", Number(chip.dataset.index));
-    model.save_changes();
+    cwReport(model, "selected", Number(chip.dataset.index));
     draw();
   };
 
   const bag = cwDisposer();
   bag.add(() => root.remove());
-  bag.on(strip, "pointermove", onMove);
-  bag.on(strip, "pointerleave", onLeave);
+  cwTooltip(bag, strip, tip, root, fillTip);
   bag.on(strip, "click", onClick);
-  bag.add(onMove.cancel);
   bag.watch(model, ["tokens", "ids", "selected", "show_ids"], draw);
   bag.add(cwFollowTheme(root));
   draw();

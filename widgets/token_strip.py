@@ -19,7 +19,7 @@ import numpy as np
 import traitlets
 
 from widgets._base import CourseWidget, css, esm
-from widgets._checks import Flag, Index, as_bytes, check_index, fail, mismatch
+from widgets._checks import Flag, Index, as_bytes, check_sizes, count, fail, selection
 
 
 def token_piece(obj: Any, trait: str, index: int, piece: Any) -> str | list[int]:
@@ -71,10 +71,6 @@ class Ids(traitlets.TraitType):
         return [int(i) for i in array]
 
 
-def _sizes(n_tokens: int, n_ids: int) -> dict[str, str]:
-    return {"tokens": f"{n_tokens} tokens", "ids": f"{n_ids} ids"}
-
-
 class TokenStrip(CourseWidget):
     """Tokens in, the clicked token's index out.
 
@@ -94,24 +90,9 @@ class TokenStrip(CourseWidget):
     selected = Index().tag(sync=True)
     show_ids = Flag(False).tag(sync=True)
 
-    @traitlets.validate("ids")
-    def _check_ids(self, proposal):
-        if proposal.value and len(proposal.value) != len(self.tokens):
-            raise mismatch(self, "ids", _sizes(len(self.tokens), len(proposal.value)))
-        return proposal.value
+    _check_selected, _forget_selected = selection("selected", among="tokens")
 
-    @traitlets.validate("tokens")
-    def _check_tokens(self, proposal):
-        if self.ids and len(self.ids) != len(proposal.value):
-            raise mismatch(self, "tokens", _sizes(len(proposal.value), len(self.ids)))
+    @traitlets.validate("tokens", "ids")
+    def _check_sizes(self, proposal):
+        check_sizes(self, proposal, tokens=count("tokens"), ids=count("ids"))
         return proposal.value
-
-    @traitlets.validate("selected")
-    def _check_selected(self, proposal):
-        check_index(self, "selected", proposal.value, len(self.tokens), "tokens")
-        return proposal.value
-
-    @traitlets.observe("tokens")
-    def _keep_selection_in_range(self, change) -> None:
-        if self.selected is not None and self.selected >= len(self.tokens):
-            self.selected = None

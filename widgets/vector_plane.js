@@ -167,8 +167,7 @@ function render({ model, el }) {
     syncTimer = 0;
     lastSync = performance.now();
     if (!local) return;
-    model.set("vectors", local.map((v) => [...v]));
-    model.save_changes();
+    cwReport(model, "vectors", local.map((v) => [...v]));
   };
   const syncSoon = () => {
     const wait = VP_SYNC_MS - (performance.now() - lastSync);
@@ -192,7 +191,7 @@ function render({ model, el }) {
   };
 
   const onDown = (event) => {
-    const hit = event.target.closest ? event.target.closest(".vp-hit") : null;
+    const hit = cwClosest(event, ".vp-hit");
     if (!hit) return;
     event.preventDefault();
     drag = { n: Number(hit.dataset.index), pointer: event.pointerId };
@@ -218,7 +217,7 @@ function render({ model, el }) {
     local = null;
   };
   const onKey = (event) => {
-    const hit = event.target.closest ? event.target.closest(".vp-hit") : null;
+    const hit = cwClosest(event, ".vp-hit");
     const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
     if (!hit || !moves[event.key]) return;
     event.preventDefault();

@@ -23,11 +23,17 @@ import numpy as np
 import traitlets
 
 from widgets._base import CourseWidget, css, esm
-from widgets._checks import Index, Labels, Matrix, Number, Tokens, check_index, fail, mismatch
-
-
-def _sizes(n_names: int, n_vectors: int) -> dict[str, str]:
-    return {"names": f"{n_names} names", "vectors": f"{n_vectors} vectors"}
+from widgets._checks import (
+    Index,
+    Labels,
+    Matrix,
+    Number,
+    Tokens,
+    check_sizes,
+    count,
+    fail,
+    selection,
+)
 
 
 class VectorPlane(CourseWidget):
@@ -52,50 +58,29 @@ class VectorPlane(CourseWidget):
     selected = Index().tag(sync=True)
     axis_labels = Labels(("x", "y"), size=2).tag(sync=True)
 
-    @traitlets.validate("vectors")
-    def _check_vectors(self, proposal):
-        vectors = np.asarray(proposal.value)
-        if vectors.shape[1] != 2:
-            raise fail(self, "vectors", f"expected N rows of (x, y), got shape {vectors.shape}")
-        if len(vectors) != len(self.names):
-            raise mismatch(self, "vectors", _sizes(len(self.names), len(vectors)))
-        outside = np.abs(vectors).max(axis=1) > self.extent + 1e-9
-        if outside.any():
-            n = int(np.argmax(outside))
-            raise fail(
-                self,
-                "vectors",
-                f"vector {self.names[n]!r} at {tuple(vectors[n].tolist())} lies outside the "
-                f"visible square of extent {self.extent}; raise extent",
-            )
-        return proposal.value
+    _check_selected, _forget_selected = selection("selected", among="names", what="vectors")
 
-    @traitlets.validate("names")
-    def _check_names(self, proposal):
-        names = proposal.value
-        if len(set(names)) != len(names):
-            raise fail(self, "names", f"names must be distinct, got {names}")
-        if self.vectors and len(names) != len(self.vectors):
-            raise mismatch(self, "names", _sizes(len(names), len(self.vectors)))
-        return names
-
-    @traitlets.validate("extent")
-    def _check_extent(self, proposal):
-        if self.vectors and np.abs(self.vectors).max() > proposal.value + 1e-9:
-            raise fail(
-                self, "extent", f"{proposal.value} is too small for the vectors {self.vectors}"
-            )
-        return proposal.value
-
-    @traitlets.validate("selected")
-    def _check_selected(self, proposal):
-        check_index(self, "selected", proposal.value, len(self.names), "vectors")
-        return proposal.value
-
-    @traitlets.observe("names")
-    def _keep_selection_in_range(self, change) -> None:
-        if self.selected is not None and self.selected >= len(self.names):
-            self.selected = None
+    @traitlets.validate("names", "vectors", "extent")
+    def _check(self, proposal):
+        trait, value = proposal.trait.name, proposal.value
+        if trait == "names" and len(set(value)) != len(value):
+            raise fail(self, "names", f"names must be distinct, got {value}")
+        if trait == "vectors" and np.shape(value)[1] != 2:
+            raise fail(self, "vectors", f"expected N rows of (x, y), got shape {np.shape(value)}")
+        check_sizes(self, proposal, names=count("names"), vectors=count("vectors"))
+        if trait == "vectors":
+            outside = np.abs(value).max(axis=1) > self.extent + 1e-9
+            if outside.any():
+                n = int(np.argmax(outside))
+                raise fail(
+                    self,
+                    "vectors",
+                    f"vector {self.names[n]!r} at {tuple(value[n])} lies outside the visible "
+                    f"square of extent {self.extent}; raise extent",
+                )
+        if trait == "extent" and self.vectors and np.abs(self.vectors).max() > value + 1e-9:
+            raise fail(self, "extent", f"{value} is too small for the vectors {self.vectors}")
+        return value
 
     def as_dict(self) -> dict[str, np.ndarray]:
         """{name: array([x, y])}, the form a lesson computes with."""

@@ -5,4 +5,5 @@ Each module mirrors a torch function in `core.model`, and a test holds the two e
     attention.py  one attention head stage by stage (X, Q, K, V, scores, …, output)
                   <-> core.model.attention.scaled_dot_product
     sampling.py   softmax, temperature, top-k, top-p, entropy <-> core.model.generate
+    softmax.py    the softmax both use (stable for large logits, -inf -> 0) <-> torch.softmax
 """

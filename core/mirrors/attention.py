@@ -23,15 +23,11 @@ import math
 
 import numpy as np
 
+from core.mirrors.softmax import softmax
+
+__all__ = ["STAGES", "attention_stages", "causal_mask", "scaled_dot_product", "softmax"]
+
 STAGES = ("X", "Q", "K", "V", "scores", "scaled", "masked", "weights", "output")
-
-
-def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Row-wise softmax that treats -inf as probability 0."""
-    x = np.asarray(x, dtype=np.float64)
-    z = x - np.max(x, axis=axis, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=axis, keepdims=True)
 
 
 def causal_mask(t_query: int, t_key: int | None = None) -> np.ndarray:

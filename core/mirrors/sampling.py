@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.mirrors.softmax import softmax as _softmax
+
 
 def check_sampling_args(
     temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None
@@ -32,11 +34,11 @@ def check_sampling_args(
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    """Probabilities from logits along the last axis, stable for large and -inf logits."""
-    z = apply_temperature(np.asarray(logits, dtype=np.float64), temperature)
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+    """softmax(logits / temperature) along the last axis (`core.mirrors.softmax`, -inf -> 0).
+
+    Example: softmax([1.0, 3.0], temperature=0) -> [0.0, 1.0] (greedy)
+    """
+    return _softmax(apply_temperature(logits, temperature))
 
 
 def apply_temperature(logits: np.ndarray, temperature: float) -> np.ndarray:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.parse
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,7 @@ from anywidget import AnyWidget
 
 from core.mirrors.attention import attention_stages
 from core.mirrors.sampling import filter_logits, softmax
-from tests.browser.support import pyodide_lock_file
+from tests.browser.support import pyodide_lock_file, wheel_sources
 from widgets import (
     AttentionHeatmap,
     AttentionTrace,
@@ -113,6 +113,47 @@ def test_update_is_all_or_nothing(cls):
     assert wire_state(widget) == before
     with pytest.raises(ValueError, match="no trait"):
         widget.update(nonsense=1)
+
+
+# each widget's selection, what it selects, and a smaller set of data (the traits changed together)
+SELECTIONS = {
+    AttentionHeatmap: ("selected_query", "tokens", dict(tokens=["a", "b"], weights=np.eye(2))),
+    AttentionTrace: (
+        "selected_query",
+        "tokens",
+        dict(tokens=["w", "x"], stages=attention_stages(X4[:2], W3, W3.T, np.eye(3))),
+    ),
+    TokenStrip: ("selected", "tokens", dict(tokens=["a"], ids=[7])),
+    VectorPlane: ("selected", "vectors", dict(names=["a"], vectors=[[1.0, 0.0]])),
+    NextTokenDistribution: ("selected", "tokens", dict(tokens=["x"], logits=[0.0])),
+}
+
+
+@pytest.mark.parametrize("cls", list(SELECTIONS), ids=lambda c: c.__name__)
+def test_selection_is_checked_and_forgotten_when_its_data_shrinks(cls):
+    """One helper (widgets._checks.selection) behind every widget's selected index."""
+    trait, what, smaller = SELECTIONS[cls]
+    widget = cls(**VALID[cls][1])
+    n = len(getattr(widget, cls._required[0]))
+    with pytest.raises(ValueError, match=f"{trait}: {n} is out of range: there are {n} {what}"):
+        setattr(widget, trait, n)
+    setattr(widget, trait, n - 1)
+    widget.update(**smaller)
+    assert getattr(widget, trait) is None
+
+
+@pytest.mark.parametrize("cls", list(SELECTIONS), ids=lambda c: c.__name__)
+def test_sizes_must_agree_whichever_trait_is_set(cls):
+    """One helper (widgets._checks.check_sizes) behind every pair of traits that go together."""
+    _, _, smaller = SELECTIONS[cls]
+    widget = cls(**VALID[cls][1])
+    before = wire_state(widget)
+    keys = ", ".join(f"{key}=..." for key in smaller)
+    together = re.escape(f"to change both, call .update({keys})")
+    for key, value in smaller.items():
+        with pytest.raises(ValueError, match=f"{cls.__name__}.{key}: .* but .*; {together}"):
+            setattr(widget, key, value)
+    assert wire_state(widget) == before
 
 
 def test_widgets_import_without_torch():
@@ -419,8 +460,13 @@ def test_bpe_player_step_and_chunks_are_checked():
         BPEMergePlayer.from_text("low lower", LOW_MERGES, step=4)
     with pytest.raises(ValueError, match="chunk_starts: must be increasing indices"):
         BPEMergePlayer(initial_tokens=list("abc"), merges=LOW_MERGES[:1], chunk_starts=[2, 1])
-    with pytest.raises(ValueError, match="2 ids for 3 initial tokens"):
+    with pytest.raises(ValueError, match="3 initial tokens but 2 ids; to change both"):
         BPEMergePlayer(initial_tokens=list("abc"), merges=LOW_MERGES[:1], initial_ids=[1, 2])
+    player = BPEMergePlayer(
+        initial_tokens=list("abc"), merges=LOW_MERGES[:1], initial_ids=[1, 2, 3]
+    )
+    with pytest.raises(ValueError, match="initial_tokens: 2 initial tokens but 3 ids"):
+        player.initial_tokens = list("ab")  # the ids would no longer fit
     player = BPEMergePlayer.from_text("low lower", LOW_MERGES, step=3)
     player.merges = LOW_MERGES[:1]
     assert player.step == 1
@@ -569,18 +615,8 @@ def wasm_export(tmp_path_factory) -> Path:
     return out
 
 
-def _wheel_files(export: Path) -> dict[str, str]:
-    files = {}
-    for wheel in sorted((export / "public" / "wheels").glob("*.whl")):
-        with zipfile.ZipFile(wheel) as archive:
-            for name in archive.namelist():
-                if name.endswith(".py"):
-                    files[name] = archive.read(name).decode()
-    return files
-
-
 def test_wasm_export_ships_every_widgets_javascript(wasm_export):
-    files = _wheel_files(wasm_export)
+    files = wheel_sources(wasm_export)
     for module in ("__init__", "_base", "_checks", "_assets", *(s for s, _ in VALID.values())):
         assert f"widgets/{module}.py" in files, f"widgets/{module}.py is not in the export"
     shipped: dict = {}
@@ -591,7 +627,7 @@ def test_wasm_export_ships_every_widgets_javascript(wasm_export):
 
 
 def test_wasm_export_imports_no_torch(wasm_export):
-    files = _wheel_files(wasm_export)
+    files = wheel_sources(wasm_export)
     assert "core/mirrors/attention.py" in files and "core/mirrors/sampling.py" in files
     offenders = [name for name, source in files.items() if _imports_torch(source)]
     assert offenders == []
@@ -606,7 +642,7 @@ def test_wasm_export_imports_no_torch(wasm_export):
 
 def test_wasm_export_wheels_work_alone_without_torch(wasm_export, tmp_path):
     """Unpack the shipped wheels and build every widget from them alone, torch blocked."""
-    for name, source in _wheel_files(wasm_export).items():
+    for name, source in wheel_sources(wasm_export).items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(source)
     code = (
