@@ -1,7 +1,8 @@
 """Byte-pair encoding, the algorithm: count pairs, merge the most frequent, repeat. Torch-free.
 
-`core.tokenize.tokenizers.BPETokenizer` is the tokenizer built on these pieces; this module holds the
-pieces themselves, the ones lesson 2 derives by hand.
+This module holds the pieces themselves, the ones lesson 2 derives by hand; the next one,
+`bpe_tokenizer.py`, wraps them into `BPETokenizer` (a vocabulary, fast encoding with a cache,
+special tokens, saving).
 
 A text is split by a regular expression (`pattern`, GPT-2's by default) into *chunks*
 ("pre-tokens": words with their leading space, numbers, punctuation runs, whitespace); merges
@@ -19,7 +20,10 @@ Training picks, at every step, the adjacent pair that occurs most often in the t
 same count, the smallest pair in tuple order wins (smallest first id, then smallest second id).
 `train_merges_naive` (recount everything after each merge) is the obvious version;
 `train_merges_incremental` (counts kept up to date over a table of distinct chunks) is the fast
-one `BPETokenizer.train` uses; tests hold their merges equal.
+one `BPETokenizer.train` uses; tests hold their merges equal. Likewise for encoding:
+`merge_pair` applied merge by merge is the obvious way, `apply_merges` (the lowest-ranked pair
+present, again and again) the fast one, tested equal. `build_vocab` gives the bytes each id
+stands for, and checks that merges only build on ids defined before them.
 
 `regex` (a dependency, also in Pyodide) is imported only when a pattern is compiled: GPT-2's
 pattern needs the Unicode classes \\p{L} (letters) and \\p{N} (numbers) that `re` lacks.
