@@ -1,4 +1,4 @@
-"""Benchmark core.tokenize.tokenizers: ratios of times measured interleaved (A B A B ...) in one run.
+"""Benchmark core.tokenize.bpe_tokenizer: ratios of times measured interleaved (A B A B ...) in one run.
 
 1. BPE training, vocab 512 (256 merges) on the first 200,000 characters of Tiny Shakespeare:
    `BPETokenizer.train` (pair counts updated incrementally over a table of distinct chunks)
@@ -11,7 +11,7 @@
    `encode_ordinary`. Target: the same ids, ours within 5x of tiktoken's time.
 
 Usage: python bench/bench_tokenizer.py [--repeats N]   (about 2 minutes with N=2 on 2 cores)
-Needs the data files (COURSE_DATA_DIR or the cache, see `python -m core.data.files`). Exit status 1
+Needs the data files (COURSE_DATA_DIR or the cache, see `python -m core.data`). Exit status 1
 if an output differs from its reference; the ratios are printed, not judged by the exit status.
 """
 
@@ -26,12 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.data.files import fetch
-from core.tokenize.tokenizers import (
-    BPETokenizer,
-    tiktoken_gpt2,
-    train_merges_naive,
-)
+from core.data import fetch
+from core.tokenize import BPETokenizer, tiktoken_gpt2
+from core.tokenize.bpe import train_merges_naive
 
 TRAIN_CHARS = 200_000
 TRAIN_VOCAB = 512

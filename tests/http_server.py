@@ -11,7 +11,7 @@ import hashlib
 import http.server
 import threading
 
-from core.data.files import DataFile
+from core.data import DataFile
 
 
 class LocalServer:

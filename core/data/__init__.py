@@ -1,17 +1,20 @@
 """Data: the course's public files, then one module per data set.
 
-    files.py  the registry (URL, SHA-256, size) and `fetch(name)`: offline folder, cache,
-              verified download (in the browser too)                          torch-free
-    lm.py     language-modelling text: Tiny Shakespeare as characters or GPT-2 tokens,
-              train/validation splits and random windows                          (torch)
-    spam.py   the SMS Spam Collection as balanced labelled splits                 (torch)
+    registry.py  what each file is: `DataFile` (URL, SHA-256, size) and `REGISTRY`   torch-free
+    files.py     `fetch(name)`: offline folder, cache, verified download             torch-free
+    browser.py   the same download in a WebAssembly page (Pyodide's XMLHttpRequest)  torch-free
+    atomic.py    writing a file so that a crash leaves the old one or the new one    torch-free
+    lm.py        language-modelling text: Tiny Shakespeare as characters or GPT-2 tokens,
+                 train/validation splits and random windows                          (torch)
+    spam.py      the SMS Spam Collection as balanced labelled splits                 (torch)
 
-The names below come from files.py, so `import core.data` stays torch-free.
+`python -m core.data list | fetch NAME | fetch-all` from a terminal. The course keeps its own
+downloader rather than pooch because the browser lessons need the same one (see files.py).
+
+The names below come from the torch-free modules, so `import core.data` stays torch-free.
 """
 
 from core.data.files import (
-    REGISTRY,
-    DataFile,
     DataUnavailableError,
     cache_dir,
     data_dir,
@@ -20,6 +23,7 @@ from core.data.files import (
     read_bytes,
     read_text,
 )
+from core.data.registry import REGISTRY, DataFile
 
 __all__ = [
     "REGISTRY",

@@ -73,7 +73,7 @@ def random_windows(
 def shakespeare_char(val_fraction: float = 0.1) -> TokenSplits:
     """Tiny Shakespeare as character ids (65 symbols), first 90% train, last 10% validation."""
     from core.data.files import fetch
-    from core.tokenize.tokenizers import CharTokenizer
+    from core.tokenize import CharTokenizer
 
     text = fetch("tinyshakespeare").read_text(encoding="utf-8")
     tok = CharTokenizer.from_text(text)
@@ -92,7 +92,7 @@ def shakespeare_gpt2(val_fraction: float = 0.1) -> TokenSplits:
     Encoded by `core.tokenize.tokenizers.BPETokenizer.from_gpt2()` (ids equal tiktoken's `gpt2`).
     """
     from core.data.files import fetch
-    from core.tokenize.tokenizers import BPETokenizer
+    from core.tokenize import BPETokenizer
 
     text = fetch("tinyshakespeare").read_text(encoding="utf-8")
     tok = BPETokenizer.from_gpt2()

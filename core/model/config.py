@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from core.tokenize.gpt2_files import GPT2_VOCAB_SIZE  # torch-free: the one definition
+
 
 @dataclass(frozen=True)
 class GPTConfig:
@@ -86,7 +88,6 @@ class GPTConfig:
         return replace(base, **overrides) if overrides else base
 
 
-GPT2_VOCAB_SIZE = 50257  # 50,000 merges + 256 byte tokens + <|endoftext|>
 GPT2_BLOCK_SIZE = 1024
 
 PRESETS: dict[str, GPTConfig] = {

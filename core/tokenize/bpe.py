@@ -1,7 +1,8 @@
 """Byte-pair encoding, the algorithm: count pairs, merge the most frequent, repeat. Torch-free.
 
-`core.tokenize.tokenizers.BPETokenizer` is the tokenizer built on these pieces; this module holds the
-pieces themselves, the ones lesson 2 derives by hand.
+This module holds the pieces themselves, the ones lesson 2 derives by hand; the next one,
+`bpe_tokenizer.py`, wraps them into `BPETokenizer` (a vocabulary, fast encoding with a cache,
+special tokens, saving).
 
 A text is split by a regular expression (`pattern`, GPT-2's by default) into *chunks*
 ("pre-tokens": words with their leading space, numbers, punctuation runs, whitespace); merges
@@ -19,7 +20,10 @@ Training picks, at every step, the adjacent pair that occurs most often in the t
 same count, the smallest pair in tuple order wins (smallest first id, then smallest second id).
 `train_merges_naive` (recount everything after each merge) is the obvious version;
 `train_merges_incremental` (counts kept up to date over a table of distinct chunks) is the fast
-one `BPETokenizer.train` uses; tests hold their merges equal.
+one `BPETokenizer.train` uses; tests hold their merges equal. Likewise for encoding:
+`merge_pair` applied merge by merge is the obvious way, `apply_merges` (the lowest-ranked pair
+present, again and again) the fast one, tested equal. `build_vocab` gives the bytes each id
+stands for, and checks that merges only build on ids defined before them.
 
 `regex` (a dependency, also in Pyodide) is imported only when a pattern is compiled: GPT-2's
 pattern needs the Unicode classes \\p{L} (letters) and \\p{N} (numbers) that `re` lacks.
@@ -30,7 +34,7 @@ from __future__ import annotations
 import heapq
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -87,6 +91,35 @@ def merge_pair(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
     return out
 
 
+def apply_merges(
+    ids: list[int], ranks: Mapping[tuple[int, int], int], new_ids: Sequence[int], limit: int
+) -> list[int]:
+    """Apply the merges of rank < `limit` to one chunk's ids (changes `ids` in place).
+
+    `ranks[pair]` is a merge's rank, `new_ids[rank]` its new id. Repeatedly merge the leftmost
+    occurrence of the lowest-ranked pair present. That equals applying the merges in rank
+    order with `merge_pair`, because a merge's pair only holds ids made by earlier merges:
+    merging never creates a pair of lower rank. One pass over the chunk per merge it uses,
+    instead of one per merge known.
+    Example: apply_merges([97, 97, 97, 98], {(97, 97): 0, (256, 97): 1}, [256, 257], 2)
+             -> [257, 98]
+    """
+    get = ranks.get
+    pair_ranks = [get(pair, limit) for pair in pairwise(ids)]  # [i]: rank of ids[i], ids[i+1]
+    while pair_ranks:
+        best = min(pair_ranks)
+        if best >= limit:
+            break
+        i = pair_ranks.index(best)
+        ids[i : i + 2] = [new_ids[best]]
+        del pair_ranks[i]  # only the pairs beside the new id change
+        if i < len(pair_ranks):
+            pair_ranks[i] = get((ids[i], ids[i + 1]), limit)
+        if i > 0:
+            pair_ranks[i - 1] = get((ids[i - 1], ids[i]), limit)
+    return ids
+
+
 def best_pair(counts: Mapping[tuple[int, int], int]) -> tuple[int, int]:
     """The most frequent pair; ties go to the smallest pair in tuple order (the tie-break).
 
@@ -132,6 +165,41 @@ def to_utf8(text: str) -> bytes:
             "no UTF-8 encoding (it usually comes from a broken decode, e.g. errors='surrogate"
             "escape'); remove it or replace it, e.g. text.encode('utf-8', 'replace').decode()"
         ) from None
+
+
+def build_vocab(
+    merges: Sequence[Merge], byte_ids: Sequence[int], special_tokens: Mapping[str, int]
+) -> dict[int, bytes]:
+    """id -> the bytes it stands for: the 256 bytes, each merge's pair joined, the specials.
+
+    Raises ValueError when the ids do not make one consistent vocabulary: a merge that uses an
+    id no byte or earlier merge defines, repeats a pair, or reuses an id.
+    Example: build_vocab([Merge((97, 97), 256)], range(256), {})[256] -> b"aa"
+    """
+    if sorted(byte_ids) != sorted(set(byte_ids)) or len(byte_ids) != 256:
+        raise ValueError("byte_ids must hold 256 distinct ids, one for each byte value")
+    vocab: dict[int, bytes] = {i: bytes([b]) for b, i in enumerate(byte_ids)}
+    seen_pairs: set[tuple[int, int]] = set()
+    for rank, m in enumerate(merges):
+        a, b = m.pair
+        if a not in vocab or b not in vocab:
+            raise ValueError(
+                f"merge {rank} {m.pair} -> {m.new_id} uses an id that no byte or earlier "
+                "merge defines"
+            )
+        if m.pair in seen_pairs:
+            raise ValueError(f"merge {rank} repeats the pair {m.pair} of an earlier merge")
+        seen_pairs.add(m.pair)
+        if m.new_id in vocab:
+            raise ValueError(f"merge {rank} reuses id {m.new_id}, which is already taken")
+        vocab[m.new_id] = vocab[a] + vocab[b]
+    for text, i in special_tokens.items():
+        if not text or i in vocab:
+            raise ValueError(
+                f"special token {text!r} -> {i}: it needs non-empty text and an unused id"
+            )
+        vocab[i] = text.encode("utf-8")
+    return vocab
 
 
 def train_merges_naive(

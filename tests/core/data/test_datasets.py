@@ -10,7 +10,7 @@ import torch
 from core.data.files import fetch
 from core.data.lm import TokenSplits, random_windows, shakespeare_char, shakespeare_gpt2
 from core.data.spam import HAM, SPAM, LabeledTexts, read_sms_spam, spam_splits
-from core.tokenize.tokenizers import tiktoken_gpt2
+from core.tokenize import tiktoken_gpt2
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""core.data.files: the registry, the offline directory, and downloads from a local HTTP server.
+"""core.data.files and core.data.registry: the registry, the offline directory, and downloads
+from a local HTTP server.
 
 Downloads are tested against a server on 127.0.0.1 (tests/http_server.py, the `server`
 fixture): it serves bytes per path and can misbehave on request (stop half way, send other
@@ -10,16 +11,20 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import os
 import socket
+import subprocess
 import sys
-import types
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from core.data import REGISTRY, DataFile, DataUnavailableError, fetch, fetch_file
 from core.data import files as data
-from core.data.files import REGISTRY, DataFile, DataUnavailableError, fetch, fetch_file, sha256_of
+from core.data.__main__ import main
+from core.data.atomic import TMP_SUFFIX
+from core.data.files import sha256_of
 
 
 @pytest.fixture
@@ -39,7 +44,8 @@ def originals() -> dict[str, bytes]:
 
 
 def _leftovers(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.rglob("*") if p.name.endswith(".part"))
+    """Temporary files of core.data.atomic left behind (there must never be any)."""
+    return sorted(p for p in directory.rglob("*") if p.name.endswith(TMP_SUFFIX))
 
 
 # ----------------------------------------------------------------------------- the registry
@@ -239,24 +245,37 @@ def test_unwritable_cache(server, tmp_path, monkeypatch):
 
 
 def test_command_line(capsys, monkeypatch):
-    assert data.main(["list"]) == 0
+    assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert all(name in out for name in REGISTRY)
-    assert data.main(["fetch", "the-verdict"]) == 0
+    assert main(["fetch", "the-verdict"]) == 0
     assert capsys.readouterr().out.strip() == str(fetch("the-verdict"))
-    assert data.main(["fetch", "nope"]) == 1
+    assert main(["fetch", "nope"]) == 1
     assert "unknown data file 'nope'" in capsys.readouterr().err
-    assert data.main(["fetch-all"]) == 0
+    assert main(["fetch-all"]) == 0
     assert f"All {len(REGISTRY)} data files are in" in capsys.readouterr().out
-    assert data.main(["frobnicate"]) == 2
+    assert main(["frobnicate"]) == 2
 
 
-def test_progress_bar_is_marimos_inside_a_notebook(server, cache, monkeypatch):
-    """Inside a running notebook the download reports to mo.status.progress_bar."""
-    updates: list[int] = []
+def test_python_dash_m_core_data_runs_the_command_line():
+    root = Path(__file__).resolve().parents[3]
+    result = subprocess.run(
+        [sys.executable, "-m", "core.data", "list"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "tinyshakespeare" in result.stdout and "gpt2-encoder-json" in result.stdout
+
+
+def test_progress_goes_to_the_tqdm_class_given(server, cache):
+    """A notebook passes its own bar class (marimo's stand-in for tqdm.notebook.tqdm, say)."""
     opened: list[dict] = []
+    updates: list[int] = []
 
-    class FakeBar:
+    class Bar:
         def __init__(self, **kwargs) -> None:
             opened.append(kwargs)
 
@@ -266,14 +285,21 @@ def test_progress_bar_is_marimos_inside_a_notebook(server, cache, monkeypatch):
         def __exit__(self, *exc) -> None:
             return None
 
-        def update(self, increment: int) -> None:
-            updates.append(increment)
+        def update(self, n: int) -> None:
+            updates.append(n)
 
-    fake_marimo = types.SimpleNamespace(
-        running_in_notebook=lambda: True, status=types.SimpleNamespace(progress_bar=FakeBar)
-    )
-    monkeypatch.setitem(sys.modules, "marimo", fake_marimo)
     body = b"z" * 150_000
-    fetch_file(server.file("/f", body))
-    assert opened[0]["total"] == len(body) and opened[0]["title"] == "Downloading test-file.bin"
+    fetch_file(server.file("/f", body), tqdm_class=Bar)
+    assert opened == [
+        {"total": len(body), "desc": "Downloading test-file.bin", "unit": "B", "unit_scale": True}
+    ]
     assert sum(updates) == len(body) and len(updates) >= 3
+
+
+def test_marimos_progress_bar_works_as_the_tqdm_class(server, cache):
+    """What a lesson passes: inside a running notebook marimo replaces tqdm.notebook.tqdm by
+    this class (its own progress bar); core itself never imports marimo."""
+    tqdm_formatters = pytest.importorskip("marimo._output.formatters.tqdm_formatters")
+    body = b"m" * 100_000
+    path = fetch_file(server.file("/m", body), tqdm_class=tqdm_formatters.ProgressBarTqdmPatch)
+    assert path.read_bytes() == body

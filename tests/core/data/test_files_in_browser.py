@@ -1,4 +1,4 @@
-"""core.data.files in the browser: Pyodide's HTTP path, driven by a stand-in for its `js` module.
+"""core.data.browser: Pyodide's HTTP path under core.data.files, driven by a stand-in for `js`.
 
 Pyodide cannot run here, so these tests replace `js.XMLHttpRequest` with an object that
 behaves like the browser's (synchronous GET, `responseType`, `status`, a NetworkError on
@@ -19,8 +19,9 @@ from typing import ClassVar
 
 import pytest
 
+from core.data import REGISTRY, DataFile, DataUnavailableError
+from core.data import browser as data_browser
 from core.data import files as data
-from core.data.files import REGISTRY, DataFile, DataUnavailableError
 from tests.http_server import LocalServer
 
 # The Hugging Face hub lists, for openai-community/gpt2 at revision 607a30d…, vocab.json as git
@@ -114,10 +115,10 @@ def fake_js(*, in_worker: bool = True) -> types.ModuleType:
 
 @pytest.fixture
 def browser(tmp_path, monkeypatch):
-    """core.data.files as on Pyodide: `in_browser()` true, `js` importable, an empty cache."""
+    """core.data as on Pyodide: `in_browser()` true, `js` importable, an empty cache."""
     js = fake_js()
     monkeypatch.setitem(sys.modules, "js", js)
-    monkeypatch.setattr(data, "in_browser", lambda: True)
+    monkeypatch.setattr(data_browser, "in_browser", lambda: True)
     monkeypatch.delenv(data.DATA_DIR_ENV, raising=False)
     monkeypatch.setenv(data.CACHE_DIR_ENV, str(tmp_path / "cache"))
     return js
@@ -178,9 +179,9 @@ def test_read_bytes_and_read_text_on_a_machine(data_available):
 
 
 def test_in_browser_is_the_platform_check(monkeypatch):
-    assert data.in_browser() is False
+    assert data_browser.in_browser() is False
     monkeypatch.setattr(sys, "platform", "emscripten")
-    assert data.in_browser() is True
+    assert data_browser.in_browser() is True
 
 
 # ------------------------------------------------------------------------- in the browser

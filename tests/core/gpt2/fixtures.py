@@ -108,3 +108,18 @@ def edit_config(directory: Path, **changes) -> None:
     config = json.loads(path.read_text())
     config.update(changes)
     path.write_text(json.dumps(config))
+
+
+def hf_logits(model, ids: list[int]) -> torch.Tensor:
+    with torch.no_grad():
+        return model(torch.tensor([ids])).logits
+
+
+def course_logits(model: torch.nn.Module, ids: list[int]) -> torch.Tensor:
+    with torch.no_grad():
+        return model(torch.tensor([ids]))[0]
+
+
+def max_logit_diff(course: torch.nn.Module, reference, ids: list[int] = PROMPT) -> float:
+    """Largest |course - transformers| logit on `ids`."""
+    return (course_logits(course, ids) - hf_logits(reference, ids)).abs().max().item()
