@@ -24,10 +24,10 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from core._lazy import lazy_exports
 
-# public name -> the module that defines it (imported on first use)
+# public name -> the module that defines it (imported on first use). No TYPE_CHECKING imports
+# here: a WebAssembly export must never see torch modules behind `core`.
 _EXPORTS = {
     "GPT": "core.model",
     "GPTConfig": "core.model",
@@ -40,16 +40,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'core' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # the next access skips this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

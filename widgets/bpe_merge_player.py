@@ -1,6 +1,6 @@
 """BPEMergePlayer: replay a byte-pair-encoding training merge by merge.
 
-The input is plain data, so any BPE trainer can feed it (`core.tokenize.tokenizers.BPETokenizer.train`
+The input is plain data, so any BPE trainer can feed it (`core.tokenize.BPETokenizer.train`
 records one):
 
     initial_tokens   the text before any merge, one entry per token: str or bytes (for a
@@ -10,7 +10,7 @@ records one):
                      are the two tokens joined (str or bytes, or token ids: 0..255 for a byte,
                      else an earlier merge's new_id), new_id the id given to left+right and n
                      how often the pair occurred when it was chosen (None if unknown).
-                     `core.tokenize.tokenizers.BPETokenizer(...).merges` (Merge(pair, new_id, count) with
+                     `core.tokenize.BPETokenizer(...).merges` (Merge(pair, new_id, count) with
                      id pairs) is accepted as it is, for a tokenizer whose base ids are bytes
     chunk_starts     indices into initial_tokens where the pre-tokenizer started a new chunk;
                      merges never join tokens across one ([] means one chunk)
@@ -36,10 +36,6 @@ from typing import Any
 import numpy as np
 import traitlets
 
-# core/tokenize/__init__.py imports core.tokenize.tokenizers, and marimo's WebAssembly export
-# ships only the modules that the imported files name (not what a package's __init__ imports):
-# naming it here keeps `import widgets` working in the browser.
-import core.tokenize.tokenizers  # noqa: F401
 from core.tokenize.bpe import merge_pair
 from widgets._base import CourseWidget, css, esm
 from widgets._checks import Number, as_bytes, check_sizes, count, fail
@@ -73,7 +69,7 @@ class MergeRecord(traitlets.TraitType):
     """A non-empty list of merges, each stored as {"pair": [left, right], "id": int, "count": int}.
 
     A side of a pair may also be a token id: 0..255 is that byte, a larger id the token made by
-    an earlier merge. So `core.tokenize.tokenizers`'s record (objects with `pair`, `new_id`, `count`) goes
+    an earlier merge. So `core.tokenize.BPETokenizer`'s record (objects with `pair`, `new_id`, `count`) goes
     in as it is. The count may be None (GPT-2's files do not record counts).
     """
 

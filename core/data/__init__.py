@@ -14,17 +14,36 @@ downloader rather than pooch because the browser lessons need the same one (see 
 The names below come from the torch-free modules, so `import core.data` stays torch-free.
 """
 
-from core.data.files import (
-    DataUnavailableError,
-    cache_dir,
-    data_dir,
-    fetch,
-    fetch_file,
-    read_bytes,
-    read_text,
-)
-from core.data.registry import REGISTRY, DataFile
+from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from core._lazy import lazy_exports
+
+# Never run: for type checkers and for ruff's import graph (marimo's export); see core/_lazy.py
+if TYPE_CHECKING:
+    from core.data.files import (
+        DataUnavailableError,
+        cache_dir,
+        data_dir,
+        fetch,
+        fetch_file,
+        read_bytes,
+        read_text,
+    )
+    from core.data.registry import REGISTRY, DataFile
+
+_EXPORTS = {
+    "DataUnavailableError": "core.data.files",
+    "cache_dir": "core.data.files",
+    "data_dir": "core.data.files",
+    "fetch": "core.data.files",
+    "fetch_file": "core.data.files",
+    "read_bytes": "core.data.files",
+    "read_text": "core.data.files",
+    "DataFile": "core.data.registry",
+    "REGISTRY": "core.data.registry",
+}
 __all__ = [
     "REGISTRY",
     "DataFile",
@@ -36,3 +55,4 @@ __all__ = [
     "read_bytes",
     "read_text",
 ]
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

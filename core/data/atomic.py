@@ -4,8 +4,10 @@ The new content goes into a temporary file in the same directory; once it is com
 flushed to disk (fsync) and renamed over the target (`os.replace`, atomic on POSIX and
 Windows), and on POSIX the directory is synced too so that the rename itself survives a power
 cut. If anything fails before the rename, the temporary file is removed and the target is
-untouched. Temporary files left by a process that was killed mid-write (`kill -9`) are
-removed the next time the same target is written.
+untouched. A temporary file carries its writer's process id; one left by a process that was
+killed mid-write (`kill -9`) is removed the next time the same target is written, while the
+temporary of a writer still running (another learner's download of the same file) is left
+alone.
 
 Used for checkpoints, downloads, run histories and the site build. Torch-free.
 
@@ -20,10 +22,31 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 TMP_SUFFIX = ".tmp"
+STALE_AFTER_S = 24 * 3600  # where a writer's liveness cannot be asked (Windows): by age
+
+
+def _writer_gone(tmp: Path) -> bool:
+    """True if the process that named `tmp` (.NAME.PID.RANDOM.tmp) no longer runs."""
+    try:
+        pid = int(tmp.name[: -len(TMP_SUFFIX)].rsplit(".", 2)[-2])
+    except (ValueError, IndexError):
+        return True  # not one of ours: a leftover of an older naming
+    if pid == os.getpid():
+        return False
+    if os.name != "posix":
+        return time.time() - tmp.stat().st_mtime > STALE_AFTER_S
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # it exists, under another user
+        return False
+    return False
 
 
 def _fsync_file(path: Path) -> None:
@@ -55,9 +78,12 @@ def atomic_path(path: str | os.PathLike, *, durable: bool = True) -> Iterator[Pa
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f".{path.name}.*{TMP_SUFFIX}"):  # left by a killed writer
-        stale.unlink(missing_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
+    for stale in path.parent.glob(f".{path.name}.*{TMP_SUFFIX}"):
+        with contextlib.suppress(FileNotFoundError):
+            if _writer_gone(stale):
+                stale.unlink()
+    prefix = f".{path.name}.{os.getpid()}."
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=TMP_SUFFIX)
     os.close(fd)
     tmp = Path(name)
     try:

@@ -89,7 +89,7 @@ def shakespeare_char(val_fraction: float = 0.1) -> TokenSplits:
 def shakespeare_gpt2(val_fraction: float = 0.1) -> TokenSplits:
     """Tiny Shakespeare as GPT-2 BPE ids (338,025 tokens, vocabulary 50,257), split 90/10.
 
-    Encoded by `core.tokenize.tokenizers.BPETokenizer.from_gpt2()` (ids equal tiktoken's `gpt2`).
+    Encoded by `core.tokenize.BPETokenizer.from_gpt2()` (ids equal tiktoken's `gpt2`).
     """
     from core.data.files import fetch
     from core.tokenize import BPETokenizer

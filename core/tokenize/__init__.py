@@ -19,17 +19,36 @@ Example:
     [15496, 11, 995, 0]
 """
 
-from core.tokenize.bpe import GPT2_PATTERN, Merge
-from core.tokenize.bpe_tokenizer import BPETokenizer
-from core.tokenize.char import CharTokenizer
-from core.tokenize.gpt2_files import (
-    ENDOFTEXT,
-    GPT2_ENDOFTEXT_ID,
-    GPT2_VOCAB_SIZE,
-    gpt2_byte_to_char,
-    tiktoken_gpt2,
-)
+from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from core._lazy import lazy_exports
+
+# Never run: for type checkers and for ruff's import graph (marimo's export); see core/_lazy.py
+if TYPE_CHECKING:
+    from core.tokenize.bpe import GPT2_PATTERN, Merge
+    from core.tokenize.bpe_tokenizer import BPETokenizer
+    from core.tokenize.char import CharTokenizer
+    from core.tokenize.gpt2_files import (
+        ENDOFTEXT,
+        GPT2_ENDOFTEXT_ID,
+        GPT2_VOCAB_SIZE,
+        gpt2_byte_to_char,
+        tiktoken_gpt2,
+    )
+
+_EXPORTS = {
+    "GPT2_PATTERN": "core.tokenize.bpe",
+    "Merge": "core.tokenize.bpe",
+    "BPETokenizer": "core.tokenize.bpe_tokenizer",
+    "CharTokenizer": "core.tokenize.char",
+    "ENDOFTEXT": "core.tokenize.gpt2_files",
+    "GPT2_ENDOFTEXT_ID": "core.tokenize.gpt2_files",
+    "GPT2_VOCAB_SIZE": "core.tokenize.gpt2_files",
+    "gpt2_byte_to_char": "core.tokenize.gpt2_files",
+    "tiktoken_gpt2": "core.tokenize.gpt2_files",
+}
 __all__ = [
     "ENDOFTEXT",
     "GPT2_ENDOFTEXT_ID",
@@ -41,3 +60,4 @@ __all__ = [
     "gpt2_byte_to_char",
     "tiktoken_gpt2",
 ]
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

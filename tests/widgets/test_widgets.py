@@ -681,16 +681,16 @@ def test_missing_chromium_skips_unless_ci_requires_it(monkeypatch, tmp_path):
 
 
 def test_bpe_player_takes_id_pairs_like_core_tokenizers_record():
-    """core.tokenize.tokenizers records Merge(pair=(id, id), new_id, count): ids resolve to bytes."""
+    """core.tokenize.bpe records Merge(pair=(id, id), new_id, count): ids resolve to bytes."""
 
-    class Merge:  # the shape of core.tokenize.tokenizers.Merge, without importing it
+    class Merge:  # the shape of core.tokenize.bpe.Merge, without importing it
         def __init__(self, pair, new_id, count):
             self.pair, self.new_id, self.count = pair, new_id, count
 
     record = [Merge((97, 97), 256, 4), Merge((97, 98), 257, 2), Merge((256, 257), 258, 2)]
     player = BPEMergePlayer.from_text("aaabdaaabac", record)
     assert player.merges[2] == {"pair": [[97, 97], [97, 98]], "id": 258, "count": 2}
-    # the worked example of core/tokenize/tokenizers.py's docstring
+    # the worked example of core/tokenize/bpe_tokenizer.py's docstring
     assert player.segmentation(3) == [b"aaab", b"d", b"aaab", b"a", b"c"]
     unknown_count = BPEMergePlayer.from_text("ab", [((97, 98), 256, None)])
     assert unknown_count.merges[0]["count"] is None

@@ -289,7 +289,7 @@ def _(mo):
     ## Tokens
 
     A tiny byte-level BPE, trained right here on a few sentences (lesson 2 builds the real
-    one in `core.tokenize.tokenizers`). Type below: spaces show as ␣, newlines as ↵, and bytes the
+    one in `core.tokenize`). Type below: spaces show as ␣, newlines as ↵, and bytes the
     tokenizer never merged (an emoji) as hex.
     """)
     return
