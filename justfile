@@ -11,7 +11,7 @@ port := env("COURSE_PORT", "2718")
 default:
     @just --list
 
-# Create .venv and install the course (idempotent: a second run takes seconds).
+# Create .venv, install the course, regenerate the git-ignored widgets/_assets.py (idempotent: a second run takes under a second).
 setup:
     @{{python}} tools/setup.py
 
@@ -57,7 +57,7 @@ lint: setup
 
 # Check the lessons only: headless runs, marimo check, WebAssembly exports (no torch), exercises.
 check-lessons *args: setup
-    {{venv_bin}}/python -m pytest tests/test_lessons.py tests/test_attention_lessons.py tests/test_catalog.py {{args}}
+    {{venv_bin}}/python -m pytest tests/lessons tests/core/course {{args}}
 
 # Format the code with ruff.
 fmt: setup

@@ -1,8 +1,12 @@
-"""Shared test setup: offline by construction, data from COURSE_DATA_DIR.
+"""Shared test setup: offline by construction, data from COURSE_DATA_DIR, one site build.
 
 Tests never reach the network: any socket connection to a non-loopback address fails
 loudly. Tests that need the course's data read it through `core.data.files.fetch`, so they need
 COURSE_DATA_DIR (CI: ../shared/data) or a cache filled by `just data`.
+
+The WebAssembly exports are slow to make, so the static site, which holds one for every
+browser lesson, is built once per test run (`site_build`, tests/exports.py) and shared by the
+site's tests and the lessons' tests.
 """
 
 from __future__ import annotations
@@ -52,6 +56,14 @@ def data_available():
         fetch("tinyshakespeare")
     except DataUnavailableError as err:
         pytest.fail(f"course data missing: {err}. Run `just data` or set COURSE_DATA_DIR.")
+
+
+@pytest.fixture(scope="session")
+def site_build(tmp_path_factory):
+    """The static site built once per test run, offline: a `tests.exports.SiteBuild`."""
+    from tests.exports import build_test_site
+
+    return build_test_site(tmp_path_factory)
 
 
 @pytest.fixture

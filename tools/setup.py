@@ -1,7 +1,9 @@
 """Create `.venv` and install the course into it: safe to run again (a no-op in seconds).
 
 Run by `just setup` (and by every recipe that needs the environment). Standard library only,
-so it runs with nothing but Python >= 3.11.
+so it runs with nothing but Python >= 3.11. Every run, even a no-op one, also brings the
+git-ignored `widgets/_assets.py` (the widgets' JS/CSS as Python, which the WebAssembly export
+needs) up to date with the `.js`/`.css` files, rewriting it only when they changed.
 
 Why this script exists instead of a bare `pip install -e .`: with no torch installed, pip takes
 PyPI's default torch, which on Linux is a multi-GB CUDA build even on a laptop without an
@@ -16,6 +18,7 @@ Environment variables:
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import platform
 import shutil
@@ -83,6 +86,18 @@ def install_torch() -> None:
         pip("install", spec)
 
 
+def generate_widget_assets() -> bool:
+    """Write widgets/_assets.py from widgets/*.js, *.css if it is missing or stale (else touch
+    nothing); True when written. Loads widgets/_build_assets.py by path: `import widgets`
+    needs packages this Python may not have yet."""
+    spec = importlib.util.spec_from_file_location(
+        "_course_build_assets", ROOT / "widgets" / "_build_assets.py"
+    )
+    build_assets = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build_assets)
+    return build_assets.write()
+
+
 def warm_uv_cache() -> None:
     """Put the ruff that marimo's WebAssembly export runs (`uv tool run --from ruff==X`) into
     uv's cache now, while the network is allowed: the export, and the tests that check it,
@@ -106,6 +121,8 @@ def main() -> int:
     if sys.version_info < (3, 11):
         print(f"Python >= 3.11 is needed; this is {platform.python_version()}.", file=sys.stderr)
         return 1
+    if generate_widget_assets():
+        print("Wrote widgets/_assets.py from the widgets' .js/.css files.", flush=True)
     wanted = stamp_text()
     fresh = os.environ.get("COURSE_FORCE_SETUP") == "1"
     if not fresh and venv_python().exists() and STAMP.exists() and STAMP.read_text() == wanted:

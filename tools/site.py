@@ -18,6 +18,10 @@ resolves both `mo.notebook_location()` and the wheels (`../public/wheels/…`) f
 that holds `assets/`. With one shared `lessons/assets/` that folder is `site/lessons/`, the
 image of the repository's `lessons/` (a lesson's `public/` files land in `lessons/public/`).
 
+The widgets' JavaScript reaches a WebAssembly page inside the `widgets` wheel, as the generated
+`widgets/_assets.py` (marimo's wheels carry only `.py` files): the build regenerates it from
+`widgets/*.js`, `*.css` before exporting, so the pages never ship a stale copy.
+
 Offline builds: the WebAssembly export pins package versions from Pyodide's lock file. Set
 `MARIMO_PYODIDE_LOCK_FILE` to a local `pyodide-lock.json`; without it the builder downloads
 marimo's (and fails with a message saying so when there is no network). Every exported pin is
@@ -209,6 +213,15 @@ def pyodide_versions(lock: Path) -> dict[str, str]:
 
 def _normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def write_widget_assets() -> bool:
+    """Regenerate the git-ignored `widgets/_assets.py` from the widgets' `.js`/`.css` files
+    (a no-op when current; True when written). Run before every WebAssembly export: marimo
+    ships whatever copy it finds, and ruff's import graph only sees the file if it exists."""
+    from widgets import _build_assets
+
+    return _build_assets.write()
 
 
 def _run_marimo(args: Sequence[str], env: dict[str, str], what: str) -> None:
@@ -469,6 +482,8 @@ def build_site(
                 "the WebAssembly export needs `uv` on PATH (marimo runs ruff's import graph "
                 "through it): `pip install uv` into this environment, or install uv"
             )
+        if lock is not None:
+            write_widget_assets()
         site = scratch / "site"
         (site / "lessons").mkdir(parents=True)
         copy_frontend(site / "lessons")

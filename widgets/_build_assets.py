@@ -1,28 +1,35 @@
-"""Regenerate `widgets/_assets.py` from the `.js` and `.css` files beside the widgets.
+"""Generate `widgets/_assets.py`, the widgets' `.js` and `.css` files as Python strings.
 
 Why: marimo's WebAssembly export packs only the `.py` files of the local modules a notebook
-imports into wheels, so a widget that read its JavaScript from a `.js` file would reach the
-browser without it. The readable sources stay in `.js`/`.css` files; this script copies their
-text into one generated Python module that the widgets import. A test fails when the two
-disagree.
+imports into wheels, so the JavaScript beside the widgets would not reach the browser. The
+`.js`/`.css` files are the only copy under version control (`widgets._base` reads them
+directly); this script copies their text into a generated module that git ignores and that
+only the export's wheel needs. `tools/setup.py` (every `just` recipe) and `tools/site.py`
+(before exporting) run it; so do the tests before they export.
 
-    python widgets/_build_assets.py           # rewrite widgets/_assets.py
-    python widgets/_build_assets.py --check   # exit 1 (and say which file) when it is stale
+    python widgets/_build_assets.py           # write widgets/_assets.py (only if it changed)
+    python widgets/_build_assets.py --check   # exit 1 (and say so) when it is missing or stale
+
+Standard library only, and importable by path (`tools/setup.py` runs before the environment
+that `import widgets` needs exists).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 TARGET = HERE / "_assets.py"
 
-HEADER = '''"""The widgets' JavaScript and CSS as Python strings. GENERATED: do not edit.
+HEADER = '''"""The widgets' JavaScript and CSS as Python strings. GENERATED: do not edit, do not commit.
 
-Edit the .js/.css files beside this module, then run `python widgets/_build_assets.py`.
-Keys are file names; `widgets._base.esm` and `css` put the shared files first.
+Written by `python widgets/_build_assets.py` (run by `just setup` and by the site build) from
+the .js/.css files beside this module. Only the WebAssembly export uses it: `widgets._base`
+reads the files themselves when they exist. Keys are file names.
 """
 
 FILES: dict[str, str] = {
@@ -36,7 +43,10 @@ def source_files(folder: Path = HERE) -> dict[str, str]:
 
 
 def render(files: dict[str, str]) -> str:
-    """The text of `_assets.py` holding `files`, each as a raw triple-quoted string."""
+    """The text of `_assets.py` holding `files`, each as a raw triple-quoted string.
+
+    Example: {"a.js": "x;\\n"} -> a module whose `FILES == {"a.js": "x;\\n"}`.
+    """
     parts = [HEADER]
     for name, text in files.items():
         if '"""' in text or text.endswith("\\") or not text.endswith("\n"):
@@ -49,19 +59,53 @@ def render(files: dict[str, str]) -> str:
     return "".join(parts)
 
 
+def is_current(target: Path | None = None, folder: Path = HERE) -> bool:
+    """Whether `target` (default `TARGET`) holds exactly the `.js`/`.css` files of `folder`."""
+    target = TARGET if target is None else target
+    try:
+        return target.read_text(encoding="utf-8") == render(source_files(folder))
+    except FileNotFoundError:
+        return False
+
+
+def write(target: Path | None = None, folder: Path = HERE) -> bool:
+    """Bring `target` (default `TARGET`) up to date with `folder`'s files; True when it had
+    to be (re)written.
+
+    A no-op that touches nothing when it is current (so a rebuild stays cheap), and atomic
+    otherwise: exports running side by side never read half a file.
+    """
+    target = TARGET if target is None else target
+    wanted = render(source_files(folder))
+    try:
+        if target.read_text(encoding="utf-8") == wanted:
+            return False
+    except FileNotFoundError:
+        pass
+    fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(wanted)
+        os.chmod(partial, 0o644)  # mkstemp makes it private; this is an ordinary source file
+        os.replace(partial, target)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only check that it is current")
     args = parser.parse_args(argv)
-    wanted = render(source_files())
-    current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
     if args.check:
-        if current != wanted:
-            sys.stderr.write(f"{TARGET} is stale: run `python widgets/_build_assets.py`\n")
+        if not is_current():
+            sys.stderr.write(
+                f"{TARGET} is missing or stale: run `python widgets/_build_assets.py`\n"
+            )
             return 1
         return 0
-    if current != wanted:
-        TARGET.write_text(wanted, encoding="utf-8")
+    write()
     return 0
 
 

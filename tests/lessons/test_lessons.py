@@ -10,9 +10,10 @@ Lessons are the files in `lessons/` named `{series}-{module}-{lesson}-{slug}.py`
   imports torch, directly or through `core`/`widgets`, fails it.
 - `marimo check --strict` reports nothing.
 
-For each browser lesson, `marimo export html-wasm` (offline, Pyodide's lock file) succeeds,
-ships `core`/`widgets` wheels, imports no torch anywhere, pins Pyodide's numpy, and the
-exported notebook runs from those wheels alone with torch blocked.
+For each browser lesson, its WebAssembly page (made by `marimo export html-wasm`, offline, with
+Pyodide's lock file, in the site that tests/conftest.py builds once per test run) ships
+`core`/`widgets` wheels, imports no torch anywhere, pins Pyodide's numpy, and the exported
+notebook runs from those wheels alone with torch blocked.
 
 The exercises of lessons 4-6 are answered here too (`app.run(defs=...)` replaces the cells that
 hold the learner's answers): a right answer turns the check green, the default stays not green.
@@ -28,8 +29,6 @@ import re
 import subprocess
 import sys
 import time
-import urllib.parse
-import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -38,6 +37,8 @@ import pytest
 
 from core.course.catalog import LESSONS, lesson_files
 from tests.browser.support import pyodide_lock_file
+from tests.exports import page_wheels, wheel_sources
+from tools.site import notebook_code
 
 REPO = Path(__file__).resolve().parents[2]
 LESSON_FILES = lesson_files()
@@ -173,46 +174,14 @@ def test_header_declares_what_the_browser_installs(notebook):
 
 
 @pytest.fixture(scope="module")
-def wasm_exports(tmp_path_factory):
-    """Export each browser lesson once per test module, on first use: {file name: folder}."""
-    folders: dict[str, Path] = {}
-
-    def export(notebook: Path) -> Path:
-        if notebook.name not in folders:
-            out = tmp_path_factory.mktemp(notebook.stem)
-            env = offline_env(MARIMO_PYODIDE_LOCK_FILE=str(pyodide_lock_file()))
-            env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])
-            command = [sys.executable, "-m", "marimo", "export", "html-wasm", str(notebook)]
-            command += ["-o", str(out), "--mode", "run", "--no-sandbox", "-f"]
-            result = subprocess.run(
-                command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300
-            )
-            assert result.returncode == 0, (
-                f"html-wasm export of {notebook.name} failed (offline it needs marimo's pinned "
-                f"ruff in uv's cache):\n{result.stderr[-3000:]}"
-            )
-            folders[notebook.name] = out
-        return folders[notebook.name]
-
-    return export
-
-
-def exported_code(folder: Path) -> str:
-    """The notebook source embedded in the exported index.html."""
-    html = (folder / "index.html").read_text()
-    start = html.index("<marimo-code")
-    return urllib.parse.unquote(html[html.index(">", start) + 1 : html.index("</marimo-code>")])
-
-
-def wheel_sources(folder: Path) -> dict[str, str]:
-    """{path inside the wheel: text} for every .py file of every shipped wheel."""
-    files = {}
-    for wheel in sorted((folder / "public" / "wheels").glob("*.whl")):
-        with zipfile.ZipFile(wheel) as archive:
-            for name in archive.namelist():
-                if name.endswith(".py"):
-                    files[name] = archive.read(name).decode()
-    return files
+def wasm_pages(site_build):
+    """Each browser lesson's page in the shared site build: {file name: (code, wheels)}."""
+    pages = {}
+    for notebook in BROWSER_FILES:
+        text = site_build.wasm_page(notebook.stem).read_text()
+        code = notebook_code(text)
+        pages[notebook.name] = (code, list(page_wheels(site_build.site, code).values()))
+    return pages
 
 
 def imports_torch(source: str) -> bool:
@@ -241,23 +210,23 @@ def test_the_catalog_marks_these_lessons_for_the_browser():
 
 
 @pytest.mark.parametrize("notebook", BROWSER_FILES, ids=ids(BROWSER_FILES))
-def test_wasm_export_ships_no_torch(notebook, wasm_exports):
-    folder = wasm_exports(notebook)
-    sources = wheel_sources(folder)
+def test_wasm_export_ships_no_torch(notebook, wasm_pages):
+    code, wheels = wasm_pages[notebook.name]
+    assert all(wheel.is_file() for wheel in wheels), wheels
+    sources = wheel_sources(wheels)
     assert any(name.startswith("core/") for name in sources), "core is not in the export"
     offenders = [name for name, source in sources.items() if imports_torch(source)]
     assert offenders == [], f"shipped modules that import torch: {offenders}"
-    code = exported_code(folder)
     assert "import marimo" in code and not imports_torch(code)
     deps = header_dependencies(code)
     assert not [d for d in deps if re.match(r"torch\b", d)], deps
 
 
 @pytest.mark.parametrize("notebook", BROWSER_FILES, ids=ids(BROWSER_FILES))
-def test_wasm_export_pins_pyodides_numpy(notebook, wasm_exports):
+def test_wasm_export_pins_pyodides_numpy(notebook, wasm_pages):
     lock = json.loads(pyodide_lock_file().read_text())
     pyodide_numpy = lock["packages"]["numpy"]["version"]
-    deps = header_dependencies(exported_code(wasm_exports(notebook)))
+    deps = header_dependencies(wasm_pages[notebook.name][0])
     numpy_pins = [d for d in deps if re.match(r"numpy\b", d)]
     assert numpy_pins == [f"numpy=={pyodide_numpy}"], (
         f"expected Pyodide's numpy {pyodide_numpy} (this machine has {np.__version__}), "
@@ -266,15 +235,18 @@ def test_wasm_export_pins_pyodides_numpy(notebook, wasm_exports):
 
 
 @pytest.mark.parametrize("notebook", BROWSER_FILES, ids=ids(BROWSER_FILES))
-def test_wasm_export_runs_from_its_wheels_alone_without_torch(notebook, wasm_exports, tmp_path):
-    """Unpack the shipped wheels, run the exported notebook with them (torch blocked)."""
-    folder = wasm_exports(notebook)
+def test_wasm_export_runs_from_its_wheels_alone_without_torch(notebook, wasm_pages, tmp_path):
+    """Unpack the shipped wheels, run the exported notebook with them (torch blocked).
+
+    Only .py files are unpacked, as in the browser: the widgets find their JavaScript in the
+    generated widgets/_assets.py."""
+    code, wheels = wasm_pages[notebook.name]
     site = tmp_path / "site"
-    for name, source in wheel_sources(folder).items():
+    for name, source in wheel_sources(wheels).items():
         (site / name).parent.mkdir(parents=True, exist_ok=True)
         (site / name).write_text(source)
     exported = site / notebook.name  # beside the modules: its folder comes first on sys.path
-    exported.write_text(exported_code(folder))
+    exported.write_text(code)
     env = offline_env()
     env.pop("PYTHONPATH")
     result, _, loaded = run_notebook(exported, tmp_path, block_torch=True, env=env, cwd=tmp_path)

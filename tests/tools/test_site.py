@@ -1,11 +1,11 @@
-"""tools/site.py: the static site, built once per module, offline, then checked file by file
+"""tools/site.py: the static site, built once per test run, offline, then checked file by file
 and (tests marked `browser`) served by `python -m http.server` on 127.0.0.1 to Chromium.
 
-The build publishes the repository's torch-free lessons (whatever exists) plus two small
-notebooks written here: a torch lesson, because none exists yet and its page must show
-outputs computed at build time, and a browser lesson that imports `core` and `widgets`, so the
-WebAssembly path is exercised even before the real lessons land. WebAssembly pages load
-Pyodide from a CDN and cannot boot here: their files are checked instead (pins, wheels).
+The build (`site_build`, tests/conftest.py and tests/exports.py) publishes the repository's
+torch-free lessons (whatever exists) plus two small notebooks: a torch lesson, whose page must
+show outputs computed at build time, and a browser lesson that imports `core` and `widgets`.
+The lessons' tests read the same build. WebAssembly pages load Pyodide from a CDN and cannot
+boot here: their files are checked instead (pins, wheels, the widgets' JavaScript).
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import html
-import json
-import posixpath
 import re
 import subprocess
 import sys
@@ -35,6 +33,7 @@ from tests.browser.support import (
     pyodide_lock_file,
     require_chromium,
 )
+from tests.exports import BROWSER_NOTEBOOK, TORCH_LESSON, page_wheels
 from tools import site as site_builder
 from tools.site import (
     SITE_MARKER,
@@ -48,88 +47,15 @@ from tools.site import (
     script_dependencies,
     static_outputs,
 )
+from widgets import _build_assets
 
 REPO = Path(__file__).resolve().parents[2]
-TORCH_LESSON = catalog.lesson(10)  # a torch lesson (browser=False)
-
-TORCH_NOTEBOOK = """# /// script
-# dependencies = ["marimo>=0.25.2", "torch; sys_platform != 'emscripten'"]
-# ///
-import marimo
-
-app = marimo.App()
-
-
-@app.cell
-def _():
-    import marimo as mo
-    import torch
-
-    total = torch.arange(1, 5, dtype=torch.float32).pow(2).sum().item()
-    mo.md(f"Built with torch: the sum of squares is {total:.1f} [home](../../)")
-    return
-
-
-if __name__ == "__main__":
-    app.run()
-"""
-
-BROWSER_NOTEBOOK = """# /// script
-# dependencies = ["marimo>=0.25.2", "numpy>=1.26", "anywidget>=0.11", "traitlets>=5.9"]
-# ///
-import marimo
-
-app = marimo.App()
-
-
-@app.cell
-def _():
-    import marimo as mo
-    import numpy as np
-
-    from core.mirrors.sampling import softmax
-    from widgets import NextTokenDistribution
-
-    mo.md(f"Softmax of zeros: {softmax(np.zeros(2))}")
-    return
-
-
-if __name__ == "__main__":
-    app.run()
-"""
-
-
-def _synthetic_lessons(folder: Path) -> list[Path]:
-    """The torch notebook, and a browser one under a browser lesson's name not yet written."""
-    folder.mkdir(parents=True)
-    # import roots for the WebAssembly export: this folder and the repository (core, widgets)
-    (folder / "pyproject.toml").write_text(
-        f"[tool.marimo.runtime]\npythonpath = [{json.dumps(str(REPO))}]\n"
-    )
-    torch_path = folder / TORCH_LESSON.filename
-    torch_path.write_text(TORCH_NOTEBOOK)
-    made = [torch_path]
-    free = [lesson for lesson in catalog.LESSONS if lesson.browser and not lesson.exists()]
-    if free:
-        browser_path = folder / free[0].filename
-        browser_path.write_text(BROWSER_NOTEBOOK)
-        made.append(browser_path)
-    return made
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """One offline build for the whole module: (report, the synthetic lesson paths)."""
-    lock = pyodide_lock_file()
-    synthetic = _synthetic_lessons(tmp_path_factory.mktemp("notebooks") / "lessons")
-    browser_stems = {lesson.stem for lesson in catalog.LESSONS if lesson.browser}
-    real = [p for p in catalog.lesson_files() if p.stem in browser_stems]  # torch ones: too slow
-    out = tmp_path_factory.mktemp("build") / "site"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("UV_OFFLINE", "1")  # marimo's export runs ruff through uv: from its cache
-        mp.setenv("MARIMO_PYODIDE_LOCK_FILE", str(lock))
-        report = build_site(out, lessons=[*real, *synthetic], jobs=2)
-    return report, synthetic
+def built(site_build):
+    """The build shared by the whole test run: (report, the synthetic lesson paths)."""
+    return site_build.report, site_build.synthetic
 
 
 @pytest.fixture(scope="module")
@@ -273,26 +199,11 @@ def test_wasm_pages_pin_pyodides_packages_not_this_machines(built, site):
         assert not any(d.split(";")[0].strip() == "torch" for d in dependencies)
 
 
-def _wheels_of(site: Path, code: str) -> dict[str, Path]:
-    """{distribution: wheel file} for each `name @ ../public/wheels/…` requirement.
-
-    The URL is resolved as the worker resolves it: relative to lessons/assets/worker-….js.
-    """
-    wheels = {}
-    for requirement in script_dependencies(code):
-        name, _, url = (part.strip() for part in requirement.partition("@"))
-        if not url:
-            continue
-        resolved = posixpath.normpath(posixpath.join("lessons/assets", urllib.parse.unquote(url)))
-        wheels[name] = site / resolved
-    return wheels
-
-
 def test_wasm_pages_carry_the_wheels_of_the_modules_they_import(built, site):
     report, synthetic = built
     for page in _wasm_pages(report):
         code = notebook_code((site / page.path).read_text())
-        wheels = _wheels_of(site, code)
+        wheels = page_wheels(site, code)
         local = _imports(code) & {"core", "widgets"}
         assert set(wheels) == local, (page.stem, set(wheels))
         for name, wheel in wheels.items():
@@ -308,11 +219,56 @@ def test_wasm_pages_carry_the_wheels_of_the_modules_they_import(built, site):
     ]
     for path in synthetic_browser:  # it imports core.mirrors.sampling and widgets: both shipped
         code = notebook_code((site / "lessons" / path.stem / "index.html").read_text())
-        wheels = _wheels_of(site, code)
+        wheels = page_wheels(site, code)
         with zipfile.ZipFile(wheels["core"]) as archive:
             assert "core/mirrors/sampling.py" in archive.namelist()
         with zipfile.ZipFile(wheels["widgets"]) as archive:
             assert "widgets/next_token.py" in archive.namelist()
+
+
+def test_wasm_pages_carry_the_widgets_javascript(built, site):
+    """marimo's wheels hold only .py files: the widgets' JS/CSS travel in the generated
+    widgets/_assets.py, which must be in the wheel and equal to the .js/.css files."""
+    report, _ = built
+    checked = []
+    for page in _wasm_pages(report):
+        code = notebook_code((site / page.path).read_text())
+        if "widgets" not in _imports(code):
+            continue
+        with zipfile.ZipFile(page_wheels(site, code)["widgets"]) as archive:
+            names = archive.namelist()
+            assert {"widgets/_base.py", "widgets/_assets.py"} <= set(names), (page.stem, names)
+            assert not [n for n in names if n.endswith((".js", ".css"))]  # why _assets exists
+            shipped: dict = {}
+            exec(archive.read("widgets/_assets.py").decode(), shipped)
+        assert shipped["FILES"] == _build_assets.source_files(), page.stem
+        checked.append(page.stem)
+    assert checked, "no WebAssembly page imports widgets"
+
+
+def test_the_build_regenerates_the_widget_assets_before_exporting(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(site_builder, "write_widget_assets", lambda: calls.append("assets"))
+
+    def export(job, scratch, env):
+        calls.append(job.kind)
+        raise SiteBuildError("stop here")
+
+    monkeypatch.setattr(site_builder, "_export", export)
+    lesson = tmp_path / catalog.lesson(1).filename
+    lesson.write_text(BROWSER_NOTEBOOK)
+    with pytest.raises(SiteBuildError, match="stop here"):
+        build_site(tmp_path / "out", lessons=[lesson], pyodide_lock_file=pyodide_lock_file())
+    assert calls[0] == "assets" and len(calls) > 1  # before the first export starts
+
+
+def test_writing_the_widget_assets_is_a_no_op_when_current(tmp_path, monkeypatch):
+    target = tmp_path / "_assets.py"
+    monkeypatch.setattr(_build_assets, "TARGET", target)
+    assert site_builder.write_widget_assets() is True
+    written = target.stat().st_mtime_ns
+    assert site_builder.write_widget_assets() is False and target.stat().st_mtime_ns == written
+    assert _build_assets.is_current()
 
 
 # ------------------------------------------------------------------- the parts, on their own
@@ -384,13 +340,14 @@ def test_without_a_lock_file_or_network_the_build_says_what_to_set(tmp_path, mon
 
 def test_a_cached_lock_file_is_used_when_the_variable_is_unset(tmp_path, monkeypatch):
     """`just data` caches marimo's lock file; the build and the tests then find it offline."""
+    lock_text = pyodide_lock_file().read_text()  # before unsetting what may point at it
     monkeypatch.delenv("MARIMO_PYODIDE_LOCK_FILE", raising=False)
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
     assert site_builder.find_pyodide_lock() is None
     cached = site_builder.cached_pyodide_lock()
     assert cached.is_relative_to(tmp_path / "cache")
     cached.parent.mkdir(parents=True)
-    cached.write_text(pyodide_lock_file().read_text())
+    cached.write_text(lock_text)
     assert site_builder.find_pyodide_lock() == cached
     assert site_builder.pyodide_lock(None) == cached
     assert site_builder.main(["--fetch-pyodide-lock"]) == 0  # nothing to download
