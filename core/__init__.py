@@ -14,7 +14,14 @@ One sub-package per idea:
     core.course     course plumbing: catalog and links, toy data, exercise checkers   torch-free
 
 The names most lessons need come from `core` itself, lazily: `import core` loads neither
-torch nor marimo, and `from core import GPT` loads torch only then.
+torch nor marimo, and `from core import GPT` loads torch only then. `core.tokenize` and
+`core.data` name their public objects lazily too, with `_lazy_exports` below. Why lazily:
+`import core.tokenize.bpe` runs `core/tokenize/__init__.py` first, and marimo's WebAssembly
+export ships only the modules it sees imported (it does not follow the imports of a package's
+`__init__.py` when a notebook imports one of its modules), so a package `__init__` imports
+nothing at run time but `core` itself, which every page ships. Their `if TYPE_CHECKING:`
+imports are never run but are read by ruff's import graph (which the export uses), so that
+`from core.tokenize import BPETokenizer` also ships the module behind the name.
 
 Example:
     >>> from core import GPT, GPTConfig
@@ -24,7 +31,30 @@ Example:
 
 from __future__ import annotations
 
-from core._lazy import lazy_exports
+import importlib
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any
+
+
+def _lazy_exports(
+    package: str, names: Mapping[str, str]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """`__getattr__` and `__dir__` for `package`: each name is taken from its module on first use."""
+
+    def __getattr__(name: str) -> Any:
+        module = names.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        setattr(sys.modules[package], name, value)  # the next access is a plain lookup
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*vars(sys.modules[package]), *names})
+
+    return __getattr__, __dir__
+
 
 # public name -> the module that defines it (imported on first use). No TYPE_CHECKING imports
 # here: a WebAssembly export must never see torch modules behind `core`.
@@ -40,4 +70,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__getattr__, __dir__ = _lazy_exports(__name__, _EXPORTS)

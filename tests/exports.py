@@ -151,6 +151,11 @@ def page_wheels(site: Path, code: str) -> dict[str, Path]:
     return wheels
 
 
+def export_wheels(export: Path) -> list[Path]:
+    """The wheels a `marimo export html-wasm` folder ships (its public/wheels/)."""
+    return sorted((export / "public" / "wheels").glob("*.whl"))
+
+
 def wheel_sources(wheels: list[Path]) -> dict[str, str]:
     """{path inside the wheel: text} for every .py file of `wheels`."""
     files = {}

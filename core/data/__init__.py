@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core._lazy import lazy_exports
+from core import _lazy_exports
 
-# Never run: for type checkers and for ruff's import graph (marimo's export); see core/_lazy.py
+# Never run: for type checkers and for ruff's import graph (marimo's export); see core/__init__.py
 if TYPE_CHECKING:
     from core.data.files import (
         DataUnavailableError,
@@ -55,4 +55,4 @@ __all__ = [
     "read_bytes",
     "read_text",
 ]
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__getattr__, __dir__ = _lazy_exports(__name__, _EXPORTS)

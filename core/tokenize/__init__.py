@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core._lazy import lazy_exports
+from core import _lazy_exports
 
-# Never run: for type checkers and for ruff's import graph (marimo's export); see core/_lazy.py
+# Never run: for type checkers and for ruff's import graph (marimo's export); see core/__init__.py
 if TYPE_CHECKING:
     from core.tokenize.bpe import GPT2_PATTERN, Merge
     from core.tokenize.bpe_tokenizer import BPETokenizer
@@ -60,4 +60,4 @@ __all__ = [
     "gpt2_byte_to_char",
     "tiktoken_gpt2",
 ]
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__getattr__, __dir__ = _lazy_exports(__name__, _EXPORTS)

@@ -14,8 +14,7 @@ Building blocks (each usable on its own, all fixture-friendly):
                                        on failure (around a fixture's yield, or inside a test)
     artifacts_dir(tmp_path_factory)    where screenshots go: $COURSE_TEST_ARTIFACTS, or a pytest
                                        temporary folder (printed in the failure message)
-    pyodide_lock_file(), wheel_sources(export)   for WebAssembly exports: Pyodide's lock file,
-                                       and the .py files of the wheels an export ships
+    pyodide_lock_file()                Pyodide's lock file, for WebAssembly exports
 
 A lesson's browser test:
 
@@ -53,7 +52,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -276,15 +274,3 @@ def pyodide_lock_file() -> Path:
             "or set MARIMO_PYODIDE_LOCK_FILE to a pyodide-lock.json"
         )
     return lock
-
-
-def wheel_sources(export: Path) -> dict[str, str]:
-    """{path inside the wheel: text} for every .py file of every wheel a WebAssembly export
-    (`marimo export html-wasm`, folder `export`) ships: what Pyodide will import."""
-    files = {}
-    for wheel in sorted((export / "public" / "wheels").glob("*.whl")):
-        with zipfile.ZipFile(wheel) as archive:
-            for name in archive.namelist():
-                if name.endswith(".py"):
-                    files[name] = archive.read(name).decode()
-    return files

@@ -105,3 +105,32 @@ def test_no_source_file_of_core_imports_marimo_even_inside_a_function():
             if any(n.split(".")[0] == "marimo" for n in names):
                 offenders.append(f"{path.relative_to(REPO)}:{node.lineno}")
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    "package", ["core", "core.tokenize", "core.data", "core.mirrors", "core.course"]
+)
+def test_torch_free_package_inits_import_nothing_of_core_at_run_time(package):
+    """marimo's WebAssembly export ships the modules a page imports, plus the `__init__.py` of
+    their packages, but not what those `__init__` files import: so they import nothing of core
+    at run time (TYPE_CHECKING imports are fine: Python never runs them; `from core import
+    _lazy_exports` is fine: every page ships core/__init__.py)."""
+    init = REPO / package.replace(".", "/") / "__init__.py"
+    tree = ast.parse(init.read_text(encoding="utf-8"))
+    type_checking = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and getattr(block.test, "id", "") == "TYPE_CHECKING"
+        for node in ast.walk(block)
+    }
+    imported = [
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and id(node) not in type_checking
+    ] + [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import) and id(node) not in type_checking
+        for alias in node.names
+    ]
+    assert [m for m in imported if m and m.split(".")[0] == "core" and m != "core"] == []

@@ -20,7 +20,7 @@ from anywidget import AnyWidget
 
 from core.mirrors.attention import attention_stages
 from core.mirrors.sampling import filter_logits, softmax
-from tests.browser.support import pyodide_lock_file, wheel_sources
+from tests.exports import export_wasm, export_wheels, wheel_sources
 from widgets import (
     AttentionHeatmap,
     AttentionTrace,
@@ -31,6 +31,7 @@ from widgets import (
     VectorPlane,
     _build_assets,
 )
+from widgets import _base as widget_base
 
 REPO = Path(__file__).resolve().parents[2]
 WIDGETS = REPO / "widgets"
@@ -168,15 +169,24 @@ def test_widgets_import_without_torch():
     assert result.returncode == 0, result.stderr
 
 
-def test_assets_module_matches_the_js_and_css_files():
-    """widgets/_assets.py must be regenerated after editing a .js/.css file."""
-    wanted = _build_assets.render(_build_assets.source_files())
-    assert _build_assets.TARGET.read_text() == wanted, (
-        "widgets/_assets.py is stale: run `python widgets/_build_assets.py`"
-    )
+def test_the_generated_assets_module_holds_the_js_and_css_files(tmp_path, monkeypatch):
+    """widgets/_assets.py (git-ignored; written by setup and before every export) is what the
+    WebAssembly export ships: it holds exactly the .js/.css files beside the widgets."""
+    target = tmp_path / "_assets.py"
+    monkeypatch.setattr(_build_assets, "TARGET", target)
+    assert _build_assets.write() is True and _build_assets.write() is False
+    namespace: dict = {}
+    exec(target.read_text(), namespace)
+    assert namespace["FILES"] == _build_assets.source_files()
     names = set(_build_assets.source_files())
     stems = {stem for stem, _ in VALID.values()}
     assert names == {f"{s}{ext}" for s in stems | {"_common"} for ext in (".js", ".css")}
+
+
+def test_widgets_read_their_js_and_css_from_the_files_beside_them():
+    for stem, _ in VALID.values():
+        common, own = (WIDGETS / "_common.js").read_text(), (WIDGETS / f"{stem}.js").read_text()
+        assert widget_base.esm(stem) == common + "\n" + own
 
 
 def test_build_assets_check_detects_a_stale_copy(tmp_path, monkeypatch):
@@ -601,22 +611,12 @@ def _imports_torch(source: str) -> bool:
 
 @pytest.fixture(scope="module")
 def wasm_export(tmp_path_factory) -> Path:
-    """`marimo export html-wasm` of the demo, offline (uv's cache must hold marimo's ruff)."""
-    out = tmp_path_factory.mktemp("wasm")
-    env = dict(os.environ, MARIMO_PYODIDE_LOCK_FILE=str(pyodide_lock_file()), UV_OFFLINE="1")
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    command = [sys.executable, "-m", "marimo", "export", "html-wasm", str(DEMO), "-o", str(out)]
-    command += ["--mode", "run", "--no-sandbox", "-f"]
-    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, (
-        "html-wasm export failed (offline, it needs marimo's pinned ruff in uv's cache: run "
-        f"`uv tool run --from ruff==0.15.18 ruff --version` once online):\n{result.stderr[-3000:]}"
-    )
-    return out
+    """`marimo export html-wasm` of the demo, offline, widgets/_assets.py regenerated first."""
+    return export_wasm(DEMO, tmp_path_factory.mktemp("wasm"))
 
 
 def test_wasm_export_ships_every_widgets_javascript(wasm_export):
-    files = wheel_sources(wasm_export)
+    files = wheel_sources(export_wheels(wasm_export))
     for module in ("__init__", "_base", "_checks", "_assets", *(s for s, _ in VALID.values())):
         assert f"widgets/{module}.py" in files, f"widgets/{module}.py is not in the export"
     shipped: dict = {}
@@ -627,7 +627,7 @@ def test_wasm_export_ships_every_widgets_javascript(wasm_export):
 
 
 def test_wasm_export_imports_no_torch(wasm_export):
-    files = wheel_sources(wasm_export)
+    files = wheel_sources(export_wheels(wasm_export))
     assert "core/mirrors/attention.py" in files and "core/mirrors/sampling.py" in files
     offenders = [name for name, source in files.items() if _imports_torch(source)]
     assert offenders == []
@@ -642,7 +642,7 @@ def test_wasm_export_imports_no_torch(wasm_export):
 
 def test_wasm_export_wheels_work_alone_without_torch(wasm_export, tmp_path):
     """Unpack the shipped wheels and build every widget from them alone, torch blocked."""
-    for name, source in wheel_sources(wasm_export).items():
+    for name, source in wheel_sources(export_wheels(wasm_export)).items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(source)
     code = (
