@@ -13,8 +13,8 @@ together): the widget redraws in place. What the learner does comes back as trai
 - `NextTokenDistribution`: what temperature, top-k and top-p keep and drop.
 
 All are torch-free: they run in the browser (WebAssembly) too. Their JavaScript and CSS live
-beside them as .js/.css files and reach the browser through the generated `_assets.py`
-(`python widgets/_build_assets.py` after editing them).
+beside them as .js/.css files, which they read; the WebAssembly export's wheel carries a
+generated copy, `_assets.py` (git-ignored; `just setup` and the site build write it).
 """
 
 from widgets._base import CourseWidget, WidgetDataError
