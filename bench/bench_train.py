@@ -1,4 +1,4 @@
-"""Training throughput: `core.train.loop` at the shakespeare-char-cpu configuration against the
+"""Training throughput: `core.train` (pretraining) at the shakespeare-char-cpu configuration against the
 machine's fp32 matmul rate, and on a CUDA GPU the gpt2-124m preset in bf16 against the
 chip's peak.
 
@@ -11,7 +11,7 @@ table (the token table is counted, because the tied LM head multiplies by it; bi
 LayerNorm parameters are included, a rounding error). 12·L·C·T is attention's QKᵀ and AV
 over the full context T (causal masking not discounted), forward and backward.
 
-1. CPU: whole training updates through `core.train.loop.train` (batch draw, forward, backward,
+1. CPU: whole training updates through `core.train.pretrain` (batch draw, forward, backward,
    clipping, AdamW) at 4 layers × 4 heads × 128, block 64, batch 12; achieved FLOP/s as
    a fraction of a 2048² fp32 matmul's rate, the two timed in alternation (target >= 0.5).
    Variants (1 thread or all, AdamW loop or fused) are timed in the same rounds; the
@@ -31,7 +31,8 @@ from bench.common import header, matmul_fn, median
 from core.data.lm import TokenSplits
 from core.model.config import GPTConfig
 from core.model.gpt import GPT
-from core.train.loop import TrainConfig, train
+from core.train.config import TrainConfig
+from core.train.pretrain import pretrain
 
 # bf16 dense tensor-core peaks (no sparsity), TFLOP/s, from the vendors' data sheets;
 # matched in this order against torch.cuda.get_device_name() ("NVIDIA H100 80GB HBM3" is SXM)
@@ -62,16 +63,15 @@ def random_tokens(vocab_size: int, n: int = 200_000) -> TokenSplits:
 
 
 def timing_config(preset: str, steps: int, **fields) -> TrainConfig:
-    """The preset's training, `steps` updates long, with one tiny evaluation and no samples."""
+    """The preset's training, `steps` updates long, with one tiny evaluation."""
     return TrainConfig.from_preset(
-        preset, max_steps=steps, warmup_steps=1, eval_interval=steps, eval_batches=1,
-        sample_interval=0, **fields,
-    )  # fmt: skip
+        preset, max_steps=steps, warmup_steps=1, eval_interval=steps, eval_batches=1, **fields
+    )
 
 
 def tokens_per_second(model: GPT, data: TokenSplits, config: TrainConfig) -> float:
-    """core.train.loop's own measure: training tokens over training time (no evaluation)."""
-    return train(model, data, config).tokens_per_s
+    """The loop's own measure: training tokens over training time (no evaluation)."""
+    return pretrain(model, data, config).tokens_per_s
 
 
 def cpu_fraction(rounds: int = 4, steps: int = 15) -> dict[str, float]:
@@ -180,7 +180,7 @@ def cuda_gpt2(steps: int = 8) -> dict[str, float] | None:
 
 
 def main() -> dict[str, object]:
-    header("training throughput: core.train.loop at shakespeare-char-cpu (fp32, CPU)")
+    header("training throughput: core.train at shakespeare-char-cpu (fp32, CPU)")
     results: dict[str, object] = {"cpu": cpu_fraction()}
     header("training throughput: gpt2-124m, bf16 autocast, SDPA (CUDA)")
     results["cuda"] = cuda_gpt2()

@@ -29,6 +29,23 @@ class TokenSplits:
     decode: Callable[[list[int]], str]
     encode: Callable[[str], list[int]]
 
+    def __post_init__(self) -> None:
+        """Token ids are checked here, where they enter, once: nothing downstream checks
+        them again (the model's forward pass does not, to avoid a host sync per call)."""
+        for name in ("train", "val"):
+            part = getattr(self, name)
+            if not isinstance(part, torch.Tensor) or part.dim() != 1 or part.is_floating_point():
+                raise ValueError(f"TokenSplits.{name} must be a 1-D tensor of integer token ids")
+            if len(part) == 0:
+                continue
+            lo, hi = int(part.min()), int(part.max())
+            if lo < 0 or hi >= self.vocab_size:
+                raise ValueError(
+                    f"TokenSplits.{name} holds token ids from {lo} to {hi}, outside "
+                    f"[0, vocab_size={self.vocab_size}): encode with the tokenizer whose "
+                    f"vocabulary this is, or pass its vocab_size (at least {hi + 1})"
+                )
+
     @classmethod
     def from_ids(
         cls,
@@ -40,7 +57,11 @@ class TokenSplits:
         val_fraction: float = 0.1,
     ) -> TokenSplits:
         """The first (1 - val_fraction) of the stream trains, the rest validates (no shuffling:
-        neighbouring windows overlap, so a random split would leak validation text)."""
+        neighbouring windows overlap, so a random split would leak validation text).
+
+        Every id must lie in [0, vocab_size); a ValueError names the range found otherwise.
+        Example: from_ids(range(10), 10, ...) -> train [0..8], val [9]
+        """
         if not 0.0 < val_fraction < 1.0:
             raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
         data = torch.as_tensor(ids, dtype=torch.long)

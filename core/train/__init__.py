@@ -1,22 +1,36 @@
 """Training: one loop for every lesson that trains, and what it stands on.
 
-loop.py        train(...) -> History
-config.py      TrainConfig and the named presets
-optim.py       AdamW with decay on matrices only; gradient clipping
-schedule.py    warmup, then cosine decay
-checkpoint.py  atomic safetensors checkpoints that resume exactly
-__main__.py    python -m core.train --preset NAME (also under torchrun)
+loop.py         train(model, batches, loss_fn, config, evaluate=…) -> History: the loop
+report.py       StepEvent, History, StopTraining: what a run reports, and callbacks
+runtime.py      device, autocast, batches on the device, the RNG discipline
+distributed.py  torchrun / DDP: which micro-batches each process trains on
+resume.py       save a run mid-flight and continue it exactly
+checkpoint.py   atomic safetensors checkpoints
+config.py       TrainConfig: how to train
+optim.py        AdamW with decay on matrices only; clipping; one optimizer step
+schedule.py     warmup, then cosine decay
+pretrain.py     language modelling on the loop: windows, next-token loss, val loss, samples
+runs.py         the named runs (model + training + data), one table
+__main__.py     python -m core.train --preset NAME (also under torchrun)
 """
 
-from core.train.config import TRAIN_PRESETS, TrainConfig
-from core.train.loop import History, StepEvent, StopTraining, resolve_device, train
+from core.train.config import TrainConfig
+from core.train.loop import train
+from core.train.pretrain import TextSamples, pretrain
+from core.train.report import History, StepEvent, StopTraining
+from core.train.runs import RUNS, Run, get_run
+from core.train.runtime import resolve_device
 
 __all__ = [
-    "TRAIN_PRESETS",
+    "RUNS",
     "History",
+    "Run",
     "StepEvent",
     "StopTraining",
+    "TextSamples",
     "TrainConfig",
+    "get_run",
+    "pretrain",
     "resolve_device",
     "train",
 ]

@@ -1,10 +1,11 @@
-"""`python -m core.train`: train a preset from the command line, alone or under torchrun.
+"""`python -m core.train`: train a named run from the command line, alone or under torchrun.
 
     python -m core.train --preset shakespeare-char-cpu [--max-iters N] [--out DIR] [--resume]
     torchrun --standalone --nproc_per_node=2 -m core.train --preset shakespeare-char-cpu
 
-Writes DIR/ckpt.safetensors (see core.train.checkpoint) and DIR/history.json (the `History`),
-shows a progress bar with the loss, and prints samples as they are drawn.
+The runs are the table in core.train.runs (model, training, data). Writes DIR/ckpt.safetensors
+(core.train.checkpoint), DIR/history.json (the `History`) and DIR/samples.txt, shows a
+progress bar with the loss, and prints evaluations and samples as they come.
 
 Under torchrun (it sets RANK, WORLD_SIZE, LOCAL_RANK), each process joins a process group
 (NCCL on CUDA, gloo on CPU), trains its share of every update's micro-batches inside
@@ -17,37 +18,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from core.data.lm import TokenSplits
-from core.model.config import GPTConfig
-from core.train.config import TRAIN_PRESETS
-from core.train.loop import History, StepEvent, TrainConfig, resolve_device, train
-
-# Which tokens each preset trains on.
-PRESET_DATA = {
-    "shakespeare-char-cpu": "shakespeare_char",
-    "shakespeare-char": "shakespeare_char",
-    "gpt2-124m": "shakespeare_gpt2",
-}
-
-
-def load_data(name: str) -> TokenSplits:
-    """The TokenSplits loader `name` from core.data.lm (imported lazily)."""
-    import core.data.lm
-
-    loader = getattr(core.data.lm, name, None)
-    if loader is None:
-        raise SystemExit(
-            f"core.data.lm has no loader {name!r}, which this preset trains on; "
-            "update the project (or choose a shakespeare-char preset)"
-        )
-    return loader()
+from core.data.atomic import write_text_atomically
+from core.train import distributed
+from core.train.config import TrainConfig
+from core.train.pretrain import SAMPLE_SEED_OFFSET, TextSamples, pretrain
+from core.train.report import StepEvent
+from core.train.runs import RUNS, Run
 
 
 def _parse_override(text: str) -> tuple[str, Any]:
@@ -64,8 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m core.train", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--preset", required=True, choices=sorted(TRAIN_PRESETS))
-    parser.add_argument("--max-iters", type=int, help="number of updates (default: the preset's)")
+    parser.add_argument("--preset", required=True, choices=sorted(RUNS), help="the named run")
+    parser.add_argument("--max-iters", type=int, help="number of updates (default: the run's)")
     parser.add_argument("--out", type=Path, help="output directory (default: out/PRESET)")
     parser.add_argument("--device", help="cpu, cuda, cuda:1, mps or auto (default)")
     parser.add_argument("--dtype", choices=["float32", "bfloat16", "float16"])
@@ -77,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--eval-interval", type=int)
     parser.add_argument("--eval-iters", type=int, help="batches per evaluation")
     parser.add_argument("--sample-interval", type=int, help="0 disables samples")
-    parser.add_argument("--checkpoint-interval", type=int)
+    parser.add_argument("--checkpoint-interval", type=int, help="default: the eval interval")
     parser.add_argument("--seed", type=int)
     parser.add_argument(
         "--threads", type=int, help="torch.set_num_threads (1 is fastest on a busy shared CPU)"
@@ -88,13 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=_parse_override,
         default=[],
         metavar="KEY=VALUE",
-        help="override a GPTConfig field of the preset's model, e.g. --model n_layer=2",
+        help="override a GPTConfig field of the run's model, e.g. --model n_layer=2",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
 
-def _train_config(args: argparse.Namespace, device: str) -> TrainConfig:
+def train_config(args: argparse.Namespace, run: Run, device: str) -> TrainConfig:
+    """The run's TrainConfig with the command line's overrides."""
     fields = {
         "max_steps": args.max_iters,
         "batch_size": args.batch_size,
@@ -103,62 +86,39 @@ def _train_config(args: argparse.Namespace, device: str) -> TrainConfig:
         "warmup_steps": args.warmup,
         "eval_interval": args.eval_interval,
         "eval_batches": args.eval_iters,
-        "sample_interval": args.sample_interval,
         "checkpoint_interval": args.checkpoint_interval,
         "seed": args.seed,
         "dtype": args.dtype,
     }
-    overrides = {k: v for k, v in fields.items() if v is not None}
-    config = TrainConfig.from_preset(args.preset, device=device, **overrides)
+    config = run.train.replace(device=device, **{k: v for k, v in fields.items() if v is not None})
     if args.checkpoint_interval is None:
         config = config.replace(checkpoint_interval=config.eval_interval)
     return config
 
 
-def _write_json_atomically(path: Path, document: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(document), encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    rank, world, local_rank = (
-        int(os.environ.get(k, d)) for k, d in (("RANK", 0), ("WORLD_SIZE", 1), ("LOCAL_RANK", 0))
-    )
-    distributed = world > 1
-    device = args.device or "auto"
-    if distributed:
-        use_cuda = resolve_device(device).type == "cuda"
-        torch.distributed.init_process_group(backend="nccl" if use_cuda else "gloo")
-        if use_cuda:
-            torch.cuda.set_device(local_rank)
-            device = f"cuda:{local_rank}"
+    rank, _, device = distributed.init_from_environment(args.device or "auto")
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
         return _run(args, device, rank)
     finally:
-        if distributed:
-            torch.distributed.destroy_process_group()
+        distributed.shutdown()
 
 
 def _run(args: argparse.Namespace, device: str, rank: int) -> int:
     from core.model.gpt import GPT
 
-    config = _train_config(args, device)
+    run = RUNS[args.preset]
+    config = train_config(args, run, device)
     out = args.out or Path("out") / args.preset
     ckpt_path = out / "ckpt.safetensors"
-    if rank == 0:
-        out.mkdir(parents=True, exist_ok=True)
-    data = load_data(PRESET_DATA[args.preset])
-    model_overrides = dict(args.model)
-    if "vocab_size" not in model_overrides:
-        preset_vocab = GPTConfig.from_preset(args.preset).vocab_size
-        model_overrides["vocab_size"] = max(preset_vocab, data.vocab_size)
-    model_config = GPTConfig.from_preset(args.preset, **model_overrides)
+    data = run.data()
+    overrides = dict(args.model)
+    overrides.setdefault("vocab_size", max(run.model.vocab_size, data.vocab_size))
     torch.manual_seed(config.seed)  # the same initial weights in every process
-    model = GPT(model_config)
+    model = GPT(run.model.replace(**overrides))
     resume = ckpt_path if args.resume and ckpt_path.exists() else None
     if args.resume and resume is None and rank == 0:
         print(f"no checkpoint at {ckpt_path}: starting from scratch", file=sys.stderr)
@@ -168,31 +128,34 @@ def _run(args: argparse.Namespace, device: str, rank: int) -> int:
         from tqdm import tqdm
 
         bar = tqdm(total=config.max_steps, desc=args.preset, unit="step", dynamic_ncols=True)
+    write = bar.write if bar is not None else print
 
     def report(event: StepEvent) -> None:
-        if bar is None:
-            return
-        bar.n = event.step
-        postfix = {
-            "loss": f"{event.loss:.4f}",
-            "lr": f"{event.lr:.2e}",
-            "tok/s": f"{event.tokens_per_s:,.0f}",
-        }
-        if event.val_loss is not None:
-            bar.write(
-                f"step {event.step}: train {event.eval_train_loss:.4f}, val {event.val_loss:.4f}"
-            )
-        if event.sample is not None:
-            bar.write(f"--- sample at step {event.step} ---\n{event.sample}\n---")
-        bar.set_postfix(postfix, refresh=True)
+        metrics = event.metrics
+        if "val_loss" in metrics:
+            write(f"step {event.step}: train {metrics['train_loss']:.4f}, "
+                  f"val {metrics['val_loss']:.4f}")  # fmt: skip
+        if bar is not None:
+            bar.n = event.step
+            postfix = {"loss": f"{event.loss:.4f}", "lr": f"{event.lr:.2e}",
+                       "tok/s": f"{event.tokens_per_s:,.0f}"}  # fmt: skip
+            bar.set_postfix(postfix, refresh=True)
 
-    history: History = train(
-        model, data, config, callbacks=report, checkpoint_path=ckpt_path, resume_from=resume
-    )
+    every = run.sample_every if args.sample_interval is None else args.sample_interval
+    samples = TextSamples(
+        model, data, every, seed=config.seed + SAMPLE_SEED_OFFSET,
+        on_sample=lambda step, text: write(f"--- sample at step {step} ---\n{text}\n---"),
+    )  # fmt: skip
+    history = pretrain(
+        model, data, config, callbacks=[report, samples], checkpoint_path=ckpt_path,
+        resume_from=resume,
+    )  # fmt: skip
     if bar is not None:
         bar.close()
     if rank == 0:
-        _write_json_atomically(out / "history.json", history.to_dict())
+        write_text_atomically(out / "history.json", json.dumps(history.to_dict()))
+        text = "".join(f"--- step {step} ---\n{sample}\n" for step, sample in samples.samples)
+        write_text_atomically(out / "samples.txt", text)
         if history.val_losses:
             print(
                 f"final: step {history.eval_steps[-1]}, val loss {history.val_losses[-1]:.4f}, "

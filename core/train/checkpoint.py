@@ -1,9 +1,9 @@
 """Checkpoints: one safetensors file holding weights, optimizer state, RNG states and JSON.
 
-A checkpoint is a single file, so that saving it can be atomic: it is written to a
-temporary file in the same directory, flushed to disk (fsync), then renamed over the old
-one (`os.replace`, atomic on POSIX and Windows). A process killed at any moment leaves
-either the old checkpoint or the new one, never half of each.
+A checkpoint is a single file, so that saving it can be atomic (core.data.atomic): it is
+written to a temporary file in the same directory, flushed to disk (fsync), then renamed
+over the old one (`os.replace`, atomic on POSIX and Windows). A process killed at any
+moment leaves either the old checkpoint or the new one, never half of each.
 
 Inside the file (safetensors: a JSON header, then raw tensor bytes; loading it runs no
 code, unlike a pickle):
@@ -24,10 +24,8 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +35,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from torch import nn
 
+from core.data.atomic import atomic_path
 from core.model.config import GPTConfig
 
 FORMAT = "llms-course-checkpoint"
@@ -115,41 +114,6 @@ def _optimizer_parts(
     return tensors, {"param_groups": groups, "scalars": _to_json_value(scalars, "optimizer state")}
 
 
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); directories cannot be opened on Windows."""
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_atomically(
-    path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str]
-) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a save that was killed
-        stale.unlink(missing_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        save_file(tensors, tmp, metadata=metadata)
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)  # the bytes reach the disk before the name points at them
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    _fsync_directory(path.parent)
-
-
 def save_checkpoint(
     path: str | os.PathLike,
     model: nn.Module,
@@ -190,7 +154,8 @@ def save_checkpoint(
     for name, state in (rng or {}).items():
         tensors[f"rng.{name}"] = state
     tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
-    _write_atomically(path, tensors, {"format": FORMAT, META_KEY: json.dumps(document)})
+    with atomic_path(path) as tmp:
+        save_file(tensors, tmp, metadata={"format": FORMAT, META_KEY: json.dumps(document)})
     return path
 
 

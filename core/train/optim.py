@@ -103,3 +103,26 @@ def clip_gradients(parameters: Iterable[torch.Tensor], max_norm: float) -> float
         return 0.0
     bound = math.inf if max_norm == 0 else max_norm
     return float(torch.nn.utils.clip_grad_norm_(params, bound))
+
+
+def step_optimizer(
+    optimizer: torch.optim.Optimizer,
+    parameters: Iterable[torch.Tensor],
+    grad_clip: float,
+    scaler: torch.amp.GradScaler | None = None,
+) -> float:
+    """Clip the gradients, take one optimizer step, zero them; return the norm before clipping.
+
+    With a float16 gradient scaler the gradients are unscaled first (clipping bounds the true
+    gradients) and the step is skipped if they overflowed, as `GradScaler.step` does.
+    """
+    if scaler is not None:
+        scaler.unscale_(optimizer)
+    grad_norm = clip_gradients(parameters, grad_clip)
+    if scaler is not None:
+        scaler.step(optimizer)
+        scaler.update()
+    else:
+        optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return grad_norm

@@ -46,6 +46,20 @@ def test_split_is_first_part_train_last_part_validation():
         TokenSplits.from_ids([1, 2], 3, encode=list, decode=str, val_fraction=1.0)
 
 
+def test_token_ids_are_checked_where_they_enter():
+    # The model does not check ids in its forward pass (a host sync per call): TokenSplits does.
+    with pytest.raises(ValueError, match=r"ids from 0 to 70, outside \[0, vocab_size=65\)"):
+        TokenSplits.from_ids([0, 5, 70, 3] * 10, 65, encode=list, decode=str)
+    with pytest.raises(ValueError, match="at least 71"):
+        TokenSplits.from_ids([1] * 9 + [70], 65, encode=list, decode=str)  # only in val
+    with pytest.raises(ValueError, match="from -1 to 3"):
+        TokenSplits.from_ids([-1, 2, 3] * 10, 65, encode=list, decode=str)
+    with pytest.raises(ValueError, match="integer token ids"):
+        TokenSplits(torch.zeros(4), torch.zeros(2, dtype=torch.long), 65, str, list)
+    ok = TokenSplits.from_ids(torch.arange(65), 65, encode=list, decode=str)
+    assert int(ok.val.max()) == 64
+
+
 def test_random_windows_are_shifted_contiguous_slices():
     tokens = torch.arange(1000)
     x, y = random_windows(tokens, 16, 8, torch.Generator().manual_seed(0))

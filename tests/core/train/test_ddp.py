@@ -1,6 +1,6 @@
 """torchrun with 2 CPU processes (DDP, gloo) trains exactly like 1 process with accumulation.
 
-Rule under test (core.train.loop): each update draws A micro-batches j = 0 … A-1 from one seeded
+Rule under test (core.train.distributed): each update draws A micro-batches j = 0 … A-1 from one seeded
 stream; process r of W trains on j = r, r + W, …; DDP averages gradients over processes.
 So W = 2 processes × 2 micro-batches each equal 1 process × 4 micro-batches.
 """
@@ -47,7 +47,9 @@ def test_two_processes_match_one_process_with_gradient_accumulation(tmp_path, da
     assert ddp["steps"] == single["steps"] == [1, 2, 3, 4]
     assert ddp["losses"] == pytest.approx(single["losses"], rel=1e-5)
     assert ddp["grad_norms"] == pytest.approx(single["grad_norms"], rel=1e-5)
-    assert ddp["eval_steps"] == single["eval_steps"] == [2, 4]
-    assert ddp["val_losses"] == pytest.approx(single["val_losses"], rel=1e-5)
+    assert [e["step"] for e in ddp["evals"]] == [e["step"] for e in single["evals"]] == [2, 4]
+    for name in ("val_loss", "train_loss"):
+        ddp_values = [e[name] for e in ddp["evals"]]
+        assert ddp_values == pytest.approx([e[name] for e in single["evals"]], rel=1e-5)
     assert ddp["losses"][-1] < ddp["losses"][0]  # and it did learn
     assert (tmp_path / "ddp" / "ckpt.safetensors").is_file()
