@@ -120,3 +120,20 @@ def test_dropout_only_in_training():
     assert torch.equal(model(idx)[0], model(idx)[0])  # eval: deterministic
     model.train()
     assert not torch.equal(model(idx)[0], model(idx)[0])
+
+
+# torch.ao.quantization is deprecated in favour of torchao, but it is what the issue names and
+# what ships with torch; the point here is only which layers an exact-type match finds.
+@pytest.mark.filterwarnings("ignore:torch.ao.quantization is deprecated:DeprecationWarning")
+@pytest.mark.filterwarnings("ignore:torch.quantize_per_tensor:UserWarning")
+def test_quantize_dynamic_takes_every_projection():
+    """Plain nn.Linear layers: a library that matches exact types finds all of them."""
+    model = tiny_model()
+    quantized = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    dynamic = torch.ao.nn.quantized.dynamic.Linear
+    taken = [name for name, m in quantized.named_modules() if type(m) is dynamic]
+    n_layer = model.config.n_layer
+    assert len(taken) == n_layer * (4 + 2) + 1  # q, k, v, c_proj; c_fc, c_proj; the LM head
+    assert not any(type(m) is torch.nn.Linear for m in quantized.modules())
+    idx = torch.randint(0, 50, (2, 8))
+    torch.testing.assert_close(quantized(idx)[0], model(idx)[0], atol=0.05, rtol=0)
