@@ -176,18 +176,21 @@ def generate(
     was_training = model.training
     model.eval()
     try:
-        cache = KVCache.for_model(model, B) if use_cache else None
-        for t in range(prompt_len, prompt_len + max_new_tokens):  # t: tokens so far
-            window = out[:, max(0, t - block_size) : t]
-            if cache is None:
-                logits, _ = model(window)
-            elif cache.length == 0 or t > block_size:
-                # prefill, or refill once the window slides (every position shifted by one)
-                cache.reset()
-                logits, _ = model(window, kv_cache=cache)
-            else:
-                logits, _ = model(out[:, t - 1 : t], kv_cache=cache)  # only the newest token
-            out[:, t : t + 1] = _sample(logits[:, -1, :], temperature, top_k, top_p, generator)
+        # inference_mode skips all autograd bookkeeping (less work per operator than no_grad);
+        # `out` was made before it, so the ids returned can still feed a training step.
+        with torch.inference_mode():
+            cache = KVCache.for_model(model, B) if use_cache else None
+            for t in range(prompt_len, prompt_len + max_new_tokens):  # t: tokens so far
+                window = out[:, max(0, t - block_size) : t]
+                if cache is None:
+                    logits, _ = model(window)
+                elif cache.length == 0 or t > block_size:
+                    # prefill, or refill once the window slides (every position shifted by one)
+                    cache.reset()
+                    logits, _ = model(window, kv_cache=cache)
+                else:
+                    logits, _ = model(out[:, t - 1 : t], kv_cache=cache)  # only the newest token
+                out[:, t : t + 1] = _sample(logits[:, -1, :], temperature, top_k, top_p, generator)
     finally:
         model.train(was_training)
     return out.squeeze(0) if squeeze else out

@@ -33,10 +33,10 @@ class MLP(nn.Module):
         self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
         self.gelu = nn.GELU(approximate="tanh")  # GPT-2 used the tanh approximation
         self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
-        self.dropout = nn.Dropout(config.dropout)
+        self.dropout = config.dropout  # in training only
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.dropout(self.c_proj(self.gelu(self.c_fc(x))))
+        return F.dropout(self.c_proj(self.gelu(self.c_fc(x))), self.dropout, self.training)
 
 
 class Block(nn.Module):
@@ -75,7 +75,6 @@ class GPT(nn.Module):
             {
                 "wte": nn.Embedding(config.vocab_size, config.n_embd),  # token -> vector
                 "wpe": nn.Embedding(config.block_size, config.n_embd),  # position -> vector
-                "drop": nn.Dropout(config.dropout),
                 "h": nn.ModuleList(Block(config) for _ in range(config.n_layer)),
                 "ln_f": nn.LayerNorm(config.n_embd, bias=config.bias),
             }
@@ -151,7 +150,7 @@ class GPT(nn.Module):
         T = idx.size(1)
         pos = torch.arange(start, start + T, device=idx.device)  # (T,)
         x = self.transformer.wte(idx) + self.transformer.wpe(pos)  # (B, T, C)
-        x = self.transformer.drop(x)
+        x = F.dropout(x, self.config.dropout, self.training)
         attentions = []
         for i, block in enumerate(self.transformer.h):
             x, weights = block(
