@@ -201,3 +201,14 @@ def test_sampling_arguments_checked_once_per_call_not_per_token(monkeypatch):
     assert len(calls) == 1
     with pytest.raises(ValueError, match="top_k"):
         generate(model_for(), torch.tensor([[1]]), 10, top_k=0)
+
+
+def test_generated_ids_can_feed_a_training_step():
+    """generate runs under inference_mode, but the ids it returns are ordinary tensors."""
+    model = model_for()
+    out = generate(model, torch.tensor([[1, 2]]), 6, temperature=0)
+    assert not out.is_inference()
+    model.train()
+    _, loss = model(out[:, :-1], out[:, 1:])
+    loss.backward()
+    assert model.transformer.wte.weight.grad is not None
