@@ -110,7 +110,7 @@ class GPT(nn.Module):
 
         The ids' values are checked where they enter: `generate` checks its prompt, the
         tokenizers and data sets produce ids in range. An id out of range reaching the model
-        raises nn.Embedding's IndexError ("index out of range in self").
+        raises nn.Embedding's IndexError on CPU (a device-side assert on CUDA).
         """
         if not isinstance(idx, torch.Tensor) or idx.dim() != 2:
             shape = tuple(idx.shape) if isinstance(idx, torch.Tensor) else type(idx).__name__
