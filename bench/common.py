@@ -18,18 +18,26 @@ import torch
 
 
 def interleave(
-    fns: dict[str, Callable[[], object]], rounds: int, warmup: int = 1
+    fns: dict[str, Callable[[], object]],
+    rounds: int,
+    warmup: int = 1,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> dict[str, list[float]]:
-    """Run each function once per round, in turn, and return every timing (seconds)."""
+    """Run each function once per round, in turn, and return every timing (seconds).
+
+    `clock=time.thread_time` counts only the CPU time of this thread: with one torch thread
+    (which runs every operator on the calling thread) the time other jobs hold the core is
+    left out, which is what makes a comparison possible on a busy machine.
+    """
     for _ in range(warmup):
         for fn in fns.values():
             fn()
     times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(rounds):
         for name, fn in fns.items():
-            t0 = time.perf_counter()
+            t0 = clock()
             fn()
-            times[name].append(time.perf_counter() - t0)
+            times[name].append(clock() - t0)
     return times
 
 
@@ -63,6 +71,25 @@ def machine() -> str:
     except (OSError, StopIteration):
         pass
     return f"{cpu}, {os.cpu_count()} CPUs, torch {torch.__version__}, {torch.get_num_threads()} threads"
+
+
+def load() -> str:
+    """The host's load averages (1, 5, 15 min), as `uptime` prints them: other jobs' share."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def clock_for(threads: int | None) -> tuple[Callable[[], float], str]:
+    """Thread CPU time when torch runs on one thread (robust to other jobs), else wall time."""
+    if threads == 1:
+        torch.set_num_threads(1)
+        return time.thread_time, "CPU time of the one torch thread"
+    if threads is not None:
+        torch.set_num_threads(threads)
+    return time.perf_counter, "wall time"
 
 
 def header(title: str) -> None:

@@ -81,8 +81,9 @@ class KVCache:
         dtype: torch.dtype = torch.float32,
     ) -> None:
         shape = (n_layer, batch_size, n_head, capacity, head_size)
-        self.keys = torch.zeros(shape, device=device, dtype=dtype)
-        self.values = torch.zeros(shape, device=device, dtype=dtype)
+        # empty, not zeros: a position is always written before anything reads it
+        self.keys = torch.empty(shape, device=device, dtype=dtype)
+        self.values = torch.empty(shape, device=device, dtype=dtype)
         self.capacity = capacity
         self.length = 0
 
@@ -110,9 +111,10 @@ class KVCache:
                 f"KV cache is full: {self.length} cached + {k.size(-2)} new > capacity {self.capacity}; "
                 "reset it (or crop the context) before adding more tokens"
             )
-        self.keys[layer, :, :, self.length : end] = k
-        self.values[layer, :, :, self.length : end] = v
-        return self.keys[layer, :, :, :end], self.values[layer, :, :, :end]
+        keys, values = self.keys[layer], self.values[layer]  # (B, H, capacity, D) views
+        keys[:, :, self.length : end] = k
+        values[:, :, self.length : end] = v
+        return keys[:, :, :end], values[:, :, :end]
 
     def advance(self, n: int) -> None:
         self.length += n
@@ -136,8 +138,7 @@ class CausalSelfAttention(nn.Module):
         self.k_proj = nn.Linear(C, C, bias=config.bias)  # what each token offers to be found by
         self.v_proj = nn.Linear(C, C, bias=config.bias)  # what each token contributes when found
         self.c_proj = nn.Linear(C, C, bias=config.bias)  # mixes the heads back into the stream
-        self.dropout = config.dropout
-        self.resid_dropout = nn.Dropout(config.dropout)
+        self.dropout = config.dropout  # on the attention weights and on the output, in training
 
     def forward(
         self,
@@ -174,4 +175,4 @@ class CausalSelfAttention(nn.Module):
         else:
             raise ValueError(f"attn_impl must be 'sdpa' or 'explicit', got {attn_impl!r}")
         y = y.transpose(1, 2).contiguous().view(B, T, C)  # heads side by side again
-        return self.resid_dropout(self.c_proj(y)), weights
+        return F.dropout(self.c_proj(y), dropout_p), weights

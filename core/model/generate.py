@@ -20,35 +20,19 @@ from core.model.attention import KVCache
 def apply_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
     """logits / temperature; temperature 0 keeps only the largest logit (greedy)."""
     check_sampling_args(temperature)
-    if temperature == 0:
-        keep = torch.zeros_like(logits, dtype=torch.bool)
-        keep.scatter_(-1, logits.argmax(dim=-1, keepdim=True), True)
-        return logits.masked_fill(~keep, float("-inf"))
-    return logits / temperature
+    return _temperature(logits, temperature)
 
 
 def top_k_filter(logits: torch.Tensor, k: int | None) -> torch.Tensor:
     """Keep exactly the k largest logits; k >= V (or None) keeps all."""
     check_sampling_args(top_k=k)
-    if k is None or k >= logits.size(-1):
-        return logits
-    # a stable sort ranks equal logits by position, as core.mirrors.sampling does
-    order = torch.sort(logits, dim=-1, descending=True, stable=True).indices[..., :k]
-    keep = torch.zeros_like(logits, dtype=torch.bool).scatter_(-1, order, True)
-    return logits.masked_fill(~keep, float("-inf"))
+    return _top_k(logits, k)
 
 
 def top_p_filter(logits: torch.Tensor, p: float | None) -> torch.Tensor:
     """Keep the smallest set of most likely tokens whose probability mass reaches p."""
     check_sampling_args(top_p=p)
-    if p is None or p >= 1.0:
-        return logits
-    sorted_logits, order = torch.sort(logits, dim=-1, descending=True, stable=True)
-    sorted_probs = F.softmax(sorted_logits.double(), dim=-1)
-    mass_before = sorted_probs.cumsum(dim=-1) - sorted_probs
-    keep_sorted = mass_before < p  # the first token always has mass_before == 0
-    keep = torch.zeros_like(keep_sorted).scatter_(-1, order, keep_sorted)
-    return logits.masked_fill(~keep, float("-inf"))
+    return _top_p(logits, p)
 
 
 def filter_logits(
@@ -58,7 +42,8 @@ def filter_logits(
     top_p: float | None = None,
 ) -> torch.Tensor:
     """Temperature, then top-k, then top-p (on the temperature-scaled distribution)."""
-    return top_p_filter(top_k_filter(apply_temperature(logits, temperature), top_k), top_p)
+    check_sampling_args(temperature, top_k, top_p)
+    return _top_p(_top_k(_temperature(logits, temperature), top_k), top_p)
 
 
 def sample_next(
@@ -70,14 +55,85 @@ def sample_next(
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """One next token per row of logits (B, V) -> ids (B, 1)."""
+    check_sampling_args(temperature, top_k, top_p)
+    if generator is None and temperature != 0:
+        generator = torch.Generator(device=logits.device)
+        generator.seed()
+    return _sample(logits, temperature, top_k, top_p, generator)
+
+
+# The filters' arithmetic, unchecked: the public functions above validate their arguments
+# once and call these; `generate` validates once per call, not once per sampled token.
+
+
+def _temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    if temperature == 0:
+        keep = torch.zeros_like(logits, dtype=torch.bool)
+        keep.scatter_(-1, logits.argmax(dim=-1, keepdim=True), True)
+        return logits.masked_fill(~keep, float("-inf"))
+    return logits / temperature
+
+
+def _top_k(logits: torch.Tensor, k: int | None) -> torch.Tensor:
+    if k is None or k >= logits.size(-1):
+        return logits
+    # a stable sort ranks equal logits by position, as core.mirrors.sampling does
+    order = torch.sort(logits, dim=-1, descending=True, stable=True).indices[..., :k]
+    keep = torch.zeros_like(logits, dtype=torch.bool).scatter_(-1, order, True)
+    return logits.masked_fill(~keep, float("-inf"))
+
+
+def _top_p(logits: torch.Tensor, p: float | None) -> torch.Tensor:
+    if p is None or p >= 1.0:
+        return logits
+    sorted_logits, order = torch.sort(logits, dim=-1, descending=True, stable=True)
+    sorted_probs = F.softmax(sorted_logits.double(), dim=-1)
+    mass_before = sorted_probs.cumsum(dim=-1) - sorted_probs
+    keep_sorted = mass_before < p  # the first token always has mass_before == 0
+    keep = torch.zeros_like(keep_sorted).scatter_(-1, order, keep_sorted)
+    return logits.masked_fill(~keep, float("-inf"))
+
+
+def _sample(
+    logits: torch.Tensor,
+    temperature: float,
+    top_k: int | None,
+    top_p: float | None,
+    generator: torch.Generator | None,
+) -> torch.Tensor:
+    """(B, V) -> (B, 1) ids; `generator` may be None only for temperature 0."""
     if temperature == 0:
         return logits.argmax(dim=-1, keepdim=True)
-    probs = F.softmax(filter_logits(logits.float(), temperature, top_k, top_p), dim=-1)
-    if generator is None:
-        generator = torch.Generator(device=probs.device)
-        generator.seed()
+    filtered = _top_p(_top_k(_temperature(logits.float(), temperature), top_k), top_p)
+    probs = F.softmax(filtered, dim=-1)
     ids = torch.multinomial(probs.to(generator.device), num_samples=1, generator=generator)
     return ids.to(logits.device)
+
+
+def check_prompt(idx: torch.Tensor, vocab_size: int) -> torch.Tensor:
+    """A prompt of token ids, (B, T) or (T,), checked once as it enters: returns it as (B, T).
+
+    The one place generation reads the ids' values (a host sync), so the model's forward
+    never has to. Example: check_prompt(torch.tensor([3, 1]), 50) -> tensor([[3, 1]])
+    """
+    if not isinstance(idx, torch.Tensor):
+        raise ValueError(f"idx must be a tensor of token ids, got {type(idx).__name__}")
+    if idx.dim() == 1:
+        idx = idx.unsqueeze(0)
+    if idx.dim() != 2 or idx.size(0) == 0 or idx.size(1) == 0:
+        raise ValueError(
+            f"the prompt is empty (shape {tuple(idx.shape)}): give at least one token id; "
+            "for GPT-2, <|endoftext|> (id 50256) is the usual start of an unconditioned sample"
+        )
+    if idx.dtype.is_floating_point or idx.dtype.is_complex or idx.dtype == torch.bool:
+        raise ValueError(f"the prompt must hold integer token ids, got dtype {idx.dtype}")
+    lo, hi = int(idx.min()), int(idx.max())
+    if lo < 0 or hi >= vocab_size:
+        raise ValueError(
+            f"token ids must be in [0, {vocab_size}), got values from {lo} to {hi}: "
+            "was the prompt encoded with this model's tokenizer?"
+        )
+    return idx
 
 
 @torch.no_grad()
@@ -104,45 +160,37 @@ def generate(
     Example: generate(model, torch.tensor([[0]]), 5, temperature=0) -> (1, 6) greedy ids
     """
     check_sampling_args(temperature, top_k, top_p)
-    if not isinstance(idx, torch.Tensor):
-        raise ValueError(f"idx must be a tensor of token ids, got {type(idx).__name__}")
-    squeeze = idx.dim() == 1
-    if squeeze:
-        idx = idx.unsqueeze(0)
-    if idx.dim() != 2 or idx.size(0) == 0 or idx.size(1) == 0:
-        raise ValueError(
-            f"the prompt is empty (shape {tuple(idx.shape)}): give at least one token id; "
-            "for GPT-2, <|endoftext|> (id 50256) is the usual start of an unconditioned sample"
-        )
     if int(max_new_tokens) != max_new_tokens or max_new_tokens < 0:
         raise ValueError(f"max_new_tokens must be a non-negative integer, got {max_new_tokens!r}")
+    squeeze = isinstance(idx, torch.Tensor) and idx.dim() == 1
+    idx = check_prompt(idx, model.config.vocab_size)
     if generator is None and temperature != 0:
         generator = torch.Generator(device=idx.device)
         generator.seed()
 
     block_size = model.config.block_size
+    B, prompt_len = idx.shape
+    # filled in place: no new tensor per token
+    out = torch.empty(B, prompt_len + max_new_tokens, dtype=torch.long, device=idx.device)
+    out[:, :prompt_len] = idx
     was_training = model.training
     model.eval()
     try:
-        cache = KVCache.for_model(model, idx.size(0)) if use_cache else None
-        out = idx
-        for _ in range(max_new_tokens):
-            if cache is None:
-                logits, _ = model(out[:, -block_size:])
-            elif cache.length == 0 or out.size(1) > block_size:
-                # prefill, or refill once the window slides (every position shifted by one)
-                cache.reset()
-                logits, _ = model(out[:, -block_size:], kv_cache=cache)
-            else:
-                logits, _ = model(out[:, -1:], kv_cache=cache)  # only the newest token
-            next_id = sample_next(
-                logits[:, -1, :],
-                temperature=temperature,
-                top_k=top_k,
-                top_p=top_p,
-                generator=generator,
-            )
-            out = torch.cat([out, next_id], dim=1)
+        # inference_mode skips all autograd bookkeeping (less work per operator than no_grad);
+        # `out` was made before it, so the ids returned can still feed a training step.
+        with torch.inference_mode():
+            cache = KVCache.for_model(model, B) if use_cache else None
+            for t in range(prompt_len, prompt_len + max_new_tokens):  # t: tokens so far
+                window = out[:, max(0, t - block_size) : t]
+                if cache is None:
+                    logits, _ = model(window)
+                elif cache.length == 0 or t > block_size:
+                    # prefill, or refill once the window slides (every position shifted by one)
+                    cache.reset()
+                    logits, _ = model(window, kv_cache=cache)
+                else:
+                    logits, _ = model(out[:, t - 1 : t], kv_cache=cache)  # only the newest token
+                out[:, t : t + 1] = _sample(logits[:, -1, :], temperature, top_k, top_p, generator)
     finally:
         model.train(was_training)
     return out.squeeze(0) if squeeze else out

@@ -1,4 +1,5 @@
-"""core.inference.split_linear: the one-row split product must equal F.linear, and be the path actually taken."""
+"""core.inference.split_linear: the one-row split product must equal F.linear, be the path
+actually taken once a model opts in, and leave the model's plain layers alone otherwise."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.inference.split_linear import SPLIT_MIN_WEIGHTS, Linear, linear
+from core.inference.split_linear import (
+    SPLIT_MIN_WEIGHTS,
+    Linear,
+    linear,
+    use_plain_linear,
+    use_split_linear,
+)
 from core.model.config import GPTConfig
 from core.model.gpt import GPT
 
@@ -96,10 +103,29 @@ def test_linear_module_is_an_nn_linear():
     assert torch.equal(lin(x), ref(x))
 
 
+def small_gpt() -> GPT:
+    torch.manual_seed(0)
+    return GPT(GPTConfig(vocab_size=1024, block_size=32, n_layer=2, n_head=4, n_embd=512)).eval()
+
+
+def test_opt_in_swaps_every_projection_and_back():
+    model = small_gpt()
+    keys, state = model.state_dict().keys(), {k: v.clone() for k, v in model.state_dict().items()}
+    assert not any(isinstance(m, Linear) for m in model.modules())  # plain by default
+    assert use_split_linear(model) is model
+    split = [name for name, m in model.named_modules() if type(m) is Linear]
+    assert len(split) == 2 * 6 + 1  # q, k, v, c_proj, c_fc, mlp.c_proj per layer, and the head
+    assert model.lm_head.weight is model.transformer.wte.weight  # still tied
+    assert model.state_dict().keys() == keys
+    assert all(torch.equal(v, state[k]) for k, v in model.state_dict().items())
+    assert use_plain_linear(model) is model
+    assert all(type(m) is not Linear for m in model.modules())
+    assert sum(type(m) is nn.Linear for m in model.modules()) == len(split)
+
+
 def test_one_token_forward_matches_single_threaded_model(threads, batched_calls):
     """A real one-token step through the GPT: split (2 threads) vs F.linear (1 thread)."""
-    torch.manual_seed(0)
-    model = GPT(GPTConfig(vocab_size=1024, block_size=32, n_layer=2, n_head=4, n_embd=512)).eval()
+    model = use_split_linear(small_gpt())
     assert model.lm_head.weight.numel() >= SPLIT_MIN_WEIGHTS  # the head takes the split path
     idx = torch.randint(0, 1024, (1, 1))
     logits, split_products = {}, {}
@@ -112,3 +138,27 @@ def test_one_token_forward_matches_single_threaded_model(threads, batched_calls)
     # 2 threads: c_fc and c_proj of both blocks, and the head (q/k/v 512x512 are too small)
     assert split_products == {2: 5, 1: 0}
     torch.testing.assert_close(logits[2], logits[1], rtol=1e-5, atol=1e-5)
+
+
+def test_plain_model_takes_no_split_path(threads, batched_calls):
+    threads(2)
+    with torch.no_grad():
+        small_gpt()(torch.zeros(1, 1, dtype=torch.long))
+    assert batched_calls == []
+
+
+# torch.ao.quantization is deprecated in favour of torchao, but it is what the issue names and
+# what ships with torch; the point here is only which layers an exact-type match finds.
+@pytest.mark.filterwarnings("ignore:torch.ao.quantization is deprecated:DeprecationWarning")
+@pytest.mark.filterwarnings("ignore:torch.quantize_per_tensor:UserWarning")
+def test_quantize_dynamic_skips_split_layers_until_they_are_plain_again():
+    """Why the trick is opt-in: libraries that match exact types do not see a subclass."""
+    dynamic = torch.ao.nn.quantized.dynamic.Linear
+
+    def quantized_layers(model):
+        q = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+        return sum(type(m) is dynamic for m in q.modules())
+
+    model = use_split_linear(small_gpt())
+    assert quantized_layers(model) == 0
+    assert quantized_layers(use_plain_linear(model)) == 13

@@ -1,3 +1,4 @@
+import importlib
 import itertools
 
 import numpy as np
@@ -10,6 +11,7 @@ from core.mirrors import sampling
 from core.model.config import GPTConfig
 from core.model.generate import (
     apply_temperature,
+    check_prompt,
     filter_logits,
     generate,
     sample_next,
@@ -165,3 +167,48 @@ def test_empty_prompt_and_training_mode_restored():
     model.train()
     generate(model, torch.tensor([[1]]), 2)
     assert model.training
+
+
+def test_prompt_ids_are_checked_once_where_they_enter():
+    model = model_for()  # vocab_size 40
+    with pytest.raises(ValueError, match=r"token ids must be in \[0, 40\)"):
+        generate(model, torch.tensor([[1, 40]]), 3)
+    with pytest.raises(ValueError, match=r"from -1 to 2"):
+        generate(model, torch.tensor([-1, 2]), 3)
+    with pytest.raises(ValueError, match="integer token ids"):
+        generate(model, torch.tensor([[1.0, 2.0]]), 3)
+    assert check_prompt(torch.tensor([3, 1]), 40).tolist() == [[3, 1]]
+
+
+def test_prompt_of_a_narrow_dtype_gets_full_range_ids():
+    """The result holds int64 ids whatever the prompt's dtype (a uint8 prompt must not wrap)."""
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=600, block_size=16, n_layer=1, n_head=2, n_embd=16))
+    out = generate(model, torch.tensor([[1, 2]], dtype=torch.uint8), 20, temperature=0)
+    assert out.dtype == torch.long
+    assert torch.equal(out, generate(model, torch.tensor([[1, 2]]), 20, temperature=0))
+
+
+def test_sampling_arguments_checked_once_per_call_not_per_token(monkeypatch):
+    # the module, not the function that core.model re-exports under the same name
+    gen = importlib.import_module("core.model.generate")
+    calls = []
+    real = gen.check_sampling_args
+    monkeypatch.setattr(
+        gen, "check_sampling_args", lambda *a, **k: calls.append(a) or real(*a, **k)
+    )
+    generate(model_for(), torch.tensor([[1]]), 10, top_k=5, top_p=0.9)
+    assert len(calls) == 1
+    with pytest.raises(ValueError, match="top_k"):
+        generate(model_for(), torch.tensor([[1]]), 10, top_k=0)
+
+
+def test_generated_ids_can_feed_a_training_step():
+    """generate runs under inference_mode, but the ids it returns are ordinary tensors."""
+    model = model_for()
+    out = generate(model, torch.tensor([[1, 2]]), 6, temperature=0)
+    assert not out.is_inference()
+    model.train()
+    _, loss = model(out[:, :-1], out[:, 1:])
+    loss.backward()
+    assert model.transformer.wte.weight.grad is not None
