@@ -148,6 +148,10 @@ def train_config(args: argparse.Namespace, run: Run, device: str) -> TrainConfig
 def model_config(args: argparse.Namespace, run: Run, vocab_size: int) -> GPTConfig:
     """The run's GPTConfig with the --model overrides; UsageError names the bad one."""
     overrides = dict(args.model)
+    known = set(GPTConfig.__dataclass_fields__)
+    unknown = [f"--model {k}={v}" for k, v in overrides.items() if k not in known]
+    if unknown:
+        raise UsageError(f"{', '.join(unknown)}: not a GPTConfig field; known: {sorted(known)}")
     overrides.setdefault("vocab_size", max(run.model.vocab_size, vocab_size))
     try:
         return GPTConfig.from_dict({**run.model.to_dict(), **overrides})
