@@ -21,6 +21,7 @@ What it says instead of a traceback (one line on stderr), and its exit status:
         from that update, and the last checkpoint is untouched)
     2   error: … something to change: a flag (--device cuda without a GPU, --model n_layer=0),
         a corrupt or unsuitable checkpoint for --resume, data that is not on this machine
+    130 interrupted (Ctrl-C): the last checkpoint stands; --resume continues from it
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from core.train.runtime import autocast_for, resolve_device
 
 EXIT_DIVERGED = 1
 EXIT_USAGE = 2  # argparse's own status for a bad command line
+EXIT_INTERRUPTED = 130  # the shell's status for a process ended by Ctrl-C (128 + SIGINT)
 
 
 class UsageError(Exception):
@@ -174,6 +176,11 @@ def device_for(args: argparse.Namespace) -> torch.device:
     return device
 
 
+def checkpoint_path(args: argparse.Namespace) -> Path:
+    """OUT/ckpt.safetensors, OUT being --out or out/PRESET."""
+    return (args.out or Path("out") / args.preset) / "ckpt.safetensors"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Train; return the exit status (0, or EXIT_DIVERGED / EXIT_USAGE after one error line)."""
     args = build_parser().parse_args(argv)
@@ -187,6 +194,15 @@ def main(argv: list[str] | None = None) -> int:
                 return _run(args, device, rank)
             finally:
                 distributed.shutdown()
+        except KeyboardInterrupt:
+            path = checkpoint_path(args)
+            said = (
+                f"{path} holds the last checkpoint; continue with the same command and --resume"
+                if path.exists()
+                else "no checkpoint was saved yet"
+            )
+            print(f"interrupted: {said}", file=sys.stderr)
+            return EXIT_INTERRUPTED
         except TrainingDiverged as err:
             print(f"error: {err}", file=sys.stderr)
             return EXIT_DIVERGED
@@ -222,8 +238,8 @@ def _run(args: argparse.Namespace, device: str, rank: int) -> int:
             "of the run; --warmup sets it)",
             file=sys.stderr,
         )
-    out = args.out or Path("out") / args.preset
-    ckpt_path = out / "ckpt.safetensors"
+    ckpt_path = checkpoint_path(args)
+    out = ckpt_path.parent
     data = run.data()
     torch.manual_seed(config.seed)  # the same initial weights in every process
     model = GPT(model_config(args, run, data.vocab_size))

@@ -8,7 +8,8 @@ import json
 import pytest
 import torch
 
-from core.train.__main__ import EXIT_DIVERGED, EXIT_USAGE, main
+import core.train.__main__
+from core.train.__main__ import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_USAGE, main
 from core.train.checkpoint import load_checkpoint
 from tests.core.train.damage import tensor_offset
 
@@ -148,3 +149,16 @@ def test_a_diverged_run_exits_1_and_keeps_the_last_good_checkpoint(capsys, train
         assert path.read_bytes() == before
     assert (trained / "history.json").read_text() == history
     assert json.loads(history)["steps"] == [1, 2, 3, 4]
+
+
+def test_ctrl_c_says_where_the_checkpoint_is(capsys, trained, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(core.train.__main__, "pretrain", interrupted)
+    status, lines = run(capsys, "--max-iters", "8", "--out", str(trained), "--resume")
+    assert status == EXIT_INTERRUPTED
+    assert lines[-1] == (
+        f"interrupted: {trained / 'ckpt.safetensors'} holds the last checkpoint; continue with "
+        "the same command and --resume"
+    )
