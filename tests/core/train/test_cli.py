@@ -21,14 +21,6 @@ TINY_RUN = [
 ]  # fmt: skip
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def run(capsys, *args: str) -> tuple[int, list[str]]:
     """Exit status and the lines on stderr."""
     status = main([*TINY_RUN, *args])

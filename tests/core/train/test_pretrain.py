@@ -16,17 +16,6 @@ from core.train.pretrain import TextSamples, lm_batches, pretrain
 from core.train.report import History, StepEvent, StopTraining
 from core.train.schedule import lr_at
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models on a shared 2-core machine: one thread avoids OpenMP spinning against
-    other processes (10x faster here); results do not depend on it."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 SMALL = GPTConfig(vocab_size=65, block_size=32, n_layer=2, n_head=2, n_embd=32)
 QUICK = TrainConfig(
     max_steps=12,

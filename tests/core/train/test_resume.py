@@ -31,14 +31,6 @@ CONFIG = TrainConfig(
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def draw(generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     x = torch.randint(16, (4, 9), generator=generator)
     return x[:, :-1], x[:, 1:]
