@@ -24,6 +24,7 @@ from core.train.checkpoint import (
     CheckpointError,
     CheckpointWarning,
     digest,
+    first_non_finite,
     load_checkpoint,
     save_checkpoint,
 )
@@ -252,3 +253,13 @@ def test_non_finite_weights_are_never_saved_over_a_good_checkpoint(tmp_path, bad
         save_checkpoint(path, model, optimizer=optimizer, step=2)
     assert path.read_bytes() == good
     assert os.listdir(tmp_path) == ["ckpt.safetensors"]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float16])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_first_non_finite_finds_any_nan_or_inf(dtype, bad):
+    tensors = {"empty": torch.zeros(0), "ids": torch.arange(5), "a": torch.randn(7, 9).to(dtype)}
+    assert first_non_finite(tensors) is None
+    tensors["b"] = torch.randn(7, 9).to(dtype)
+    tensors["b"][4, 2] = bad
+    assert first_non_finite(tensors) == "b"
