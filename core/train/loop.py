@@ -21,6 +21,7 @@ One update s:
         backward(ℓ / (A/W))                       gradients add up over micro-batches
     (DDP averages the gradients over the W processes during the last backward)
     clip the global gradient norm; AdamW step; zero the gradients
+    (but first: a loss or gradient norm that is not finite stops the run; core.train.guard)
     every eval_interval updates (and after the last): metrics = evaluate(model)
 
 Determinism (core.train.runtime): the batch generator is seeded with `config.seed` and saved
@@ -60,7 +61,8 @@ from torch import nn
 
 from core.train import distributed
 from core.train.config import TrainConfig
-from core.train.optim import make_adamw, step_optimizer
+from core.train.guard import DivergenceGuard, diverged
+from core.train.optim import apply_update, make_adamw, unscale_and_clip
 from core.train.report import Callback, History, Reporter
 from core.train.resume import restore_run, save_run
 from core.train.runtime import (
@@ -99,7 +101,10 @@ def train(
     checkpoint_path: where to save (every `checkpoint_interval` updates, at the end, and
         where a run is stopped); the model must carry a `GPTConfig` as `model.config`.
     resume_from: a checkpoint to continue from: weights, optimizer, batch stream, step and
-        history are restored, and the run goes on to `config.max_steps`.
+        history are restored, and the run goes on to `config.max_steps`. `config` is compared
+        with the stored one (core.train.resume: what may change, what may not).
+    Raises `TrainingDiverged` (core.train.guard) when the loss or the gradients stop being
+    finite, before that update touches the weights or any checkpoint.
     The model is moved to `config.device`. Under torchrun it is wrapped in
     DistributedDataParallel for the run; only process 0 evaluates, calls back and saves.
     """
@@ -119,9 +124,11 @@ def train(
     )
     scaler = torch.amp.GradScaler("cuda") if config.dtype == "float16" else None
     generator = torch.Generator().manual_seed(config.seed)  # the batch stream
-    history, start = History(), 0
+    history, start, saved = History(), 0, None
     if resume_from is not None:
-        start, history = restore_run(resume_from, model, optimizer, scaler, generator)
+        start, history = restore_run(resume_from, model, optimizer, scaler, generator, config)
+        saved = f"{resume_from} (update {start})"
+    guard = DivergenceGuard(skips_allowed=scaler is not None)
     ddp_model = distributed.wrap(model, device)
     callbacks = [callbacks] if callable(callbacks) else list(callbacks)
     reporter = Reporter(history, callbacks if rank == 0 else [], config.max_steps)
@@ -146,8 +153,19 @@ def train(
                         scaled = loss / len(mine)  # the gradient of the mean over micro-batches
                         (scaler.scale(scaled) if scaler is not None else scaled).backward()
                     loss_sum += loss.detach().float()
-                grad_norm = step_optimizer(optimizer, model.parameters(), config.grad_clip, scaler)
+                grad_norm = unscale_and_clip(
+                    optimizer, model.parameters(), config.grad_clip, scaler
+                )
                 loss = float(distributed.mean_over_processes(loss_sum / len(mine)))
+                why = guard.check(loss=loss, grad_norm=grad_norm)  # the same on every process
+                if why is not None:  # before the step: the weights stay the last finite ones
+                    optimizer.zero_grad(set_to_none=True)
+                    error = diverged(step + 1, why, loss=loss, grad_norm=grad_norm,
+                                     learning_rate=config.learning_rate, float16=scaler is not None,
+                                     checkpoint=saved)  # fmt: skip
+                    error.history = history
+                    raise error
+                apply_update(optimizer, scaler)
                 seconds = time.perf_counter() - t0
 
                 done = step + 1
@@ -164,6 +182,7 @@ def train(
                 if checkpoint_path is not None and rank == 0 and save:
                     save_run(checkpoint_path, model, config, done, optimizer, scaler, generator,
                              history)  # fmt: skip
+                    saved = f"{checkpoint_path} (update {done})"
                 if stop and done < config.max_steps:
                     history.stopped_early = True
                     break

@@ -105,24 +105,31 @@ def clip_gradients(parameters: Iterable[torch.Tensor], max_norm: float) -> float
     return float(torch.nn.utils.clip_grad_norm_(params, bound))
 
 
-def step_optimizer(
+def unscale_and_clip(
     optimizer: torch.optim.Optimizer,
     parameters: Iterable[torch.Tensor],
     grad_clip: float,
     scaler: torch.amp.GradScaler | None = None,
 ) -> float:
-    """Clip the gradients, take one optimizer step, zero them; return the norm before clipping.
+    """Clip the gradients and return their global norm before clipping (inf or NaN if they are).
 
-    With a float16 gradient scaler the gradients are unscaled first (clipping bounds the true
-    gradients) and the step is skipped if they overflowed, as `GradScaler.step` does.
+    With a float16 gradient scaler the gradients are unscaled first, so that clipping bounds
+    the true gradients. The caller looks at the norm (core.train.guard) before `apply_update`.
     """
     if scaler is not None:
         scaler.unscale_(optimizer)
-    grad_norm = clip_gradients(parameters, grad_clip)
+    return clip_gradients(parameters, grad_clip)
+
+
+def apply_update(optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler | None) -> None:
+    """One optimizer step, then zero the gradients.
+
+    With a gradient scaler the step is skipped if the gradients overflowed (`GradScaler.step`),
+    and the scale is updated.
+    """
     if scaler is not None:
         scaler.step(optimizer)
         scaler.update()
     else:
         optimizer.step()
     optimizer.zero_grad(set_to_none=True)
-    return grad_norm

@@ -1,12 +1,15 @@
-"""Checkpoints: exact round trip, the tied head stored once, atomic saves, clear errors."""
+"""Checkpoints: exact round trip, the tied head stored once, atomic saves, a digest per tensor,
+never a NaN saved, clear errors."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
@@ -17,8 +20,16 @@ from safetensors.torch import save_file
 import core.train.checkpoint
 from core.model.config import GPTConfig
 from core.model.gpt import GPT
-from core.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from core.train.checkpoint import (
+    CheckpointError,
+    CheckpointWarning,
+    digest,
+    first_non_finite,
+    load_checkpoint,
+    save_checkpoint,
+)
 from core.train.optim import make_adamw
+from tests.core.train.damage import rewrite_checkpoint, tensor_offset
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -177,3 +188,78 @@ def test_save_rejects_what_it_cannot_store(tmp_path):
         save_checkpoint(tmp_path / "c.safetensors", model, extra={"x": object()})
     with pytest.raises(ValueError, match="GPTConfig"):
         save_checkpoint(tmp_path / "c.safetensors", torch.nn.Linear(2, 2))
+
+
+@pytest.mark.parametrize("damage", ["one flipped bit", "NaN bytes"])
+def test_a_damaged_tensor_is_named_and_the_file_called_corrupt(tmp_path, damage):
+    model, optimizer = trained(0)
+    path = save_checkpoint(tmp_path / "ckpt.safetensors", model, optimizer=optimizer)
+    name = "model.transformer.h.0.attn.q_proj.weight"
+    start = tensor_offset(path, name)
+    raw = bytearray(path.read_bytes())
+    if damage == "one flipped bit":
+        raw[start + 5] ^= 0b0000_0100
+    else:
+        raw[start : start + 8] = b"\x00\x00\xc0\x7f" * 2  # two float32 NaNs
+    path.write_bytes(bytes(raw))
+    with pytest.raises(CheckpointError, match=f"is corrupt: tensor {name} does not match"):
+        load_checkpoint(path)
+
+
+def test_every_tensor_has_a_digest_and_a_clean_file_loads_without_warnings(tmp_path):
+    model, optimizer = trained(0)
+    path = save_checkpoint(tmp_path / "ckpt.safetensors", model, optimizer=optimizer)
+    with safe_open(path, framework="pt") as handle:
+        digests = json.loads(handle.metadata()["course"])["digests"]
+        assert set(digests) == set(handle.keys())
+        assert digests["model.transformer.wte.weight"] == digest(
+            handle.get_tensor("model.transformer.wte.weight")
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_checkpoint(path)
+
+
+def test_a_checkpoint_from_before_digests_loads_with_a_warning(tmp_path):
+    model, _ = trained(0)
+    path = save_checkpoint(tmp_path / "old.safetensors", model, step=3)
+    rewrite_checkpoint(path, path, digests=None)
+    with pytest.warns(CheckpointWarning, match="saved without digests"):
+        ckpt = load_checkpoint(path)
+    assert ckpt.step == 3
+    assert torch.equal(ckpt.weights["transformer.wte.weight"], model.transformer.wte.weight)
+
+
+def test_a_negative_step_is_called_corrupt(tmp_path):
+    model, _ = trained(0)
+    path = save_checkpoint(tmp_path / "ckpt.safetensors", model, step=3)
+    rewrite_checkpoint(path, path, step=-2)
+    with pytest.raises(CheckpointError, match="is corrupt: it says it was saved after update -2"):
+        load_checkpoint(path)
+    with pytest.raises(ValueError, match="step must be >= 0"):
+        save_checkpoint(path, model, step=-1)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_non_finite_weights_are_never_saved_over_a_good_checkpoint(tmp_path, bad):
+    model, optimizer = trained(0)
+    path = save_checkpoint(tmp_path / "ckpt.safetensors", model, optimizer=optimizer, step=1)
+    good = path.read_bytes()
+    with torch.no_grad():
+        model.transformer.h[0].mlp.c_fc.weight[3, 4] = bad
+    with pytest.raises(
+        ValueError, match=r"refusing to save .*transformer\.h\.0\.mlp\.c_fc\.weight"
+    ):
+        save_checkpoint(path, model, optimizer=optimizer, step=2)
+    assert path.read_bytes() == good
+    assert os.listdir(tmp_path) == ["ckpt.safetensors"]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float16])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_first_non_finite_finds_any_nan_or_inf(dtype, bad):
+    tensors = {"empty": torch.zeros(0), "ids": torch.arange(5), "a": torch.randn(7, 9).to(dtype)}
+    assert first_non_finite(tensors) is None
+    tensors["b"] = torch.randn(7, 9).to(dtype)
+    tensors["b"][4, 2] = bad
+    assert first_non_finite(tensors) == "b"

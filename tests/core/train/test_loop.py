@@ -17,14 +17,6 @@ V, T = 16, 12  # vocabulary, sequence length
 FIRST, SECOND = 1, 2  # the two marker tokens; the other positions hold ids 4 … 15
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def order_task(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Sequences holding tokens 1 and 2 once each; label 1 if 1 comes first, else 0.
 
