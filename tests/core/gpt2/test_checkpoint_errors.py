@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,65 @@ def test_a_config_size_of_the_wrong_type_is_named(saved_dir, tmp_path):
     edit_config(directory, n_layer="3")
     with pytest.raises(GPT2CheckpointError, match=r"config.json.*n_layer must be an int, got '3'"):
         load_gpt2(directory)
+
+
+@pytest.fixture(scope="module")
+def sharded_dir(tmp_path_factory):
+    from tests.core.gpt2.fixtures import random_hf_gpt2
+
+    directory = tmp_path_factory.mktemp("sharded")
+    random_hf_gpt2(seed=1, n_layer=2).save_pretrained(directory, max_shard_size="2MB")
+    assert len(list(directory.glob("model-*.safetensors"))) > 1
+    return directory
+
+
+def rename_shard(directory: Path, new_name: str) -> None:
+    """Point the index's entries for the first shard at `new_name`."""
+    index_path = directory / "model.safetensors.index.json"
+    index = json.loads(index_path.read_text())
+    old = sorted(set(index["weight_map"].values()))[0]
+    index["weight_map"] = {k: new_name if v == old else v for k, v in index["weight_map"].items()}
+    index_path.write_text(json.dumps(index))
+
+
+@pytest.mark.parametrize("where", ["parent", "absolute", "symlink"])
+def test_shards_outside_the_checkpoint_folder_are_refused(sharded_dir, tmp_path, where):
+    directory = copy_dir(sharded_dir, tmp_path / "ckpt")
+    outside = tmp_path / "outside.safetensors"
+    first = sorted(directory.glob("model-*.safetensors"))[0]
+    outside.write_bytes(first.read_bytes())  # a loadable file: only its place is wrong
+    if where == "parent":
+        name = "../outside.safetensors"
+        rename_shard(directory, name)
+    elif where == "absolute":
+        name = str(outside)
+        rename_shard(directory, name)
+    else:
+        first.unlink()
+        first.symlink_to(outside)
+        name = first.name
+    with pytest.raises(GPT2CheckpointError, match="outside") as err:
+        load_gpt2(directory)
+    assert "model.safetensors.index.json" in str(err.value) and repr(name) in str(err.value)
+
+
+def test_a_missing_or_malformed_shard_index_is_named(sharded_dir, tmp_path):
+    directory = copy_dir(sharded_dir, tmp_path / "ckpt")
+    rename_shard(directory, "model-00009-of-00009.safetensors")
+    with pytest.raises(GPT2CheckpointError, match="has no such file"):
+        load_gpt2(directory)
+    index = directory / "model.safetensors.index.json"
+    for content in ('{"weight_map": ', '{"metadata": {}}', '{"weight_map": [1]}'):
+        index.write_text(content)
+        with pytest.raises(GPT2CheckpointError, match="not a safetensors shard index") as err:
+            load_gpt2(directory)
+        assert str(index) in str(err.value)
+
+
+def test_sharded_snapshot_in_a_hub_cache_follows_its_blob_links(sharded_dir, tmp_path):
+    from tests.core.gpt2.fixtures import make_hub_cache
+
+    snapshot = make_hub_cache(tmp_path / "hub", "someone/sharded-gpt2", sharded_dir)
+    assert (snapshot / "model.safetensors.index.json").is_symlink()
+    model = load_gpt2(snapshot)
+    assert model.config.n_layer == 2
