@@ -172,7 +172,9 @@ class BPETokenizer:
     def encode_ordinary(self, text: str) -> list[int]:
         """Ids of `text`, every character treated as ordinary text (no special tokens).
 
-        Each distinct chunk is merged once and remembered: most text repeats its words.
+        Each distinct chunk is merged once and remembered: most text repeats its words. A
+        chunk longer than 1,000 characters (a run of one character, of digits) is merged
+        each time instead: it rarely comes back, and remembering it would hold its memory.
         Example (GPT-2): encode_ordinary("Hello, world!") -> [15496, 11, 995, 0]
         """
         byte_ids, cache, limit = self.byte_ids, self._cache, len(self.merges)
@@ -186,9 +188,10 @@ class BPETokenizer:
                 ids = apply_merges(
                     [byte_ids[b] for b in chunk.encode("utf-8")], ranks, new_ids, limit
                 )
-                if len(cache) >= 200_000:  # bound the memory on huge, varied texts
-                    cache.clear()
-                cache[chunk] = ids
+                if len(chunk) <= 1000:
+                    if len(cache) >= 200_000:  # bound the memory on huge, varied texts
+                        cache.clear()
+                    cache[chunk] = ids
             out.extend(ids)
         return out
 

@@ -92,12 +92,12 @@ def test_pathological_chunks_equal_tiktoken(gpt2, tiktoken_reference, n):
 
 
 @pytest.mark.timeout(120)  # a 1 MB chunk: the heap about 5 s; the scan hours
-def test_one_megabyte_chunk_equals_tiktoken(tiktoken_reference):
-    gpt2 = BPETokenizer.from_gpt2()  # a cache of its own: the chunk is not remembered elsewhere
+def test_one_megabyte_chunk_equals_tiktoken(gpt2, tiktoken_reference):
     text = "a" * 1_000_000
     ids = gpt2.encode(text)
     assert ids == tiktoken_reference.encode_ordinary(text)
     assert len(ids) == 250_000 and gpt2.decode(ids) == text  # "aaaa" is one token
+    assert text not in gpt2._cache  # merged, not remembered: it would hold 1 MB and its ids
 
 
 @settings(
