@@ -9,8 +9,14 @@
 2. Encoding all of Tiny Shakespeare with GPT-2's merges: ours (a fresh tokenizer each run, so
    its chunk cache starts empty; and again with the cache warm) against tiktoken's
    `encode_ordinary`. Target: the same ids, ours within 5x of tiktoken's time.
+3. Pathological chunks, each one chunk of 200,000 characters that GPT-2's pre-tokenizer keeps
+   whole (one letter repeated, a repeated pair, digits, spaces, newlines, punctuation, a long
+   made-up word): ours (`bpe_encode.merge_by_heap` for long chunks) against tiktoken. Target:
+   the same ids, and ours growing like n log n: 4x the characters, about 4-6x the time. The
+   scan used before for every chunk grows 16x; it is timed alone on 5,000 and 20,000 "a"s,
+   where it still finishes (200,000 would take minutes).
 
-Usage: python bench/bench_tokenizer.py [--repeats N]   (about 2 minutes with N=2 on 2 cores)
+Usage: python bench/bench_tokenizer.py [--repeats N]   (about 3 minutes with N=2 on 2 cores)
 Needs the data files (COURSE_DATA_DIR or the cache, see `python -m core.data`). Exit status 1
 if an output differs from its reference; the ratios are printed, not judged by the exit status.
 """
@@ -29,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core.data import fetch
 from core.tokenize import BPETokenizer, tiktoken_gpt2
 from core.tokenize.bpe import train_merges_naive
+from core.tokenize.bpe_encode import merge_by_heap, merge_by_scan
 
 TRAIN_CHARS = 200_000
 TRAIN_VOCAB = 512
@@ -118,16 +125,83 @@ def bench_encoding(repeats: int) -> bool:
     return same
 
 
+PATHOLOGICAL_CHARS = 200_000
+PATHOLOGICAL = {  # one chunk each, however long
+    "one letter": "a",
+    "a repeated pair": "ab",
+    "one digit": "7",
+    "all the digits": "0123456789",
+    "spaces": " ",
+    "newlines": "\n",
+    "punctuation": "!?",
+    "a made-up word": "etaoinshrdlu",
+}
+
+
+def bench_pathological(repeats: int) -> bool:
+    gpt2 = BPETokenizer.from_gpt2()  # chunks over 1,000 characters are never cached
+    reference = tiktoken_gpt2()
+    n = PATHOLOGICAL_CHARS
+    print(
+        f"Pathological chunks of {n:,} characters (one chunk each) with GPT-2's merges, "
+        f"median of {repeats}"
+    )
+    same = True
+    for kind, unit in PATHOLOGICAL.items():
+        text, quarter = (unit * n)[:n], (unit * n)[: n // 4]
+        medians, out = interleaved(
+            {
+                "tiktoken": lambda t=text: reference.encode_ordinary(t),
+                "ours": lambda t=text: gpt2.encode_ordinary(t),
+                "quarter": lambda t=quarter: gpt2.encode_ordinary(t),
+            },
+            repeats,
+        )
+        same &= out["tiktoken"] == out["ours"]
+        ratio, growth = medians["ours"] / medians["tiktoken"], medians["ours"] / medians["quarter"]
+        print(
+            f"  {kind:<18} tiktoken {medians['tiktoken']:6.3f} s   ours {medians['ours']:6.3f} s"
+            f" = {ratio:5.1f}x tiktoken's; 4x the length took {growth:4.1f}x the time"
+        )
+    print(f"  same ids: {'yes' if same else 'NO'}")
+
+    # the scan (the encoder used before for every chunk) against the heap, on one letter
+    ranks, new_ids, limit = gpt2._ranks, gpt2._new_ids, len(gpt2.merges)
+    small, large = ([gpt2.byte_ids[ord("a")]] * k for k in (5_000, 20_000))
+    medians, out = interleaved(
+        {
+            "scan small": lambda: merge_by_scan(list(small), ranks, new_ids, limit),
+            "scan large": lambda: merge_by_scan(list(large), ranks, new_ids, limit),
+            "heap small": lambda: merge_by_heap(list(small), ranks, new_ids, limit),
+            "heap large": lambda: merge_by_heap(list(large), ranks, new_ids, limit),
+        },
+        repeats,
+    )
+    agree = out["scan large"] == out["heap large"]
+    for name in ("scan", "heap"):
+        growth = medians[f"{name} large"] / medians[f"{name} small"]
+        print(
+            f"  {name} alone, 5,000 -> 20,000 'a's: {medians[f'{name} small']:6.3f} s -> "
+            f"{medians[f'{name} large']:6.3f} s ({growth:4.1f}x; n log n ~4x, n^2 16x)"
+        )
+    print(f"  scan and heap agree: {'yes' if agree else 'NO'}")
+    return same and agree
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2, help="runs of each variant (default 2)")
-    parser.add_argument("--only", choices=["training", "encoding"], help="run one benchmark")
+    parser.add_argument(
+        "--only", choices=["training", "encoding", "pathological"], help="run one benchmark"
+    )
     args = parser.parse_args()
     ok = True
     if args.only in (None, "training"):
         ok &= bench_training(args.repeats)
     if args.only in (None, "encoding"):
         ok &= bench_encoding(max(args.repeats, 5))
+    if args.only in (None, "pathological"):
+        ok &= bench_pathological(max(args.repeats, 3))
     return 0 if ok else 1
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.gpt2.mapping import GPT2CheckpointError, layer_of, strip_prefix
+from core.gpt2.mapping import GPT2CheckpointError, first_few, sizes_in, strip_prefix
 from core.model.config import PRESETS, GPTConfig
 from core.tokenize import GPT2_ENDOFTEXT_ID, GPT2_VOCAB_SIZE
 
@@ -33,8 +33,14 @@ _FIXED_FIELDS: dict[str, tuple[Any, ...]] = {
 def config_from_hf(hf: dict[str, Any], *, dropout: float = 0.0) -> GPTConfig:
     """A Hugging Face GPT-2 `config.json` (as a dict) -> GPTConfig.
 
+    Only the fields are checked here (types, ranges, what the course computes); whether the
+    sizes fit a checkpoint's tensors is `mapping.check_sizes`'s job.
     Example: config_from_hf(transformers.GPT2Config().to_dict()) == GPTConfig.from_preset("gpt2")
     """
+    if not isinstance(hf, dict):
+        raise GPT2CheckpointError(
+            f"config.json must hold a JSON object ({{...}}), not a {type(hf).__name__}"
+        )
     if hf.get("model_type") != "gpt2":
         arch = ", ".join(hf.get("architectures") or []) or "no architecture named"
         raise GPT2CheckpointError(
@@ -64,7 +70,10 @@ def config_from_hf(hf: dict[str, Any], *, dropout: float = 0.0) -> GPTConfig:
             "this GPT-2 variant computes something the course's GPT does not: "
             + "; ".join(unsupported)
         )
-    return GPTConfig(**shape, dropout=dropout)
+    try:
+        return GPTConfig(**shape, dropout=dropout)
+    except ValueError as err:  # a size that is not a positive int, n_embd % n_head != 0, ...
+        raise GPT2CheckpointError(f"config.json does not make a valid GPTConfig: {err}") from None
 
 
 def hf_config_dict(config: GPTConfig) -> dict[str, Any]:
@@ -103,21 +112,22 @@ def infer_config(shapes: dict[str, tuple[int, ...]], *, dropout: float = 0.0) ->
     Sizes come from wte [V, C] and wpe [T, C], the layer count from the `h.N.` names; the
     head count is not in any shape, so it is taken from the GPT-2 size with that width.
     """
-    names = {strip_prefix(k): tuple(v) for k, v in shapes.items()}
-    if "wte.weight" not in names or "wpe.weight" not in names:
-        sample = ", ".join(sorted(names)[:6])
+    sizes = sizes_in(shapes)
+    if "vocab_size" not in sizes or "block_size" not in sizes:
+        names = sorted(strip_prefix(k) for k in shapes)
         raise GPT2CheckpointError(
             f"this does not look like a GPT-2 checkpoint: it has no wte.weight/wpe.weight "
-            f"({len(names)} tensors, such as {sample})"
+            f"(2-D) among its {len(names):,} tensors ({first_few(names, 6)})"
         )
-    (V, C), (T, _) = names["wte.weight"], names["wpe.weight"]
+    V, T, C = sizes["vocab_size"], sizes["block_size"], sizes["n_embd"]
     if C not in _HEADS_BY_WIDTH:
         raise GPT2CheckpointError(
             f"the checkpoint has no config.json, and its width n_embd={C} is not one of GPT-2's "
             f"({sorted(_HEADS_BY_WIDTH)}), so its number of heads is unknown: put the "
             "config.json it came with beside it"
         )
-    layers = {layer_of(k) for k in names} - {None}
+    if sizes["n_layer"] == 0:
+        raise GPT2CheckpointError("the checkpoint has no blocks (no h.N. tensors)")
     return GPTConfig(
-        V, T, n_layer=len(layers), n_head=_HEADS_BY_WIDTH[C], n_embd=C, dropout=dropout
+        V, T, n_layer=sizes["n_layer"], n_head=_HEADS_BY_WIDTH[C], n_embd=C, dropout=dropout
     )

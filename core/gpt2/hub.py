@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.gpt2.mapping import GPT2CheckpointError
+from core.gpt2.mapping import GPT2CheckpointError, first_few
 from core.model.config import PRESETS, GPTConfig, count_parameters
 
 # The four sizes OpenAI released, as Hugging Face repositories.
@@ -89,12 +89,55 @@ def _directory_files(directory: Path) -> CheckpointFiles:
     if single.is_file():
         return CheckpointFiles((single,), config_path)
     if index.is_file():  # a large model saved in shards; the index maps each tensor to its file
-        shards = sorted(set(json.loads(index.read_text())["weight_map"].values()))
-        return CheckpointFiles(tuple(directory / s for s in shards), config_path)
+        return CheckpointFiles(_shards(index), config_path)
     raise GPT2CheckpointError(
         f"{directory} holds no {WEIGHTS_FILE} (nor a sharded {index.name}); "
-        f"it has {sorted(p.name for p in directory.iterdir())[:10]}"
+        f"it has {first_few(sorted(p.name for p in directory.iterdir()))}"
     )
+
+
+def _shards(index: Path) -> tuple[Path, ...]:
+    """The shard files a `model.safetensors.index.json` names, each checked to lie in its folder.
+
+    The index is data from wherever the checkpoint came from: a name such as
+    "../outside.safetensors", an absolute path, or a symlink that leads out of the folder
+    would make the loader read a file that is not part of the checkpoint, so each is refused.
+    In a huggingface_hub cache a snapshot's files are links into the repository's `blobs/`
+    folder beside it; those are followed.
+    """
+    try:
+        weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
+        names = sorted(set(weight_map.values()))
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, AttributeError) as err:
+        raise GPT2CheckpointError(
+            f"{index} is not a safetensors shard index ({type(err).__name__}: {err}); it must be "
+            'JSON with a "weight_map" of tensor name -> shard file, as save_pretrained writes'
+        ) from None
+    directory = index.parent.resolve()
+    allowed = [directory]
+    repo = directory.parent.parent
+    if directory.parent.name == "snapshots" and repo.name.startswith("models--"):
+        allowed.append(repo / "blobs")  # huggingface_hub's cache: links to ../../blobs/
+    shards = []
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise GPT2CheckpointError(f"{index} names a shard {name!r}, which is not a file name")
+        path = Path(name)
+        target = (index.parent / path).resolve()
+        inside = any(target.is_relative_to(root) for root in allowed)
+        if path.is_absolute() or ".." in path.parts or not inside:
+            raise GPT2CheckpointError(
+                f"{index} names the shard {name!r}, which lies outside {index.parent}"
+                + ("" if path.is_absolute() or ".." in path.parts else f" (it leads to {target})")
+                + ": a checkpoint's shards must be files inside its own folder"
+            )
+        if not target.is_file():
+            raise GPT2CheckpointError(
+                f"{index} names the shard {name!r}, but {index.parent} has no such file: "
+                "the checkpoint is incomplete (download every shard the index lists)"
+            )
+        shards.append(index.parent / path)
+    return tuple(shards)
 
 
 def _download(repo_id: str, tqdm_class: type | None) -> CheckpointFiles:

@@ -30,7 +30,13 @@ from torch.overrides import TorchFunctionMode
 from core.data.atomic import atomic_path, write_text_atomically
 from core.gpt2.hf_config import config_from_hf, hf_config_dict, infer_config
 from core.gpt2.hub import CONFIG_FILE, WEIGHTS_FILE, CheckpointFiles, resolve_checkpoint
-from core.gpt2.mapping import HF_PREFIX, GPT2CheckpointError, check_tensors, gpt2_tensor_maps
+from core.gpt2.mapping import (
+    HF_PREFIX,
+    GPT2CheckpointError,
+    check_tensors,
+    first_few,
+    gpt2_tensor_maps,
+)
 from core.model.config import GPTConfig
 from core.model.gpt import GPT
 
@@ -116,18 +122,21 @@ def load_files(
     dropout: float = 0.0,
 ) -> GPT:
     """`load_gpt2` for files already on disk (`hub.resolve_checkpoint`'s answer)."""
-    located = read_shapes(files.weights)
+    located = read_shapes(files.weights)  # the headers only: names and shapes
     shapes = {key: shape for key, (_, shape) in located.items()}
     if files.config is not None:
-        config = config_from_hf(json.loads(files.config.read_text()), dropout=dropout)
+        config = _read_config(files.config, dropout)
+        source = f"config.json ({files.config})"
     else:
-        config = infer_config(shapes, dropout=dropout)
-    plan = check_tensors(config, shapes)
+        config, source = infer_config(shapes, dropout=dropout), "the tensors' shapes"
+    # the config's sizes against the tensors' first: nothing is built from a size not backed
+    plan = check_tensors(config, shapes, source)
     model = allocate_gpt(config, device=device, dtype=dtype)
     params = dict(model.named_parameters())  # the tied head appears once, as wte
     filled = [k for m in plan.values() for k in m.course_keys]
     if sorted(filled) != sorted(params):  # the mapping and core.model.gpt disagree: a bug here
-        raise RuntimeError(f"GPT-2 mapping does not cover GPT: {set(params) ^ set(filled)}")
+        differ = sorted(set(params) ^ set(filled))
+        raise RuntimeError(f"GPT-2 mapping does not cover GPT: {first_few(differ)}")
     with torch.no_grad():
         for key, m in plan.items():
             path = files.weights[located[key][0]]
@@ -140,6 +149,22 @@ def load_files(
         if "lm_head.weight" in located:
             _check_tied_head(files.weights[located["lm_head.weight"][0]], params)
     return model.eval()
+
+
+def _read_config(path: Path, dropout: float) -> GPTConfig:
+    """config.json -> GPTConfig; any error names the file."""
+    try:
+        hf = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise GPT2CheckpointError(
+            f"{path} is not valid JSON ({err}): it may be damaged or cut short; put back the "
+            "config.json saved with the weights (or delete it to size the model from the "
+            "tensors, for GPT-2's own widths)"
+        ) from None
+    try:
+        return config_from_hf(hf, dropout=dropout)
+    except GPT2CheckpointError as err:
+        raise GPT2CheckpointError(f"{err} ({path})") from None
 
 
 def _check_tied_head(path: Path, params: dict[str, torch.Tensor]) -> None:

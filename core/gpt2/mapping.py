@@ -19,7 +19,9 @@ layouts. Five steps turn one into the other (`gpt2_tensor_maps` lists them tenso
    there is no `lm_head` to load; the course's `lm_head` is tied to `wte` too.
 
 Every tensor must be accounted for: `check_tensors` raises one `GPT2CheckpointError` listing
-every missing, unexpected or mis-shaped tensor, before anything is loaded.
+the missing, unexpected or mis-shaped tensors, before anything is loaded; and before that,
+`check_sizes` refuses a config whose sizes the tensors contradict (n_layer=10**9 beside a
+12-layer file), before anything is built from those sizes.
 
 This module only describes the mapping and checks shapes; `hf_config.py` reads the sizes from
 config.json, `load.py` copies the tensors, `hub.py` finds the files.
@@ -188,13 +190,75 @@ def layer_of(key: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def check_tensors(config: GPTConfig, shapes: dict[str, tuple[int, ...]]) -> dict[str, TensorMap]:
+def sizes_in(shapes: dict[str, tuple[int, ...]]) -> dict[str, int]:
+    """The sizes a checkpoint's tensors show: V and C from wte [V, C], T from wpe [T, C], the
+    number of layers from the `h.N.` names (a size whose tensor is missing is left out).
+
+    Example: sizes_in({"wte.weight": (50257, 768), "h.0.ln_1.bias": (768,)})
+             -> {"n_layer": 1, "vocab_size": 50257, "n_embd": 768}
+    """
+    names = {strip_prefix(k): tuple(v) for k, v in shapes.items()}
+    sizes = {"n_layer": len({layer_of(k) for k in names} - {None})}
+    if len(names.get("wte.weight", ())) == 2:
+        sizes["vocab_size"], sizes["n_embd"] = names["wte.weight"]
+    if len(names.get("wpe.weight", ())) == 2:
+        sizes["block_size"] = names["wpe.weight"][0]
+    return sizes
+
+
+def check_sizes(
+    config: GPTConfig, shapes: dict[str, tuple[int, ...]], source: str = "the config"
+) -> None:
+    """Refuse a config whose sizes the tensors contradict, before anything is built from it.
+
+    The config decides how much gets built (12 tensor maps per layer, then the model itself),
+    so a config.json that says n_layer=1_000_000_000 beside a 12-layer file must be refused
+    by reading the file's few hundred tensor names, not after building a billion entries.
+    Example: n_layer=100000 beside 12 blocks -> GPT2CheckpointError "... n_layer=100000, but
+             the tensors hold 12 blocks (h.0 to h.11) ..."
+    """
+    found = sizes_in(shapes)
+    wrong = []
+    for field, value in found.items():
+        claimed = getattr(config, field)
+        if claimed == value:
+            continue
+        if field == "n_layer":
+            blocks = f"h.0 to h.{value - 1}" if value else "no h.N. tensors"
+            wrong.append(f"n_layer={claimed:,}, but the tensors hold {value:,} blocks ({blocks})")
+        else:
+            tensor = "wpe.weight" if field == "block_size" else "wte.weight"
+            wrong.append(f"{field}={claimed:,}, but the tensors say {value:,} ({tensor})")
+    if wrong:
+        raise GPT2CheckpointError(
+            f"{source} does not fit the checkpoint's tensors: {'; '.join(wrong)}. Nothing was "
+            "built. Use the config saved with these weights (another checkpoint's config.json, "
+            "or an edited one, does not describe them)."
+        )
+
+
+def first_few(items: Sequence[str], limit: int = 10) -> str:
+    """Items for an error message, at most `limit` of them, and how many more.
+
+    Example: first_few(["a", "b", "c"], 2) -> "a, b and 1 more"
+    """
+    shown = ", ".join(items[:limit])
+    return shown if len(items) <= limit else f"{shown} and {len(items) - limit:,} more"
+
+
+def check_tensors(
+    config: GPTConfig, shapes: dict[str, tuple[int, ...]], source: str = "the config"
+) -> dict[str, TensorMap]:
     """Match a checkpoint's tensors (stored key -> shape) against GPT-2's; stored key -> map.
 
-    Raises one GPT2CheckpointError naming every missing, unexpected and mis-shaped tensor.
-    Mask buffers are dropped. An `lm_head.weight` may be present (written by code that does
-    not know the head is tied); it is left out of the plan, and load_gpt2 checks it equals wte.
+    First `check_sizes` (the config's sizes against the tensors', so that nothing grows with
+    a size the file does not back). Then raises one GPT2CheckpointError naming the missing,
+    unexpected and mis-shaped tensors (the first few of each, and how many there are). Mask
+    buffers are dropped. An `lm_head.weight` may be present (written by code that does not
+    know the head is tied); it is left out of the plan, and load_gpt2 checks it equals wte.
+    `source` names the config in messages, e.g. the path of its config.json.
     """
+    check_sizes(config, shapes, source)
     expected = {m.hf_key: m for m in gpt2_tensor_maps(config)}
     head_shape = (config.vocab_size, config.n_embd)
     plan: dict[str, TensorMap] = {}
@@ -215,7 +279,7 @@ def check_tensors(config: GPTConfig, shapes: dict[str, tuple[int, ...]]) -> dict
         seen.add(name)
     missing = [name for name in expected if name not in seen]
     problems = [
-        f"{label} ({len(items)}): {', '.join(items)}"
+        f"{label} ({len(items):,}): {first_few(items)}"
         for label, items in (
             ("missing", missing),
             ("unexpected", unexpected),
@@ -225,8 +289,8 @@ def check_tensors(config: GPTConfig, shapes: dict[str, tuple[int, ...]]) -> dict
     ]
     if problems:
         raise GPT2CheckpointError(
-            f"the checkpoint does not match a GPT-2 with {_describe(config)}:\n  "
-            + "\n  ".join(problems)
+            f"the checkpoint does not match a GPT-2 with {_describe(config)}, as {source} "
+            "says:\n  " + "\n  ".join(problems)
         )
     return plan
 

@@ -5,6 +5,8 @@ One idea per module, each building on the one before (as in minbpe):
 char.py           CharTokenizer: one id per distinct character of a text
 bpe.py            the byte-pair-encoding algorithm: pre-tokenizing, pair counts, merges,
                   the vocabulary they define, a naive and an incremental trainer
+bpe_encode.py     the merges applied to one chunk, lowest rank first: a scan to read, and a
+                  heap over linked positions for long chunks ("aaaa…": n log n, not n^2)
 bpe_tokenizer.py  BPETokenizer: that algorithm as a tokenizer, trained from scratch with a
                   record of its merges, or GPT-2's rebuilt from its files; replay, save, load
 gpt2_files.py     GPT-2's own: its sizes, its byte table, its two files, tiktoken's Encoding

@@ -21,9 +21,9 @@ same count, the smallest pair in tuple order wins (smallest first id, then small
 `train_merges_naive` (recount everything after each merge) is the obvious version;
 `train_merges_incremental` (counts kept up to date over a table of distinct chunks) is the fast
 one `BPETokenizer.train` uses; tests hold their merges equal. Likewise for encoding:
-`merge_pair` applied merge by merge is the obvious way, `apply_merges` (the lowest-ranked pair
-present, again and again) the fast one, tested equal. `build_vocab` gives the bytes each id
-stands for, and checks that merges only build on ids defined before them.
+`merge_pair` applied merge by merge is the obvious way; `bpe_encode.apply_merges` (the
+lowest-ranked pair present, again and again) the fast one, tested equal. `build_vocab` gives
+the bytes each id stands for, and checks that merges only build on ids defined before them.
 
 `regex` (a dependency, also in Pyodide) is imported only when a pattern is compiled: GPT-2's
 pattern needs the Unicode classes \\p{L} (letters) and \\p{N} (numbers) that `re` lacks.
@@ -89,35 +89,6 @@ def merge_pair(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
             out.append(ids[i])
             i += 1
     return out
-
-
-def apply_merges(
-    ids: list[int], ranks: Mapping[tuple[int, int], int], new_ids: Sequence[int], limit: int
-) -> list[int]:
-    """Apply the merges of rank < `limit` to one chunk's ids (changes `ids` in place).
-
-    `ranks[pair]` is a merge's rank, `new_ids[rank]` its new id. Repeatedly merge the leftmost
-    occurrence of the lowest-ranked pair present. That equals applying the merges in rank
-    order with `merge_pair`, because a merge's pair only holds ids made by earlier merges:
-    merging never creates a pair of lower rank. One pass over the chunk per merge it uses,
-    instead of one per merge known.
-    Example: apply_merges([97, 97, 97, 98], {(97, 97): 0, (256, 97): 1}, [256, 257], 2)
-             -> [257, 98]
-    """
-    get = ranks.get
-    pair_ranks = [get(pair, limit) for pair in pairwise(ids)]  # [i]: rank of ids[i], ids[i+1]
-    while pair_ranks:
-        best = min(pair_ranks)
-        if best >= limit:
-            break
-        i = pair_ranks.index(best)
-        ids[i : i + 2] = [new_ids[best]]
-        del pair_ranks[i]  # only the pairs beside the new id change
-        if i < len(pair_ranks):
-            pair_ranks[i] = get((ids[i], ids[i + 1]), limit)
-        if i > 0:
-            pair_ranks[i - 1] = get((ids[i - 1], ids[i]), limit)
-    return ids
 
 
 def best_pair(counts: Mapping[tuple[int, int], int]) -> tuple[int, int]:

@@ -18,11 +18,10 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from core.tokenize.boundary import as_token_ids, split_special
+from core.tokenize.boundary import as_token_id, as_token_ids, split_special
 from core.tokenize.bpe import (
     GPT2_PATTERN,
     Merge,
-    apply_merges,
     build_vocab,
     compile_pattern,
     merge_pair,
@@ -30,6 +29,7 @@ from core.tokenize.bpe import (
     to_utf8,
     train_merges_incremental,
 )
+from core.tokenize.bpe_encode import apply_merges
 from core.tokenize.gpt2_files import read_gpt2_files
 
 
@@ -151,7 +151,7 @@ class BPETokenizer:
     def token_bytes(self, token_id: int) -> bytes:
         """The bytes that `token_id` stands for. Example (GPT-2): token_bytes(995) -> b" world"."""
         try:
-            return self.vocab[int(token_id)]
+            return self.vocab[as_token_id(token_id)]
         except KeyError:
             raise ValueError(
                 f"id {token_id} is not in this {self.vocab_size}-token vocabulary"
@@ -172,7 +172,9 @@ class BPETokenizer:
     def encode_ordinary(self, text: str) -> list[int]:
         """Ids of `text`, every character treated as ordinary text (no special tokens).
 
-        Each distinct chunk is merged once and remembered: most text repeats its words.
+        Each distinct chunk is merged once and remembered: most text repeats its words. A
+        chunk longer than 1,000 characters (a run of one character, of digits) is merged
+        each time instead: it rarely comes back, and remembering it would hold its memory.
         Example (GPT-2): encode_ordinary("Hello, world!") -> [15496, 11, 995, 0]
         """
         byte_ids, cache, limit = self.byte_ids, self._cache, len(self.merges)
@@ -186,9 +188,10 @@ class BPETokenizer:
                 ids = apply_merges(
                     [byte_ids[b] for b in chunk.encode("utf-8")], ranks, new_ids, limit
                 )
-                if len(cache) >= 200_000:  # bound the memory on huge, varied texts
-                    cache.clear()
-                cache[chunk] = ids
+                if len(chunk) <= 1000:
+                    if len(cache) >= 200_000:  # bound the memory on huge, varied texts
+                        cache.clear()
+                    cache[chunk] = ids
             out.extend(ids)
         return out
 

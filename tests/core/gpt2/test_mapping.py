@@ -7,7 +7,13 @@ import transformers  # a dev dependency: the reference implementation
 
 from core.gpt2.hf_config import config_from_hf, infer_config
 from core.gpt2.load import allocate_gpt
-from core.gpt2.mapping import TensorMap, check_tensors, gpt2_tensor_maps, mapping_rows
+from core.gpt2.mapping import (
+    TensorMap,
+    check_tensors,
+    gpt2_tensor_maps,
+    mapping_rows,
+    sizes_in,
+)
 from core.model.config import GPTConfig
 
 
@@ -63,3 +69,10 @@ def test_mapping_rows_show_each_kind_of_tensor_once():
     )
     assert by_name["h.0.attn.bias"]["step"] == "drop (causal mask)"
     assert by_name["wpe.weight"]["step"] == "copy"
+
+
+def test_sizes_in_reads_the_sizes_the_tensors_show():
+    shapes = {"wte.weight": (50257, 768), "transformer.h.0.ln_1.bias": (768,), "h.11.x": (1,)}
+    assert sizes_in(shapes) == {"n_layer": 2, "vocab_size": 50257, "n_embd": 768}
+    assert sizes_in({"wpe.weight": (1024, 768)}) == {"n_layer": 0, "block_size": 1024}
+    assert sizes_in({"wte.weight": (5,)}) == {"n_layer": 0}  # not 2-D: no sizes from it

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from core.data import fetch
 from core.tokenize import ENDOFTEXT, GPT2_PATTERN, BPETokenizer, Merge
-from core.tokenize.bpe import apply_merges, best_pair, count_pairs, merge_pair, train_merges_naive
+from core.tokenize.bpe import best_pair, count_pairs, merge_pair, train_merges_naive
 
 # The first merges learned on the first 20,000 characters of Tiny Shakespeare (pinned).
 FIRST_MERGES_20K = [
@@ -99,18 +99,3 @@ def test_constructor_rejects_inconsistent_merges():
         BPETokenizer([Merge((97, 98), 256), Merge((97, 98), 257)])
     with pytest.raises(ValueError, match="256 distinct"):
         BPETokenizer([], byte_ids=[0] * 256)
-
-
-def test_apply_merges_equals_merge_pair_in_rank_order():
-    """The fast encoder (lowest-ranked pair first) against the obvious one (merge by merge)."""
-    text = fetch("tinyshakespeare").read_text(encoding="utf-8")[:5_000]
-    merges = BPETokenizer.train(text, 256 + 60).merges
-    ranks = {m.pair: rank for rank, m in enumerate(merges)}
-    new_ids = [m.new_id for m in merges]
-    for word in ["the", " thou", " hath", "eeeeeee", " Citizen", ""]:
-        for limit in (0, 1, 10, 60):
-            slow = list(word.encode())
-            for m in merges[:limit]:
-                slow = merge_pair(slow, m.pair, m.new_id)
-            assert apply_merges(list(word.encode()), ranks, new_ids, limit) == slow
-    assert apply_merges([97, 97, 97, 98], {(97, 97): 0, (256, 97): 1}, [256, 257], 2) == [257, 98]
