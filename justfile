@@ -11,8 +11,26 @@ port := env("COURSE_PORT", "2718")
 default:
     @just --list
 
-# Create .venv, install the course, regenerate the git-ignored widgets/_assets.py (idempotent: a second run takes under a second).
+# Create .venv, install exactly requirements-lock.txt and the course, regenerate the git-ignored widgets/_assets.py (idempotent: a second run takes under a second).
 setup:
+    @{{python}} tools/setup.py
+
+# Print what to paste into a report when something fails: Python, torch and its device, versions against the lock, data, Chromium, Hugging Face cache (works even when .venv is broken).
+doctor *args:
+    @{{python}} tools/doctor.py {{args}}
+
+# Move the lock to the newest versions pyproject.toml allows (torch too with `just upgrade torch`; only some: `just upgrade marimo numpy`; preview: `just upgrade --dry-run`), install it, run the whole test suite.
+upgrade *args: setup
+    {{venv_bin}}/python tools/lock.py --upgrade {{args}}
+    @if [[ " {{args}} " != *" --dry-run "* ]]; then \
+        {{python}} tools/setup.py && {{just_executable()}} test || { \
+            echo "The upgraded lock fails: fix what broke, or go back with" \
+                 "'git checkout requirements-lock.txt && just setup'." >&2; exit 1; }; \
+    fi
+
+# Re-lock after editing pyproject.toml's dependencies, keeping every pin that still fits (no upgrades).
+lock: setup
+    {{venv_bin}}/python tools/lock.py
     @{{python}} tools/setup.py
 
 # Open the course as an app on http://127.0.0.1:2718 (COURSE_PORT to change): the home, then each lesson.

@@ -28,6 +28,12 @@ marimo's (and fails with a message saying so when there is no network). Every ex
 then checked against that lock file, because a page that pins this machine's numpy instead of
 Pyodide's would fail in the browser. The export also needs `uv` on PATH (the venv's is used).
 
+Versions: the pages do not run on the course's lock (`requirements-lock.txt`). Pyodide ships its
+own build of numpy, pandas, altair, ...; the other packages a page asks for (anywidget, ...) are
+installed from PyPI when it loads. The build reports, package by package, the version the
+browser gets beside the locked one (`SiteReport.browser_versions`, printed by `just site`),
+so that a difference is seen, not discovered.
+
 Example:
     >>> report = build_site(Path("site"))
     >>> [page.kind for page in report.pages][:1]
@@ -60,6 +66,7 @@ if not __package__ and str(REPO) not in sys.path:  # run as `python tools/site.p
     sys.path.insert(0, str(REPO))
 
 from core.course import catalog  # noqa: E402
+from tools import lock as course_lock  # noqa: E402
 from tools.coming_soon import coming_soon_html  # noqa: E402
 
 HOME = catalog.LESSONS_DIR / "home.py"
@@ -92,14 +99,43 @@ class Page:
     stem: str | None = None  # the lesson's stem; None for the home
 
 
+@dataclass(frozen=True)
+class BrowserVersion:
+    """A package the WebAssembly pages ask for: its version in the course's lock, and what the
+    browser gets. `browser`: Pyodide's version, or None when it comes from PyPI at page load
+    (the newest that fits `requirement`)."""
+
+    package: str
+    locked: str | None
+    browser: str | None
+    requirement: str
+
+    @property
+    def same(self) -> bool:
+        return self.browser is not None and self.browser == self.locked
+
+    def describe(self) -> str:
+        locked = self.locked or "not locked"
+        if self.browser is None:
+            got = f"PyPI at page load, newest for {self.requirement!r}"
+        elif self.package == "marimo":
+            got = f"{self.browser} (marimo-base, with the site's frontend)"
+        else:
+            got = f"{self.browser} (Pyodide)"
+        mark = "same" if self.same else "DIFFERS"
+        return f"{self.package:12} locked {locked:12} browser {got}  {mark}"
+
+
 @dataclass
 class SiteReport:
-    """What `build_site` made: the pages in course order, and the lock file it pinned to."""
+    """What `build_site` made: the pages in course order, the lock file it pinned to, and the
+    versions the browser gets beside the course's lock."""
 
     out_dir: Path
     pages: list[Page] = field(default_factory=list)
     pyodide_lock: Path | None = None
     seconds: float = 0.0
+    browser_versions: list[BrowserVersion] = field(default_factory=list)
 
 
 # --- which notebooks ------------------------------------------------------------------------
@@ -313,6 +349,42 @@ def check_wasm_pins(dependencies: Sequence[str], versions: dict[str, str], what:
             )
 
 
+def locked_versions(lock_file: Path = course_lock.LOCK) -> dict[str, str]:
+    """{normalized name: version} of the course's lock (torch from its header line; a package
+    locked at two versions, one per marker, shows both)."""
+    text = Path(lock_file).read_text()
+    found: dict[str, list[str]] = {}
+    for pin in course_lock.parse(text):
+        found.setdefault(pin.name, []).append(pin.version)
+    found["torch"] = [course_lock.torch_pin(text)]
+    return {name: " | ".join(dict.fromkeys(versions)) for name, versions in found.items()}
+
+
+def browser_versions(
+    dependencies: Iterable[str],
+    pyodide: dict[str, str],
+    locked: dict[str, str],
+    marimo_version: str | None = None,
+) -> list[BrowserVersion]:
+    """One entry per package the pages' `dependencies` name (not the course's own wheels, not
+    torch), sorted: what the lock has, what the browser gets. marimo itself runs in the browser
+    as `marimo-base` at the version of the frontend the site ships (`marimo_version`, the
+    builder's), unless Pyodide's lock names another."""
+    seen: dict[str, BrowserVersion] = {}
+    for requirement in dependencies:
+        if "@" in requirement:  # the course's own modules, built into wheels for the page
+            continue
+        name = _normalize(re.split(r"[\s;<>=!~\[]", requirement.strip(), maxsplit=1)[0])
+        if not name or name == "torch" or name in seen:
+            continue
+        spec = requirement.split(";")[0].strip()
+        browser = pyodide.get(name)
+        if name == "marimo":
+            browser = pyodide.get("marimo-base", marimo_version)
+        seen[name] = BrowserVersion(name, locked.get(name), browser, spec)
+    return sorted(seen.values(), key=lambda v: v.package)
+
+
 def _merge_tree(source: Path, target: Path) -> None:
     """Copy `source` into `target`; a file already there must be identical."""
     for path in sorted(source.rglob("*")):
@@ -408,23 +480,26 @@ def _export(job: _Job, scratch: Path, env: dict[str, str]) -> Path:
     return page
 
 
-def _install(job: _Job, exported: Path, site: Path, versions: dict[str, str]) -> None:
-    """Check an export and put it in place in `site` (one job at a time)."""
+def _install(job: _Job, exported: Path, site: Path, versions: dict[str, str]) -> list[str]:
+    """Check an export and put it in place in `site` (one job at a time); the page's
+    dependencies (a WebAssembly page's script header, as exported) or []."""
     target = site / job.target
     target.parent.mkdir(parents=True, exist_ok=True)
     if job.kind == "wasm":
         page = (exported / "index.html").read_text(encoding="utf-8")
-        check_wasm_pins(script_dependencies(notebook_code(page)), versions, job.what)
+        dependencies = script_dependencies(notebook_code(page))
+        check_wasm_pins(dependencies, versions, job.what)
         target.write_text(rebase_wasm_page(page), encoding="utf-8")
         if (exported / "public").is_dir():
             _merge_tree(exported / "public", site / "lessons" / "public")
-        return
+        return dependencies
     assets_base = "lessons" if job.kind == "home" else ".."
     text = localize_static_page(exported.read_text(encoding="utf-8"), assets_base)
     if job.kind == "static":
         note = static_note(job.lesson)
         text = re.sub(r"<body([^>]*)>", lambda m: f"<body{m[1]}>{note}", text, count=1)
     target.write_text(text, encoding="utf-8")
+    return []
 
 
 # --- the site -------------------------------------------------------------------------------
@@ -494,12 +569,13 @@ def build_site(
 
         workers = jobs or min(4, os.cpu_count() or 1)
         report = SiteReport(out_dir=out_dir, pyodide_lock=lock)
+        wasm_dependencies: list[str] = []
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(timed_export, job) for job in plan]
             try:
                 for job, future in zip(plan, futures):
                     exported, seconds = future.result()
-                    _install(job, exported, site, versions)
+                    wasm_dependencies += _install(job, exported, site, versions)
                     stem = job.lesson.stem if job.lesson else None
                     report.pages.append(Page(job.kind, job.target, job.source, seconds, stem))
             except BaseException:
@@ -524,6 +600,8 @@ def build_site(
         if out_dir.exists():
             shutil.rmtree(out_dir)
         site.rename(out_dir)
+    if wasm_dependencies and course_lock.LOCK.is_file():
+        report.browser_versions = browser_versions(wasm_dependencies, versions, locked_versions())
     report.seconds = time.perf_counter() - started
     return report
 
@@ -641,6 +719,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for page in report.pages:
         print(f"{page.kind:7} {page.path}  ({page.seconds:.1f} s)")
+    if report.browser_versions:
+        print(
+            "Versions in the browser beside the course's lock (requirements-lock.txt); "
+            "the lessons must work on both:"
+        )
+        for version in report.browser_versions:
+            print(f"  {version.describe()}")
     print(
         f"Built {len(report.pages)} pages into {report.out_dir} in {report.seconds:.0f} s. "
         f"Serve it with: python -m http.server -d {report.out_dir} -b 127.0.0.1 8000"
