@@ -174,11 +174,11 @@ def compare(pins: list, info: dict) -> tuple[list[str], list[str], list[str]]:
 def data_lines() -> list[str]:
     lines = []
     data_dir = os.environ.get("COURSE_DATA_DIR")
-    try:  # by path: registry.py is standard library only, `import core` may not be
-        registry = _load("_course_registry", ROOT / "core" / "data" / "registry.py").REGISTRY
+    try:
+        registry, cache_dir = _course_data()
+        cache = cache_dir()
     except Exception as err:  # the course's code is broken: say so, keep going
-        return [f"data          could not read core/data/registry.py ({err})"]
-    cache = _course_cache_dir()
+        return [f"data          could not read core/data ({err})"]
     lines.append(f"COURSE_DATA_DIR {data_dir or '(unset)'}")
     lines.append(f"cache         {cache}{'' if cache.is_dir() else '  (does not exist yet)'}")
     here, absent = [], []
@@ -198,18 +198,16 @@ def data_lines() -> list[str]:
     return lines
 
 
-def _course_cache_dir() -> Path:
-    """core.data.files.cache_dir(), without importing the course (kept in step by a test)."""
-    value = os.environ.get("COURSE_CACHE_DIR")
-    if value:
-        return Path(value).expanduser()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return base / "llms-and-transformers"
+def _course_data():
+    """This checkout's data registry and `cache_dir`, imported with this Python alone:
+    `core` and `core.data` need nothing but the standard library (a test runs the doctor
+    under `python -S`), so this works when .venv is missing or broken."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from core.data.files import cache_dir
+    from core.data.registry import REGISTRY
+
+    return REGISTRY, cache_dir
 
 
 def pyodide_line(info: dict | None) -> str:
@@ -220,7 +218,10 @@ def pyodide_line(info: dict | None) -> str:
     marimo = (info or {}).get("installed", {}).get("marimo")
     if marimo is None:
         return "Pyodide lock  unknown (no marimo in .venv)"
-    path = _course_cache_dir() / "pyodide" / f"pyodide-lock-marimo-{marimo}.json"
+    try:
+        path = _course_data()[1]() / "pyodide" / f"pyodide-lock-marimo-{marimo}.json"
+    except Exception as err:
+        return f"Pyodide lock  unknown (could not read core/data: {err})"
     state = "here" if path.is_file() else "missing: `just data` fetches it"
     return f"Pyodide lock  {path} ({state})"
 

@@ -85,15 +85,11 @@ def test_with_this_environment_it_names_torch_its_build_and_the_key_versions(tmp
     assert "all locked" in out
 
 
-@pytest.mark.parametrize("platform", ["linux", "darwin", "win32"])
-def test_its_cache_dir_is_the_courses(platform, monkeypatch, tmp_path):
-    monkeypatch.delenv("COURSE_CACHE_DIR", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "local"))
-    monkeypatch.setattr(sys, "platform", platform)
-    assert doctor._course_cache_dir() == files.cache_dir()
-    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "mine"))
-    assert doctor._course_cache_dir() == files.cache_dir()
+def test_it_reads_the_courses_own_registry_and_cache_dir():
+    """No copy of the course's rules: the doctor imports core.data (standard library only)."""
+    from core.data.registry import REGISTRY
+
+    assert doctor._course_data() == (REGISTRY, files.cache_dir)
 
 
 def test_compare_finds_what_differs_is_missing_or_extra():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
@@ -80,19 +79,3 @@ def test_offline_without_cache_says_what_is_missing_and_how_to_get_it(tmp_path, 
 def test_unknown_name_is_a_clear_value_error(tmp_path):
     with pytest.raises(ValueError, match="neither an existing file or directory nor a GPT-2 name"):
         load_gpt2(str(tmp_path / "no such dir" / "x y"))
-
-
-def test_core_never_imports_marimo():
-    """Progress reaches a notebook through `tqdm_class` or a callback: core stays UI-free."""
-    offenders = []
-    for path in sorted((REPO_ROOT / "core").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                names = [node.module or ""]
-            else:
-                continue
-            if any(name.split(".")[0] == "marimo" for name in names):
-                offenders.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno}")
-    assert offenders == []
