@@ -98,14 +98,16 @@ def apply_temperature(logits: np.ndarray, temperature: float) -> np.ndarray:
         keep = np.zeros(logits.shape, dtype=bool)
         np.put_along_axis(keep, logits.argmax(axis=-1)[..., None], True, axis=-1)
         return np.where(keep, logits, -np.inf)
-    return shift_to_max(logits) / temperature
+    with np.errstate(over="ignore"):  # a gap beyond the float range is -inf: probability 0
+        return shift_to_max(logits) / temperature
 
 
 def shift_to_max(logits: np.ndarray) -> np.ndarray:
     """logits minus each row's largest logit (rows whose maximum is not finite are left as
     they are: `check_logits` refuses those). Example: [1.0, 3.0, -inf] -> [-2.0, 0.0, -inf]"""
     top = logits.max(axis=-1, keepdims=True)
-    return logits - np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(over="ignore"):  # overflow can only give -inf (probability 0)
+        return logits - np.where(np.isfinite(top), top, 0.0)
 
 
 def top_k_filter(logits: np.ndarray, k: int | None) -> np.ndarray:
