@@ -320,7 +320,7 @@ def check_sizes(obj: Any, proposal: Any, **measures: Measure) -> None:
     if trait not in measures:
         return
     values = {name: getattr(obj, name) for name in measures} | {trait: proposal.value}
-    if not all(values.values()):
+    if any(value is None or len(value) == 0 for value in values.values()):  # arrays too
         return
     measured = {name: measures[name](value) for name, value in values.items()}
     if len({size for size, _ in measured.values()}) > 1:

@@ -81,7 +81,10 @@ def test_constructs_and_state_is_json(cls):
     widget = cls(**kwargs)
     assert isinstance(widget, CourseWidget)
     state = wire_state(widget)  # would raise on NaN/inf/bytes/numpy scalars
-    assert set(kwargs) <= set(state)
+    assert set(kwargs) <= widget.data_trait_names()
+    # what is sent: every keyword, except the heatmap's data (it sends a window of it, `view`)
+    sent = set(kwargs) - ({"tokens", "weights"} if cls is AttentionHeatmap else set())
+    assert sent <= set(state)
     assert (WIDGETS / f"{stem}.js").read_text() in widget._esm
     assert (WIDGETS / "_common.js").read_text() in widget._esm
     assert (WIDGETS / f"{stem}.css").read_text() in widget._css
@@ -242,7 +245,14 @@ def test_token_text_must_be_text_not_a_lone_surrogate(cls):
 def test_heatmap_round_trip_and_browser_click():
     weights = softmax(np.tril(np.ones((3, 3))) * 2 - 9 * np.triu(np.ones((3, 3)), 1))
     heatmap = AttentionHeatmap(tokens=["a", "b", "c"], weights=weights)
-    assert heatmap.weights == weights.tolist() and heatmap.n_heads == 1
+    np.testing.assert_array_equal(heatmap.weights, weights)
+    assert heatmap.n_heads == 1
+    assert wire_state(heatmap)["view"] == {
+        "start": 0,
+        "total": 3,
+        "tokens": ["a", "b", "c"],
+        "weights": weights.tolist(),
+    }
     assert heatmap.selected_query is None
     heatmap.set_state({"selected_query": 2})  # what marimo does when the learner clicks row 2
     assert heatmap.selected_query == 2
@@ -299,6 +309,65 @@ def test_heatmap_multi_head():
     assert heatmap.selected_head == 0  # head 2 is gone: back to the first
     with pytest.raises(ValueError, match="expected a 2-D or 3-D array"):
         heatmap.weights = weights[None]
+
+
+def causal_weights(t: int, heads: int = 1, seed: int = 0) -> np.ndarray:
+    scores = np.random.default_rng(seed).normal(size=(heads, t, t))
+    weights = softmax(np.where(np.tril(np.ones((t, t), dtype=bool)), scores, -np.inf))
+    return weights[0] if heads == 1 else weights
+
+
+def test_heatmap_sends_at_most_256_tokens_of_a_long_text():
+    """2,000 tokens used to send all 4 million weights (32 MB of JSON)."""
+    tokens = [f" t{i}" for i in range(2000)]
+    weights = causal_weights(2000)
+    heatmap = AttentionHeatmap(tokens=tokens, weights=weights)
+    payload = json.dumps(wire_state(heatmap))
+    assert len(payload) < 1.5e6  # 256² weights at most, about 20 characters each
+    view = heatmap.view
+    assert (view["start"], view["total"], heatmap.view_size) == (0, 2000, 256)
+    assert view["tokens"] == tokens[:256]
+    np.testing.assert_array_equal(view["weights"], weights[:256, :256])
+    assert heatmap.weights.shape == (2000, 2000)  # Python keeps them all
+    with pytest.raises(ValueError, match=r"window_size: expected an integer in \[1, 256\]"):
+        heatmap.window_size = 300
+
+
+def test_heatmap_window_moves_and_positions_stay_those_of_the_text():
+    tokens = [f" t{i}" for i in range(1024)]  # GPT-2's context
+    weights = causal_weights(1024)
+    heatmap = AttentionHeatmap(tokens=tokens, weights=weights)
+    heatmap.set_state({"window_start": 512})  # what the ▶ button sends, twice
+    view = wire_state(heatmap)["view"]
+    assert view["start"] == 512 and view["tokens"] == tokens[512:768]
+    np.testing.assert_array_equal(view["weights"], weights[512:768, 512:768])
+    heatmap.set_state({"selected_query": 600})  # a click on a row of that window
+    assert heatmap.selected_query == 600 and heatmap.window_start == 512
+    heatmap.set_state({"window_start": 768})  # the last window
+    with pytest.raises(ValueError, match="window_start: 769 is past the last window: 1024 tokens"):
+        heatmap.window_start = 769
+    heatmap.selected_query = 10  # set from Python, outside the window: the window follows
+    assert heatmap.window_start == 0 and heatmap.view["start"] == 0
+    heatmap.selected_query = 1000
+    assert heatmap.window_start == 1024 - 256
+    heatmap.window_size = 16
+    assert heatmap.view_size == 16 and len(heatmap.view["tokens"]) == 16
+    heatmap.update(tokens=tokens[:300], weights=weights[:300, :300])  # shorter: window clamps
+    assert heatmap.selected_query is None and heatmap.window_start == 300 - 16
+    heatmap.window_size = 256  # or the window had run past the end
+    assert heatmap.window_start == 300 - 256 and heatmap.view["tokens"] == tokens[44:300]
+    heatmap.update(tokens=["a", "b"], weights=np.eye(2))
+    assert heatmap.window_start == 0 and heatmap.view["tokens"] == ["a", "b"]
+
+
+def test_heatmap_with_many_heads_sends_at_most_65536_weights():
+    heatmap = AttentionHeatmap(tokens=["x"] * 1024, weights=causal_weights(1024, heads=12))
+    assert heatmap.n_heads == 12 and heatmap.view_size == 73  # 12 · 73² <= 256²
+    sent = np.asarray(wire_state(heatmap)["view"]["weights"])
+    assert sent.shape == (12, 73, 73) and sent.size <= 256 * 256
+    heatmap.selected_head = 11
+    heatmap.window_start = 1024 - 73
+    np.testing.assert_array_equal(heatmap.view["weights"][11], heatmap.weights[11, -73:, -73:])
 
 
 # --- AttentionTrace ---------------------------------------------------------------------
