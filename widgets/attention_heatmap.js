@@ -285,9 +285,10 @@ function render({ model, el }) {
     const q = model.get("selected_query");
     const { start, tokens, total } = view();
     caption.textContent = "";
-    const partial = start > 0 ? ` Rows leave out the ${start} keys before this window, so a row may sum to less than 1.` : "";
+    const partial = start > 0 ? ` This window leaves out the ${start} keys before it, so a row may sum to less than 1.` : "";
     if (q === null || q === undefined || q >= total) {
-      caption.append(`Each row is a query and sums to 1.${partial} Click a row to select that query.`);
+      const rows = start > 0 ? `Each row is a query.${partial}` : "Each row is a query and sums to 1.";
+      caption.append(`${rows} Click a row to select that query.`);
       return;
     }
     if (q < start || q >= start + tokens.length) {
