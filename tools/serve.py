@@ -191,11 +191,28 @@ def build_app(lessons_dir: Path = LESSONS_DIR, *, password: str | None = None):
 
 
 def read_password(file: str | None) -> str | None:
-    """The token password from --token-password-file (`-` for stdin), else the environment."""
+    """The token password from --token-password-file (`-` for stdin), else the environment.
+
+    Either way it is stripped of surrounding whitespace (a file's final newline, a pasted
+    space), and one that is then blank is refused (ValueError): twelve spaces are no password.
+    None only when no file is given and the environment variable is not set.
+    """
     if file is not None:
         text = sys.stdin.read() if file == "-" else Path(file).read_text()
-        return text.strip() or None
-    return os.environ.get(PASSWORD_ENV) or None
+        source = "standard input" if file == "-" else file
+    else:
+        text = os.environ.get(PASSWORD_ENV)
+        if text is None:
+            return None
+        source = f"${PASSWORD_ENV}"
+    password = text.strip()
+    if not password:
+        raise ValueError(
+            f"the token password from {source} is blank; give a real one (at least "
+            f"{MIN_PASSWORD_LENGTH} characters), or unset {PASSWORD_ENV} and pass no file to "
+            "serve on 127.0.0.1 without a password"
+        )
+    return password
 
 
 def _port_is_free(host: str, port: int) -> bool:

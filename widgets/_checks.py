@@ -1,7 +1,9 @@
 """Trait types that turn learner data into what crosses the wire, or say what is wrong with it.
 
 Each type accepts Python lists or NumPy arrays and stores plain lists (JSON for the browser).
-Malformed data raises `WidgetDataError` (a `ValueError`) naming the widget and the trait:
+Malformed data raises `WidgetDataError` (a `ValueError`) naming the widget and the trait.
+Numbers must be numbers: a string such as "3" is refused, not converted. Text must be text:
+a string holding a lone surrogate (half of a UTF-16 pair, "\ud800") is refused.
 
     Matrix()             2-D, non-empty, rectangular, finite floats -> list[list[float]]
     Matrix(neg_inf=True) the same, but -inf is allowed and sent as None (a masked score)
@@ -48,17 +50,22 @@ def as_float_array(
     infinity, except -inf when `neg_inf`)."""
     if isinstance(value, str | bytes) or value is None:
         raise fail(obj, trait, f"expected numbers, got {type(value).__name__}")
+    rectangular = "expected a rectangular array of numbers (rows of equal length)"
     try:
-        if neg_inf and not isinstance(value, np.ndarray):
-            # the wire form sends -inf as None; accept it back (traitlets re-validates)
-            cells = np.asarray(value, dtype=object)
-            cells[np.equal(cells, None)] = -np.inf
-            value = cells
-        array = np.asarray(value, dtype=np.float64)
+        cells = np.asarray(value)  # no dtype yet: NumPy would turn "3" into 3.0
     except (TypeError, ValueError):
-        raise fail(
-            obj, trait, "expected a rectangular array of numbers (rows of equal length)"
-        ) from None
+        raise fail(obj, trait, rectangular) from None
+    if cells.dtype.kind in "US" and not isinstance(value, np.ndarray):
+        cells = np.asarray(value, dtype=object)  # the entries as given, numbers and strings
+    if cells.dtype.kind in "OUSc":
+        _refuse_non_numbers(obj, trait, cells, neg_inf)
+        if neg_inf and cells.dtype.kind == "O":
+            # the wire form sends -inf as None; accept it back (traitlets re-validates)
+            cells = np.where(np.equal(cells, None), -np.inf, cells)
+    try:
+        array = np.asarray(cells, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise fail(obj, trait, rectangular) from None
     if array.size == 0:
         raise fail(obj, trait, f"is empty (shape {array.shape})")
     if array.ndim not in ndims:
@@ -72,6 +79,42 @@ def as_float_array(
         where = tuple(int(i) for i in np.argwhere(bad)[0])
         raise fail(obj, trait, f"contains an infinite entry (first at index {where})")
     return array
+
+
+def _refuse_non_numbers(obj: Any, trait: str, cells: np.ndarray, none_ok: bool) -> None:
+    """Raise naming the first entry that is text (or complex, or None unless `none_ok`)."""
+    if cells.dtype.kind == "c":
+        raise fail(obj, trait, "expected real numbers, got complex ones")
+    # NumPy makes [1, "0"] an array of strings ("1", "0"): look at the entries as given
+    entries = cells.astype(object)
+    for where, cell in np.ndenumerate(entries):
+        if isinstance(cell, str | bytes):
+            text = cell if isinstance(cell, bytes) else str(cell)
+            raise fail(
+                obj,
+                trait,
+                f"expected numbers, got the string {text!r} at index {where} (text is not "
+                "converted: pass numbers)",
+            )
+        if cell is None and not none_ok:
+            raise fail(obj, trait, f"expected numbers, got None at index {where}")
+
+
+def check_text(obj: Any, trait: str, where: str, text: str) -> str:
+    """`text` if it is text (encodable as UTF-8), else raise: a lone surrogate is half of a
+    character, which the browser would draw as �. Example: check_text(w, "tokens", "entry 0",
+    "\ud83d") raises "W.tokens: entry 0 holds a lone surrogate U+D83D ..."."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        code = ord(text[err.start])
+        raise fail(
+            obj,
+            trait,
+            f"{where} holds a lone surrogate U+{code:04X} at character {err.start}: half of a "
+            "character, not text (give the token's bytes instead, as bytes)",
+        ) from None
+    return text
 
 
 def to_wire(array: np.ndarray) -> list:
@@ -125,6 +168,7 @@ class Tokens(traitlets.TraitType):
                 raise fail(obj, self.name, f"entry {i} is {type(token).__name__}, not a string")
             if token == "":
                 raise fail(obj, self.name, f"entry {i} is an empty string")
+            check_text(obj, self.name, f"entry {i}", token)
         return tokens
 
 
@@ -219,7 +263,7 @@ class Flag(traitlets.TraitType):
 def as_bytes(obj: Any, trait: str, where: str, token: Any) -> bytes:
     """A token's bytes: str is UTF-8 encoded; bytes, or a list of ints 0..255, taken as is."""
     if isinstance(token, str):
-        data = token.encode("utf-8")
+        data = check_text(obj, trait, where, token).encode("utf-8")
     elif isinstance(token, bytes | bytearray):
         data = bytes(token)
     elif isinstance(token, list | tuple) and all(
@@ -276,7 +320,7 @@ def check_sizes(obj: Any, proposal: Any, **measures: Measure) -> None:
     if trait not in measures:
         return
     values = {name: getattr(obj, name) for name in measures} | {trait: proposal.value}
-    if not all(values.values()):
+    if any(value is None or len(value) == 0 for value in values.values()):  # arrays too
         return
     measured = {name: measures[name](value) for name, value in values.items()}
     if len({size for size, _ in measured.values()}) > 1:

@@ -1,6 +1,8 @@
-// AttentionHeatmap: rows are queries, columns are keys. Python sends tokens and weights
-// ((T, T), or (H, T, T) for several heads); this draws them and reports the clicked query row
-// (selected_query) and, with several heads, the head to enlarge (selected_head).
+// AttentionHeatmap: rows are queries, columns are keys. Python sends a window of the text
+// (`view`: its first position, the text's length, the window's tokens and the weights among
+// them, (w, w) or (H, w, w) for several heads); this draws it and reports the clicked query row
+// (selected_query, a position in the whole text), the head to enlarge (selected_head) and,
+// when the text is longer than the window, where the window starts (window_start).
 // Helpers prefixed `cw` come from _common.js.
 
 const HM_LABEL_CHARS = 12; // longer tokens are cut with "…" (the tooltip shows them whole)
@@ -13,7 +15,8 @@ function hmCellSize(t) {
 }
 
 // Build one large map (labels, cells, legend) into a fresh <svg>; returns handles to repaint it.
-function hmBuildMap(tokens, showValues, decimals) {
+// `start` is the position of tokens[0] in the whole text: data-i/data-j hold whole-text positions.
+function hmBuildMap(tokens, showValues, decimals, start) {
   const t = tokens.length;
   const cell = hmCellSize(t);
   const longest = Math.min(HM_LABEL_CHARS, Math.max(...tokens.map((s) => cwVisible(s).length)));
@@ -60,7 +63,7 @@ function hmBuildMap(tokens, showValues, decimals) {
       y: top + i * cell + cell / 2,
       "text-anchor": "end",
       "dominant-baseline": "central",
-      "data-i": i,
+      "data-i": start + i,
     });
     rowLabels.push(cwPutToken(row, tokens[i], HM_LABEL_CHARS));
     const cx = left + i * cell + cell / 2;
@@ -69,7 +72,7 @@ function hmBuildMap(tokens, showValues, decimals) {
       x: cx,
       y: top - 6,
       transform: `rotate(-45 ${cx} ${top - 6})`,
-      "data-j": i,
+      "data-j": start + i,
     });
     colLabels.push(cwPutToken(col, tokens[i], HM_LABEL_CHARS));
   }
@@ -90,8 +93,8 @@ function hmBuildMap(tokens, showValues, decimals) {
         y: top + i * cell,
         width: cell,
         height: cell,
-        "data-i": i,
-        "data-j": j,
+        "data-i": start + i,
+        "data-j": start + j,
       });
       grid.append(rect);
       rowCells.push(rect);
@@ -103,8 +106,8 @@ function hmBuildMap(tokens, showValues, decimals) {
           "text-anchor": "middle",
           "dominant-baseline": "central",
           style: `font-size: ${fontSize}px`,
-          "data-i": i,
-          "data-j": j,
+          "data-i": start + i,
+          "data-j": start + j,
         });
         grid.append(text);
         rowValues.push(text);
@@ -141,7 +144,7 @@ function hmBuildMap(tokens, showValues, decimals) {
   const defs = cwSvg("defs", {}, stops);
   svg.prepend(defs);
   svg.append(legend);
-  return { svg, cells, values, rowLabels, hover, selection, stops, bar, top, cell, t };
+  return { svg, cells, values, rowLabels, hover, selection, stops, bar, top, cell, t, start };
 }
 
 // Give the legend gradient an id unique to this widget instance (no hard-coded DOM ids).
@@ -172,13 +175,52 @@ function hmPaintMap(map, matrix, dark, decimals) {
   }
 }
 
-function hmMoveBand(band, map, i) {
-  if (i === null || i === undefined || i >= map.t) {
+// Put a row's band on query `q` (a whole-text position), or hide it when q is not in the map.
+function hmMoveBand(band, map, q) {
+  const i = q === null || q === undefined ? -1 : q - map.start;
+  if (i < 0 || i >= map.t) {
     band.style.display = "none";
     return;
   }
   band.style.display = "inline";
   band.setAttribute("y", map.top + i * map.cell);
+}
+
+// The window control: ◀ ▶ move by a whole window, the slider to any start; shown only when
+// the text is longer than the window. Reports window_start; Python answers with a new view.
+function hmWindowControl(bag, model) {
+  const button = (text, label) => cwEl("button", { type: "button", text, title: label, "aria-label": label });
+  const prev = button("◀", "show the previous tokens");
+  const next = button("▶", "show the next tokens");
+  const slider = cwEl("input", { type: "range", min: 0, step: 1, class: "cw-hm-slider", "aria-label": "first token shown" });
+  const label = cwEl("span", { class: "cw-hm-range" });
+  const box = cwEl("div", { class: "cw-hm-window" }, prev, slider, next, label);
+  let size = 1;
+  let total = 1;
+  const say = (start) => {
+    label.textContent = `tokens ${start}–${start + size - 1} of ${total.toLocaleString("en")}`;
+  };
+  const go = (start) => {
+    const clamped = Math.max(0, Math.min(total - size, start));
+    slider.value = clamped;
+    say(clamped);
+    if (clamped !== model.get("window_start")) cwReport(model, "window_start", clamped);
+  };
+  bag.on(prev, "click", () => go(model.get("window_start") - size));
+  bag.on(next, "click", () => go(model.get("window_start") + size));
+  bag.on(slider, "input", () => say(Number(slider.value))); // the label follows the thumb
+  bag.on(slider, "change", () => go(Number(slider.value))); // the data follows on release
+  const update = (view) => {
+    size = view.tokens.length;
+    total = view.total;
+    box.style.display = total > size ? "" : "none";
+    slider.max = total - size;
+    slider.value = view.start;
+    prev.disabled = view.start === 0;
+    next.disabled = view.start >= total - size;
+    say(view.start);
+  };
+  return { box, update };
 }
 
 function hmBuildThumb(matrix, h, dark) {
@@ -217,43 +259,60 @@ function render({ model, el }) {
   const main = cwEl("div", { class: "cw-hm-main" });
   const caption = cwEl("div", { class: "cw-caption" });
   const tip = cwEl("div", { class: "cw-tip", role: "tooltip" });
-  root.append(cwEl("div", { class: "cw-hm-layout" }, thumbs, cwEl("div", {}, mainTitle, main, caption)), tip);
+  const bag = cwDisposer();
+  const windowControl = hmWindowControl(bag, model);
+  root.append(
+    cwEl("div", { class: "cw-hm-layout" }, thumbs, cwEl("div", {}, mainTitle, windowControl.box, main, caption)),
+    tip,
+  );
   el.append(root);
 
   let map = null;
   let mapKey = "";
   let dark = false;
 
+  const view = () => model.get("view");
   const heads = () => {
-    const w = model.get("weights");
+    const w = view().weights;
     return Array.isArray(w[0][0]) ? w : [w];
   };
   const headIndex = () => Math.min(model.get("selected_head") ?? 0, heads().length - 1);
   const current = () => heads()[headIndex()];
+  // the token at whole-text position q, or undefined outside the window
+  const tokenAt = (q) => view().tokens[q - view().start];
 
   const describeSelection = () => {
     const q = model.get("selected_query");
-    const tokens = model.get("tokens");
+    const { start, tokens, total } = view();
     caption.textContent = "";
-    if (q === null || q === undefined || q >= tokens.length) {
-      caption.append("Each row is a query and sums to 1. Click a row to select that query.");
+    const partial = start > 0 ? ` This window leaves out the ${start} keys before it, so a row may sum to less than 1.` : "";
+    if (q === null || q === undefined || q >= total) {
+      const rows = start > 0 ? `Each row is a query.${partial}` : "Each row is a query and sums to 1.";
+      caption.append(`${rows} Click a row to select that query.`);
+      return;
+    }
+    if (q < start || q >= start + tokens.length) {
+      caption.append(`Selected query ${q} lies outside this window (click a row to select another).`);
       return;
     }
     caption.append(`Selected query ${q}: “`);
-    caption.append(cwPutToken(cwEl("span", { class: "cw-mono" }), tokens[q]));
-    caption.append("” (click another row to change it).");
+    caption.append(cwPutToken(cwEl("span", { class: "cw-mono" }), tokenAt(q)));
+    caption.append(`” (click another row to change it).${partial}`);
   };
 
   const draw = () => {
-    const tokens = model.get("tokens");
+    const { start, tokens } = view();
+    if (!tokens) return;
     const decimals = model.get("decimals");
     const all = heads();
-    const key = [tokens.length, model.get("show_values"), decimals, ...tokens].join("\u0000");
+    const key = [start, tokens.length, model.get("show_values"), decimals, ...tokens].join("\u0000");
     if (key !== mapKey) {
-      map = hmBuildMap(tokens, model.get("show_values"), decimals);
+      map = hmBuildMap(tokens, model.get("show_values"), decimals, start);
       main.replaceChildren(map.svg);
       mapKey = key;
     }
+    windowControl.update(view());
+    root.dataset.windowStart = start;
     hmPaintMap(map, current(), dark, decimals);
     hmMoveBand(map.selection, map, model.get("selected_query"));
     root.dataset.selectedQuery = model.get("selected_query") ?? "";
@@ -281,14 +340,13 @@ function render({ model, el }) {
       return false;
     }
     hmMoveBand(map.hover, map, i);
-    const tokens = model.get("tokens");
     tip.textContent = "";
-    tip.append(`query ${i} “`, cwPutToken(cwEl("span", { class: "cw-mono" }), tokens[i]), "”");
+    tip.append(`query ${i} “`, cwPutToken(cwEl("span", { class: "cw-mono" }), tokenAt(i)), "”");
     if (Number.isInteger(j)) {
-      const w = current()[i][j];
+      const w = current()[i - map.start][j - map.start];
       tip.append(
         ` → key ${j} “`,
-        cwPutToken(cwEl("span", { class: "cw-mono" }), tokens[j]),
+        cwPutToken(cwEl("span", { class: "cw-mono" }), tokenAt(j)),
         "”: ",
         cwEl("b", { text: cwFmt(w, Math.max(3, model.get("decimals"))) }),
       );
@@ -309,11 +367,14 @@ function render({ model, el }) {
     if (Number.isInteger(i)) select(i);
   };
   const onKey = (event) => {
-    const t = model.get("tokens").length;
+    // the arrows move the selection within the window shown
+    const { start, tokens } = view();
+    const end = start + tokens.length - 1;
     const q = model.get("selected_query");
+    const inside = q !== null && q !== undefined && q >= start && q <= end;
     let next = null;
-    if (event.key === "ArrowDown") next = q === null ? 0 : Math.min(t - 1, q + 1);
-    if (event.key === "ArrowUp") next = q === null ? t - 1 : Math.max(0, q - 1);
+    if (event.key === "ArrowDown") next = inside ? Math.min(end, q + 1) : start;
+    if (event.key === "ArrowUp") next = inside ? Math.max(start, q - 1) : end;
     if (next === null) return;
     event.preventDefault();
     select(next);
@@ -325,13 +386,12 @@ function render({ model, el }) {
     draw();
   };
 
-  const bag = cwDisposer();
   bag.add(() => root.remove());
   cwTooltip(bag, main, tip, root, fillTip, hideBand);
   bag.on(main, "click", onClick);
   bag.on(main, "keydown", onKey);
   bag.on(thumbs, "click", onThumb);
-  bag.watch(model, ["weights", "tokens", "selected_query", "selected_head", "decimals", "show_values"], draw);
+  bag.watch(model, ["view", "selected_query", "selected_head", "decimals", "show_values"], draw);
   bag.add(
     cwFollowTheme(root, (isDark) => {
       dark = isDark;

@@ -55,6 +55,10 @@ from widgets._checks import (
 )
 
 PROJECTIONS = ("W_Q", "W_K", "W_V")
+# How far a row of weights may sum from 1. Float64 softmax rows are within 1e-15 of it; a
+# float32 one (torch's default) of T entries within about T·6e-8; 1e-5 allows that for any T
+# this widget can draw, and refuses a real mistake (weights not normalised, a wrong row).
+ROW_SUM_TOLERANCE = 1e-5
 
 
 def _expected_shapes(arrays: dict[str, np.ndarray]) -> dict[str, tuple[int, int]]:
@@ -126,7 +130,40 @@ class Stages(traitlets.TraitType):
                     f"{key} has shape {arrays[key].shape}, expected {shape} from X "
                     f"{arrays['X'].shape}, Q {arrays['Q'].shape} and V {arrays['V'].shape}",
                 )
+        _check_weights(obj, self.name, arrays["weights"], np.isneginf(arrays["masked"]))
         return {key: to_wire(array) for key, array in arrays.items()}
+
+
+def _check_weights(obj: Any, trait: str, weights: np.ndarray, hidden: np.ndarray) -> None:
+    """Softmax weights: in [0, 1], 0 where the mask hides the key, each row summing to 1."""
+    where = f"{trait}['weights']"
+    low, high = weights.min(), weights.max()
+    if low < -1e-12 or high > 1 + 1e-12:
+        raise fail(
+            obj,
+            where,
+            f"attention weights must lie in [0, 1], got values from {low:.3g} to {high:.3g} "
+            "(weights are softmax(masked), row by row)",
+        )
+    leaked = np.argwhere(hidden & (weights > 1e-12))
+    if leaked.size:
+        i, j = (int(k) for k in leaked[0])
+        raise fail(
+            obj,
+            where,
+            f"row {i} gives weight {weights[i, j]:.3g} to key {j}, which the mask hides "
+            "(masked is -inf there, so its weight must be 0)",
+        )
+    sums = weights.sum(axis=1)
+    off = np.flatnonzero(np.abs(sums - 1) > ROW_SUM_TOLERANCE)
+    if off.size:
+        i = int(off[0])
+        raise fail(
+            obj,
+            where,
+            f"row {i} sums to {sums[i]:.6g}, not 1 (within {ROW_SUM_TOLERANCE:g}): each row of "
+            "weights is a softmax over the keys that query may see",
+        )
 
 
 class AttentionTrace(CourseWidget):

@@ -8,7 +8,8 @@ records one):
     merges           in training order; each {"pair": (left, right), "id": new_id,
                      "count": n} or the tuple ((left, right), new_id, n), where left and right
                      are the two tokens joined (str or bytes, or token ids: 0..255 for a byte,
-                     else an earlier merge's new_id), new_id the id given to left+right and n
+                     else an earlier merge's new_id), new_id the id given to left+right (256
+                     or more, since 0..255 are the bytes, and new in each merge) and n
                      how often the pair occurred when it was chosen (None if unknown).
                      `core.tokenize.BPETokenizer(...).merges` (Merge(pair, new_id, count) with
                      id pairs) is accepted as it is, for a tokenizer whose base ids are bytes
@@ -82,10 +83,27 @@ class MergeRecord(traitlets.TraitType):
         if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
             raise fail(obj, self.name, f"expected {self.info_text}, got {type(value).__name__}")
         made = {b: bytes([b]) for b in range(256)}  # id -> bytes, for pairs given as ids
-        merges = []
+        merges: list[dict[str, Any]] = []
+        given = {}  # new id -> the merge that gave it
         for i, merge in enumerate(value):
             merges.append(self._one(obj, i, merge, made))
-            made[merges[-1]["id"]] = bytes(merges[-1]["pair"][0] + merges[-1]["pair"][1])
+            new_id = merges[-1]["id"]
+            if new_id < 256:
+                raise fail(
+                    obj,
+                    self.name,
+                    f"merge {i} id {new_id} is below 256: ids 0..255 are the single bytes, "
+                    "a merge makes a new token with a new id (256, 257, ...)",
+                )
+            if new_id in given:
+                raise fail(
+                    obj,
+                    self.name,
+                    f"merge {i} id {new_id} was already given by merge {given[new_id]}: each "
+                    "merge makes a new token with an id of its own",
+                )
+            given[new_id] = i
+            made[new_id] = bytes(merges[-1]["pair"][0] + merges[-1]["pair"][1])
         if not merges:
             raise fail(obj, self.name, "is empty: there is nothing to replay")
         return merges

@@ -23,7 +23,22 @@ import traitlets
 
 from core.mirrors.sampling import filter_logits, softmax
 from widgets._base import CourseWidget, css, esm
-from widgets._checks import Index, Number, Tokens, Vector, check_sizes, count, selection
+from widgets._checks import Index, Number, Tokens, Vector, check_sizes, count, fail, selection
+
+SETTINGS = ("logits", "temperature", "top_k", "top_p")
+
+
+def distribution(
+    logits: list[float], temperature: float, top_k: int | None, top_p: float | None
+) -> dict[str, list]:
+    """The numbers the widget draws: {"scaled", "kept", "final"}, one entry per token."""
+    logits = np.asarray(logits)
+    filtered = filter_logits(logits, temperature, top_k, top_p)
+    return {
+        "scaled": softmax(logits, temperature),
+        "kept": np.isfinite(filtered),
+        "final": softmax(filtered),
+    }
 
 
 class NextTokenDistribution(CourseWidget):
@@ -57,22 +72,30 @@ class NextTokenDistribution(CourseWidget):
 
     _check_selected, _forget_selected = selection("selected", among="tokens")
 
-    @traitlets.validate("tokens", "logits")
-    def _check_sizes(self, proposal):
+    @traitlets.validate("tokens", *SETTINGS)
+    def _check(self, proposal):
         check_sizes(self, proposal, tokens=count("tokens"), logits=count("logits"))
+        if proposal.trait.name in SETTINGS:
+            settings = {name: getattr(self, name) for name in SETTINGS}
+            settings[proposal.trait.name] = proposal.value
+            if settings["logits"]:
+                self._numbers(settings)  # refused here, before the trait changes
         return proposal.value
 
-    @traitlets.observe("logits", "temperature", "top_k", "top_p")
+    def _numbers(self, settings: dict) -> dict[str, list]:
+        numbers = distribution(**settings)
+        for key in ("scaled", "final"):
+            if not np.isfinite(numbers[key]).all():  # never for finite logits; a safety net
+                raise fail(
+                    self,
+                    "logits",
+                    f"these logits and settings give a non-finite {key} distribution "
+                    f"(temperature {settings['temperature']}): nothing is drawn",
+                )
+        return {key: value.tolist() for key, value in numbers.items()}
+
+    @traitlets.observe(*SETTINGS)
     def _recompute(self, change=None) -> None:
         if not self.logits:
             return
-        logits = np.asarray(self.logits)
-        filtered = filter_logits(logits, self.temperature, self.top_k, self.top_p)
-        self.set_trait(
-            "distribution",
-            {
-                "scaled": softmax(logits, self.temperature).tolist(),
-                "kept": np.isfinite(filtered).tolist(),
-                "final": softmax(filtered).tolist(),
-            },
-        )
+        self.set_trait("distribution", self._numbers({n: getattr(self, n) for n in SETTINGS}))

@@ -19,7 +19,16 @@ import numpy as np
 import traitlets
 
 from widgets._base import CourseWidget, css, esm
-from widgets._checks import Flag, Index, as_bytes, check_sizes, count, fail, selection
+from widgets._checks import (
+    Flag,
+    Index,
+    as_bytes,
+    check_sizes,
+    check_text,
+    count,
+    fail,
+    selection,
+)
 
 
 def token_piece(obj: Any, trait: str, index: int, piece: Any) -> str | list[int]:
@@ -29,7 +38,7 @@ def token_piece(obj: Any, trait: str, index: int, piece: Any) -> str | list[int]
     else a list of ints.
     """
     if isinstance(piece, str) and piece:
-        return piece
+        return check_text(obj, trait, f"entry {index}", piece)
     data = as_bytes(obj, trait, f"entry {index}", piece)
     try:
         return data.decode("utf-8")

@@ -8,6 +8,10 @@ same shape, with the tokens it drops set to -inf, so filters chain and `softmax`
 is the distribution that will be sampled. Order, as in most libraries: temperature, then top-k,
 then top-p (measured on the temperature-scaled distribution).
 
+Temperature subtracts each row's largest logit before dividing: the distribution is the same
+(softmax ignores a shift), but the largest becomes exactly 0 and every other logit a gap of
+at most 0, so no division by a tiny temperature can overflow to +inf (and then inf - inf = NaN).
+
 Example:
     >>> probs = softmax(filter_logits(np.array([2.0, 1.0, 0.0, -1.0]), top_k=2))
     >>> probs.round(3).tolist()
@@ -21,16 +25,57 @@ import numpy as np
 from core.mirrors.softmax import softmax as _softmax
 
 
+def _is_number(value: object) -> bool:
+    """A real number: an int or float (NumPy's too), not a bool and not a string such as "3"."""
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+
+
 def check_sampling_args(
     temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None
 ) -> None:
-    """Raise ValueError naming the argument that is out of range."""
-    if not np.isfinite(temperature) or temperature < 0:
-        raise ValueError(f"temperature must be >= 0 (0 means greedy), got {temperature}")
-    if top_k is not None and (isinstance(top_k, bool) or int(top_k) != top_k or top_k < 1):
+    """Raise ValueError naming the argument that is out of range (or not a number at all)."""
+    if not _is_number(temperature) or not np.isfinite(temperature) or temperature < 0:
+        raise ValueError(f"temperature must be a number >= 0 (0 means greedy), got {temperature!r}")
+    if top_k is not None and (
+        not _is_number(top_k) or not np.isfinite(top_k) or int(top_k) != top_k or top_k < 1
+    ):
         raise ValueError(f"top_k must be a positive integer or None, got {top_k!r}")
-    if top_p is not None and not 0.0 < top_p <= 1.0:
-        raise ValueError(f"top_p must be in (0, 1] or None, got {top_p}")
+    if top_p is not None and (not _is_number(top_p) or not 0.0 < top_p <= 1.0):
+        raise ValueError(f"top_p must be a number in (0, 1] or None, got {top_p!r}")
+
+
+def logits_problem(has_nan: bool, has_pos_inf: bool, row_all_neg_inf: bool) -> str | None:
+    """What makes logits unusable for sampling, in words, or None when they are usable.
+
+    Usable: no NaN, no +inf, and at least one finite logit in every row (-inf alone is a
+    token already filtered out). Equivalently: every row's maximum is finite. The torch
+    twin (`core.model.generate`) words its errors with this too.
+    """
+    if has_nan:
+        return (
+            "logits contain NaN: nothing can be sampled from them (a model whose training "
+            "diverged gives NaN; check its loss)"
+        )
+    if has_pos_inf:
+        return "logits contain +inf: give finite logits (-inf is allowed: a token filtered out)"
+    if row_all_neg_inf:
+        return "every logit of a row is -inf: no token is left to sample"
+    return None
+
+
+def check_logits(logits: np.ndarray) -> None:
+    """Raise ValueError unless every row's maximum is finite (see `logits_problem`)."""
+    if logits.ndim == 0 or logits.shape[-1] == 0:
+        raise ValueError("logits must have at least one entry on the last axis")
+    if not np.isfinite(logits.max(axis=-1)).all():
+        problem = logits_problem(
+            bool(np.isnan(logits).any()),
+            bool(np.isposinf(logits).any()),
+            bool(np.isneginf(logits).all(axis=-1).any()),
+        )
+        raise ValueError(problem)
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -42,9 +87,10 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
 
 
 def apply_temperature(logits: np.ndarray, temperature: float) -> np.ndarray:
-    """logits / temperature. Temperature 0 is the limit: all mass on the largest logit.
+    """(logits - max) / temperature, row by row: the distribution of logits / temperature.
 
-    Example: apply_temperature([1.0, 3.0], 0) -> [-inf, 3.0] (greedy)
+    Temperature 0 is the limit: all mass on the largest logit (returned unshifted).
+    Example: apply_temperature([1.0, 3.0], 0.5) -> [-4.0, 0.0]; at 0 -> [-inf, 3.0] (greedy)
     """
     check_sampling_args(temperature)
     logits = np.asarray(logits, dtype=np.float64)
@@ -52,7 +98,16 @@ def apply_temperature(logits: np.ndarray, temperature: float) -> np.ndarray:
         keep = np.zeros(logits.shape, dtype=bool)
         np.put_along_axis(keep, logits.argmax(axis=-1)[..., None], True, axis=-1)
         return np.where(keep, logits, -np.inf)
-    return logits / temperature
+    with np.errstate(over="ignore"):  # a gap beyond the float range is -inf: probability 0
+        return shift_to_max(logits) / temperature
+
+
+def shift_to_max(logits: np.ndarray) -> np.ndarray:
+    """logits minus each row's largest logit (rows whose maximum is not finite are left as
+    they are: `check_logits` refuses those). Example: [1.0, 3.0, -inf] -> [-2.0, 0.0, -inf]"""
+    top = logits.max(axis=-1, keepdims=True)
+    with np.errstate(over="ignore"):  # overflow can only give -inf (probability 0)
+        return logits - np.where(np.isfinite(top), top, 0.0)
 
 
 def top_k_filter(logits: np.ndarray, k: int | None) -> np.ndarray:
@@ -97,10 +152,7 @@ def filter_logits(
     """Temperature, then top-k, then top-p."""
     check_sampling_args(temperature, top_k, top_p)
     logits = np.asarray(logits, dtype=np.float64)
-    if logits.ndim == 0 or logits.shape[-1] == 0:
-        raise ValueError("logits must have at least one entry on the last axis")
-    if np.isnan(logits).any():
-        raise ValueError("logits contain NaN")
+    check_logits(logits)
     return top_p_filter(top_k_filter(apply_temperature(logits, temperature), top_k), top_p)
 
 

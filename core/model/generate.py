@@ -2,6 +2,9 @@
 
 The filters below mirror `core.mirrors.sampling` (NumPy, for the browser lessons) on torch tensors;
 a test holds the two equal. Logits: (..., V); the filters set dropped tokens to -inf.
+Temperature subtracts each row's largest logit before dividing (the same distribution), so a
+tiny temperature or logits near the float limit cannot overflow to +inf and then give NaN.
+Logits with NaN or +inf, or a row with no finite logit, are refused: nothing can be sampled.
 
 Sampling always draws from the `torch.Generator` it is given (a fresh, randomly seeded one
 if none is), never from torch's global RNG: `marimo run` serves many learners from one
@@ -13,12 +16,13 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from core.mirrors.sampling import check_sampling_args
+from core.mirrors.sampling import check_sampling_args, logits_problem
 from core.model.attention import KVCache
 
 
 def apply_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
-    """logits / temperature; temperature 0 keeps only the largest logit (greedy)."""
+    """(logits - max) / temperature, the distribution of logits / temperature; temperature 0
+    keeps only the largest logit (greedy). Example: [1., 3.] at 0.5 -> [-4., 0.]"""
     check_sampling_args(temperature)
     return _temperature(logits, temperature)
 
@@ -43,6 +47,7 @@ def filter_logits(
 ) -> torch.Tensor:
     """Temperature, then top-k, then top-p (on the temperature-scaled distribution)."""
     check_sampling_args(temperature, top_k, top_p)
+    check_logits(logits)
     return _top_p(_top_k(_temperature(logits, temperature), top_k), top_p)
 
 
@@ -56,10 +61,31 @@ def sample_next(
 ) -> torch.Tensor:
     """One next token per row of logits (B, V) -> ids (B, 1)."""
     check_sampling_args(temperature, top_k, top_p)
+    check_logits(logits)
     if generator is None and temperature != 0:
         generator = torch.Generator(device=logits.device)
         generator.seed()
     return _sample(logits, temperature, top_k, top_p, generator)
+
+
+def check_logits(logits: torch.Tensor) -> None:
+    """Raise ValueError unless every row's maximum is finite: no NaN, no +inf, and at least
+    one logit above -inf per row (the wording is `core.mirrors.sampling.logits_problem`'s)."""
+    if logits.dim() == 0 or logits.size(-1) == 0:
+        raise ValueError("logits must have at least one entry on the last axis")
+    if not bool(torch.isfinite(logits.amax(dim=-1)).all()):
+        raise ValueError(_problem(logits))
+
+
+def _problem(logits: torch.Tensor) -> str:
+    return (
+        logits_problem(
+            bool(logits.isnan().any()),
+            bool(logits.isposinf().any()),
+            bool(logits.isneginf().all(dim=-1).any()),
+        )
+        or "logits are not finite"
+    )
 
 
 # The filters' arithmetic, unchecked: the public functions above validate their arguments
@@ -71,7 +97,9 @@ def _temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
         keep = torch.zeros_like(logits, dtype=torch.bool)
         keep.scatter_(-1, logits.argmax(dim=-1, keepdim=True), True)
         return logits.masked_fill(~keep, float("-inf"))
-    return logits / temperature
+    top = logits.amax(dim=-1, keepdim=True)
+    # rows whose maximum is not finite are refused by check_logits; leave them unshifted here
+    return (logits - torch.where(torch.isfinite(top), top, 0.0)) / temperature
 
 
 def _top_k(logits: torch.Tensor, k: int | None) -> torch.Tensor:
@@ -104,7 +132,10 @@ def _sample(
     """(B, V) -> (B, 1) ids; `generator` may be None only for temperature 0."""
     if temperature == 0:
         return logits.argmax(dim=-1, keepdim=True)
-    filtered = _top_p(_top_k(_temperature(logits.float(), temperature), top_k), top_p)
+    # at least float32 (half-precision logits are widened), never narrowed: float64 logits
+    # near 1e300 would become inf in float32
+    logits = logits.to(torch.promote_types(logits.dtype, torch.float32))
+    filtered = _top_p(_top_k(_temperature(logits, temperature), top_k), top_p)
     probs = F.softmax(filtered, dim=-1)
     ids = torch.multinomial(probs.to(generator.device), num_samples=1, generator=generator)
     return ids.to(logits.device)
@@ -120,7 +151,12 @@ def check_prompt(idx: torch.Tensor, vocab_size: int) -> torch.Tensor:
         raise ValueError(f"idx must be a tensor of token ids, got {type(idx).__name__}")
     if idx.dim() == 1:
         idx = idx.unsqueeze(0)
-    if idx.dim() != 2 or idx.size(0) == 0 or idx.size(1) == 0:
+    if idx.dim() != 2:
+        raise ValueError(
+            f"the prompt must be token ids of shape (B, T) or (T,), got {idx.dim()} dimensions "
+            f"(shape {tuple(idx.shape)})"
+        )
+    if idx.size(0) == 0 or idx.size(1) == 0:
         raise ValueError(
             f"the prompt is empty (shape {tuple(idx.shape)}): give at least one token id; "
             "for GPT-2, <|endoftext|> (id 50256) is the usual start of an unconditioned sample"
@@ -156,7 +192,9 @@ def generate(
     values of earlier tokens are kept, so each step runs the model on one token. Once the
     sequence outgrows block_size, the window slides: every token's position changes, so the
     cache is refilled from the window at each step (exactly what the uncached path computes).
-    The model is put in eval mode while generating and restored afterwards.
+    The model is put in eval mode while generating and restored afterwards. Logits with NaN
+    or inf (a diverged model) raise ValueError; to keep each step free of a host sync, that
+    is checked once at the end (or as soon as sampling cannot go on).
     Example: generate(model, torch.tensor([[0]]), 5, temperature=0) -> (1, 6) greedy ids
     """
     check_sampling_args(temperature, top_k, top_p)
@@ -175,6 +213,8 @@ def generate(
     out[:, :prompt_len] = idx
     was_training = model.training
     model.eval()
+    # stays True while every step's logits are finite; read once, at the end (no sync per token)
+    finite = torch.ones((), dtype=torch.bool, device=idx.device)
     try:
         # inference_mode skips all autograd bookkeeping (less work per operator than no_grad);
         # `out` was made before it, so the ids returned can still feed a training step.
@@ -190,7 +230,24 @@ def generate(
                     logits, _ = model(window, kv_cache=cache)
                 else:
                     logits, _ = model(out[:, t - 1 : t], kv_cache=cache)  # only the newest token
-                out[:, t : t + 1] = _sample(logits[:, -1, :], temperature, top_k, top_p, generator)
+                last = logits[:, -1, :]
+                finite &= torch.isfinite(last).all()
+                out[:, t : t + 1] = _sample(last, temperature, top_k, top_p, generator)
+    except RuntimeError as err:  # torch.multinomial refuses NaN probabilities
+        if not bool(finite):
+            raise ValueError(_model_problem(model)) from err
+        raise
     finally:
         model.train(was_training)
+    if not bool(finite):  # greedy argmax of NaN logits would have returned an arbitrary id
+        raise ValueError(_model_problem(model))
     return out.squeeze(0) if squeeze else out
+
+
+def _model_problem(model: torch.nn.Module) -> str:
+    nan_weights = any(bool(p.isnan().any()) for p in model.parameters())
+    why = "its weights hold NaN" if nan_weights else "check its weights and inputs"
+    return (
+        f"the model's logits contain NaN or inf ({why}; a training run that diverged leaves "
+        "such weights): nothing can be sampled from them"
+    )

@@ -172,6 +172,27 @@ def test_the_password_file_wins_and_is_stripped(tmp_path, monkeypatch):
     assert serve.read_password(None) is None
 
 
+@pytest.mark.parametrize("blank", [" " * 12, "\t \n" * 6, ""])
+def test_a_blank_password_is_refused_from_the_file_and_the_environment(
+    blank, tmp_path, monkeypatch, capsys
+):
+    """Twelve spaces pass a length check but are no password: stripped, then refused."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text(blank)
+    with pytest.raises(ValueError, match=f"from {secret} is blank"):
+        serve.read_password(str(secret))
+    monkeypatch.setenv(serve.PASSWORD_ENV, blank)
+    with pytest.raises(ValueError, match=rf"from \${serve.PASSWORD_ENV} is blank"):
+        serve.read_password(None)
+    monkeypatch.setenv(serve.PASSWORD_ENV, "  padded-but-long-enough \n")
+    assert serve.read_password(None) == "padded-but-long-enough"
+    monkeypatch.setenv(serve.PASSWORD_ENV, blank)
+    for host in ("0.0.0.0", "127.0.0.1"):
+        assert serve.main(["--host", host, "--headless", "--port", str(free_port())]) == 2
+        err = capsys.readouterr().err
+        assert "is blank" in err and "Traceback" not in err
+
+
 def test_only_lesson_names_are_served_under_lessons():
     assert serve.lesson_path_is_valid("4-2-5-queries-and-keys/")
     assert serve.lesson_path_is_valid("4-2-5-queries-and-keys/assets/x.js")

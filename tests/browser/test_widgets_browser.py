@@ -130,6 +130,51 @@ def test_clicking_a_head_enlarges_it(page):
     assert heatmap_values(heads) == shown(weights)
 
 
+LONG_WEIGHTS = softmax(
+    np.where(
+        np.tril(np.ones((40, 40), dtype=bool)),
+        np.random.default_rng(3).normal(size=(40, 40)),
+        -np.inf,
+    )
+)
+
+
+def test_the_window_control_moves_a_long_heatmap(page):
+    """40 tokens shown 16 at a time: ◀ ▶ and the slider ask Python for another window."""
+    short = page.locator(".cw-heatmap").first
+    expect(short.locator(".cw-hm-window")).to_be_hidden()  # 8 tokens fit: no control
+    long = page.locator(".cw-heatmap").nth(2)
+    long.scroll_into_view_if_needed()
+    expect(long.locator(".cw-hm-range")).to_have_text("tokens 0–15 of 40", timeout=TIMEOUT_MS)
+    assert heatmap_values(long) == shown(LONG_WEIGHTS[:16, :16])
+    long.get_by_role("button", name="show the next tokens").click()
+    expect(long).to_have_attribute("data-window-start", "16", timeout=TIMEOUT_MS)
+    expect(page.get_by_text("Python sees the window from token 16 to 31.")).to_be_visible(
+        timeout=TIMEOUT_MS
+    )
+    expect(long.locator(".cw-hm-range")).to_have_text("tokens 16–31 of 40")
+    expect(long.locator(".cw-hm-row").first).to_have_text("␣w16")
+    assert heatmap_values(long) == shown(LONG_WEIGHTS[16:32, 16:32])
+    # rows and hover name positions in the whole text
+    long.locator('.cw-hm-cell[data-i="20"][data-j="18"]').click()
+    expect(page.get_by_text("selected query 20 (' w20')")).to_be_visible(timeout=TIMEOUT_MS)
+    long.locator('.cw-hm-cell[data-i="21"][data-j="17"]').hover()
+    expect(long.locator(".cw-tip")).to_have_text(
+        f"query 21 “␣w21” → key 17 “␣w17”: {LONG_WEIGHTS[21, 17]:.3f}", timeout=TIMEOUT_MS
+    )
+    slider = long.get_by_role("slider", name="first token shown")
+    slider.focus()
+    slider.press("End")  # the last window
+    expect(long).to_have_attribute("data-window-start", "24", timeout=TIMEOUT_MS)
+    expect(
+        page.get_by_text(re.compile(r"Python sees the window from token 24 to 39"))
+    ).to_be_visible(timeout=TIMEOUT_MS)
+    assert heatmap_values(long) == shown(LONG_WEIGHTS[24:, 24:])
+    expect(long.get_by_role("button", name="show the next tokens")).to_be_disabled()
+    long.get_by_role("button", name="show the previous tokens").click()
+    expect(long).to_have_attribute("data-window-start", "8", timeout=TIMEOUT_MS)
+
+
 def test_editing_a_matrix_entry_changes_the_traces_q(page):
     trace = page.locator(".cw-trace")
     q = trace.locator('td[data-stage="Q"]')
@@ -292,7 +337,7 @@ def test_widgets_follow_the_dark_theme(browser, server, tmp_path_factory, reques
     dark = open_notebook(browser, server.url, theme="dark", ready_text="Python follows query")
     with failure_artifacts(request, dark, artifacts_dir(tmp_path_factory)):
         roots = dark.locator(".cw-root")
-        expect(roots).to_have_count(7, timeout=TIMEOUT_MS)
+        expect(roots).to_have_count(8, timeout=TIMEOUT_MS)
         assert all("cw-dark" in c for c in roots.evaluate_all("rs => rs.map(r => r.className)"))
         label = dark.locator(".cw-trace .tr-table th.tr-row").first
         colour = label.evaluate("el => getComputedStyle(el).color")
@@ -312,7 +357,7 @@ def test_widgets_render_in_marimo_edit(browser, tmp_path_factory, request):
             # marimo edit opens with the cells not yet run (auto_instantiate is off): run all,
             # with the button at the bottom right, as a learner would
             page.get_by_test_id("run-button").last.click()
-            expect(page.locator(".cw-root")).to_have_count(7, timeout=TIMEOUT_MS)
+            expect(page.locator(".cw-root")).to_have_count(8, timeout=TIMEOUT_MS)
             expect(page.locator(".cw-heatmap .cw-hm-val").first).to_have_text(
                 shown(heat_weights(1.0)[0, 0])[0]
             )

@@ -81,7 +81,10 @@ def test_constructs_and_state_is_json(cls):
     widget = cls(**kwargs)
     assert isinstance(widget, CourseWidget)
     state = wire_state(widget)  # would raise on NaN/inf/bytes/numpy scalars
-    assert set(kwargs) <= set(state)
+    assert set(kwargs) <= widget.data_trait_names()
+    # what is sent: every keyword, except the heatmap's data (it sends a window of it, `view`)
+    sent = set(kwargs) - ({"tokens", "weights"} if cls is AttentionHeatmap else set())
+    assert sent <= set(state)
     assert (WIDGETS / f"{stem}.js").read_text() in widget._esm
     assert (WIDGETS / "_common.js").read_text() in widget._esm
     assert (WIDGETS / f"{stem}.css").read_text() in widget._css
@@ -201,13 +204,55 @@ def test_build_assets_check_detects_a_stale_copy(tmp_path, monkeypatch):
     assert namespace["FILES"] == _build_assets.source_files()
 
 
+# numbers given as text: NumPy would convert "3" to 3.0; the widgets refuse it, by name
+NUMERIC_STRINGS = [
+    (AttentionHeatmap, dict(tokens=["a", "b"], weights=[["1", "0"], ["0", "1"]]), "weights"),
+    (AttentionHeatmap, dict(tokens=["a", "b"], weights=[[1.0, 0.0], [0.0, "1"]]), "weights"),
+    (AttentionHeatmap, dict(tokens=["a"], weights=np.array([["1"]])), "weights"),
+    (NextTokenDistribution, dict(tokens=["a", "b"], logits=["3", "1"]), "logits"),
+    (VectorPlane, dict(names=["a"], vectors=[[1.0, "0.5"]]), "vectors"),
+    (
+        AttentionTrace,
+        dict(tokens=list("wxyz"), stages={**trace_stages(), "X": X4.astype(str)}),
+        r"stages\['X'\]",
+    ),
+    (NextTokenDistribution, dict(tokens=["a"], logits=[1.0], temperature="3"), "temperature"),
+    (NextTokenDistribution, dict(tokens=["a"], logits=[1.0], top_k="3"), "top_k"),
+    (AttentionHeatmap, dict(tokens=["a"], weights=[[1.0]], decimals="3"), "decimals"),
+]
+
+
+@pytest.mark.parametrize(("cls", "kwargs", "trait"), NUMERIC_STRINGS)
+def test_numbers_given_as_strings_are_refused_by_name(cls, kwargs, trait):
+    with pytest.raises(ValueError, match=rf"{cls.__name__}\.{trait}: expected .*(string|got '3')"):
+        cls(**kwargs)
+
+
+@pytest.mark.parametrize("cls", [AttentionHeatmap, NextTokenDistribution])
+def test_token_text_must_be_text_not_a_lone_surrogate(cls):
+    kwargs = dict(VALID[cls][1])
+    tokens = list(kwargs["tokens"])
+    tokens[1] = "\ud800"
+    with pytest.raises(
+        ValueError, match=rf"{cls.__name__}\.tokens: entry 1 holds a lone surrogate"
+    ):
+        cls(**{**kwargs, "tokens": tokens})
+
+
 # --- AttentionHeatmap -------------------------------------------------------------------
 
 
 def test_heatmap_round_trip_and_browser_click():
     weights = softmax(np.tril(np.ones((3, 3))) * 2 - 9 * np.triu(np.ones((3, 3)), 1))
     heatmap = AttentionHeatmap(tokens=["a", "b", "c"], weights=weights)
-    assert heatmap.weights == weights.tolist() and heatmap.n_heads == 1
+    np.testing.assert_array_equal(heatmap.weights, weights)
+    assert heatmap.n_heads == 1
+    assert wire_state(heatmap)["view"] == {
+        "start": 0,
+        "total": 3,
+        "tokens": ["a", "b", "c"],
+        "weights": weights.tolist(),
+    }
     assert heatmap.selected_query is None
     heatmap.set_state({"selected_query": 2})  # what marimo does when the learner clicks row 2
     assert heatmap.selected_query == 2
@@ -266,6 +311,65 @@ def test_heatmap_multi_head():
         heatmap.weights = weights[None]
 
 
+def causal_weights(t: int, heads: int = 1, seed: int = 0) -> np.ndarray:
+    scores = np.random.default_rng(seed).normal(size=(heads, t, t))
+    weights = softmax(np.where(np.tril(np.ones((t, t), dtype=bool)), scores, -np.inf))
+    return weights[0] if heads == 1 else weights
+
+
+def test_heatmap_sends_at_most_256_tokens_of_a_long_text():
+    """2,000 tokens used to send all 4 million weights (32 MB of JSON)."""
+    tokens = [f" t{i}" for i in range(2000)]
+    weights = causal_weights(2000)
+    heatmap = AttentionHeatmap(tokens=tokens, weights=weights)
+    payload = json.dumps(wire_state(heatmap))
+    assert len(payload) < 1.5e6  # 256² weights at most, about 20 characters each
+    view = heatmap.view
+    assert (view["start"], view["total"], heatmap.view_size) == (0, 2000, 256)
+    assert view["tokens"] == tokens[:256]
+    np.testing.assert_array_equal(view["weights"], weights[:256, :256])
+    assert heatmap.weights.shape == (2000, 2000)  # Python keeps them all
+    with pytest.raises(ValueError, match=r"window_size: expected an integer in \[1, 256\]"):
+        heatmap.window_size = 300
+
+
+def test_heatmap_window_moves_and_positions_stay_those_of_the_text():
+    tokens = [f" t{i}" for i in range(1024)]  # GPT-2's context
+    weights = causal_weights(1024)
+    heatmap = AttentionHeatmap(tokens=tokens, weights=weights)
+    heatmap.set_state({"window_start": 512})  # what the ▶ button sends, twice
+    view = wire_state(heatmap)["view"]
+    assert view["start"] == 512 and view["tokens"] == tokens[512:768]
+    np.testing.assert_array_equal(view["weights"], weights[512:768, 512:768])
+    heatmap.set_state({"selected_query": 600})  # a click on a row of that window
+    assert heatmap.selected_query == 600 and heatmap.window_start == 512
+    heatmap.set_state({"window_start": 768})  # the last window
+    with pytest.raises(ValueError, match="window_start: 769 is past the last window: 1024 tokens"):
+        heatmap.window_start = 769
+    heatmap.selected_query = 10  # set from Python, outside the window: the window follows
+    assert heatmap.window_start == 0 and heatmap.view["start"] == 0
+    heatmap.selected_query = 1000
+    assert heatmap.window_start == 1024 - 256
+    heatmap.window_size = 16
+    assert heatmap.view_size == 16 and len(heatmap.view["tokens"]) == 16
+    heatmap.update(tokens=tokens[:300], weights=weights[:300, :300])  # shorter: window clamps
+    assert heatmap.selected_query is None and heatmap.window_start == 300 - 16
+    heatmap.window_size = 256  # or the window had run past the end
+    assert heatmap.window_start == 300 - 256 and heatmap.view["tokens"] == tokens[44:300]
+    heatmap.update(tokens=["a", "b"], weights=np.eye(2))
+    assert heatmap.window_start == 0 and heatmap.view["tokens"] == ["a", "b"]
+
+
+def test_heatmap_with_many_heads_sends_at_most_65536_weights():
+    heatmap = AttentionHeatmap(tokens=["x"] * 1024, weights=causal_weights(1024, heads=12))
+    assert heatmap.n_heads == 12 and heatmap.view_size == 73  # 12 · 73² <= 256²
+    sent = np.asarray(wire_state(heatmap)["view"]["weights"])
+    assert sent.shape == (12, 73, 73) and sent.size <= 256 * 256
+    heatmap.selected_head = 11
+    heatmap.window_start = 1024 - 73
+    np.testing.assert_array_equal(heatmap.view["weights"][11], heatmap.weights[11, -73:, -73:])
+
+
 # --- AttentionTrace ---------------------------------------------------------------------
 
 
@@ -303,6 +407,30 @@ def test_trace_accepts_stages_without_projections():
 def test_trace_rejects_malformed_stages(change, message):
     with pytest.raises(ValueError, match=message):
         AttentionTrace(tokens=list("wxyz"), stages={**trace_stages(), **change})
+
+
+def _with_weights(weights):
+    return {**trace_stages(), "weights": np.asarray(weights, dtype=float)}
+
+
+def test_trace_weights_must_be_softmax_rows():
+    """In [0, 1], 0 where the mask hides a key, each row summing to 1 (within 1e-5)."""
+    good = np.asarray(trace_stages()["weights"])
+    too_big = good.copy()
+    too_big[1] = [1.5, -0.5, 0, 0]  # sums to 1, but out of range
+    with pytest.raises(ValueError, match=r"stages\['weights'\]: attention weights must lie in"):
+        AttentionTrace(tokens=list("wxyz"), stages=_with_weights(too_big))
+    unnormalised = good.copy()
+    unnormalised[2] *= 0.9
+    with pytest.raises(ValueError, match=r"row 2 sums to 0\.9, not 1 \(within 1e-05\)"):
+        AttentionTrace(tokens=list("wxyz"), stages=_with_weights(unnormalised))
+    leaked = good.copy()
+    leaked[0] = [0.5, 0.5, 0, 0]  # query 0 may see only key 0
+    with pytest.raises(ValueError, match=r"row 0 gives weight 0\.5 to key 1, which the mask hides"):
+        AttentionTrace(tokens=list("wxyz"), stages=_with_weights(leaked))
+    # float32 weights (torch's default dtype) are within the tolerance
+    trace = AttentionTrace(tokens=list("wxyz"), stages=_with_weights(good.astype(np.float32)))
+    np.testing.assert_allclose(trace.stages["weights"], good, atol=1e-7)
 
 
 def test_trace_rejects_missing_stage_and_token_mismatch():
@@ -408,6 +536,8 @@ def test_token_strip_keeps_text_and_shows_partial_bytes_as_bytes():
         (dict(tokens="abc"), "expected a list of tokens"),
         (dict(tokens=[]), "is empty"),
         (dict(tokens=["a"], selected=1), "selected: 1 is out of range"),
+        (dict(tokens=["a", "\ud83d"]), "entry 1 holds a lone surrogate U\\+D83D"),
+        (dict(tokens=["ok\udc80"]), "entry 0 holds a lone surrogate U\\+DC80 at character 2"),
     ],
 )
 def test_token_strip_rejects(kwargs, message):
@@ -458,6 +588,13 @@ def test_bpe_player_handles_multibyte_characters():
         ([{"pair": (b"l", b"o"), "id": 256}], "merge 0 has keys"),
         ([], "is empty: there is nothing to replay"),
         ([((b"l", b""), 256, 2)], r"merge 0 pair\[1\] is empty"),
+        (
+            [((b"l", b"o"), 256, 2), ((b"e", b"r"), 256, 1)],
+            "merge 1 id 256 was already given by merge 0",
+        ),
+        ([((b"l", b"o"), 100, 2)], "merge 0 id 100 is below 256: ids 0..255 are the single bytes"),
+        ([((b"l", b"o"), 0, 2)], "merge 0 id 0 is below 256"),
+        ([((b"l", "\ud800"), 256, 2)], r"merge 0 pair\[1\] holds a lone surrogate"),
     ],
 )
 def test_bpe_player_rejects_malformed_records(merges, message):
@@ -568,6 +705,34 @@ def test_next_token_golden_values_and_live_updates():
     assert dist.distribution["final"] == [1.0, 0.0, 0.0]
     dist.top_p = 0.5
     assert dist.distribution["kept"] == [True, False, False]
+
+
+@pytest.mark.parametrize("temperature", [1.0, 0.5, 1e-8, 0.0])
+def test_next_token_stays_finite_for_logits_near_the_float_limit(temperature):
+    """Dividing 1e308 by 0.5 overflowed to inf and the whole distribution became NaN."""
+    big = np.finfo(np.float64).max
+    dist = NextTokenDistribution(
+        tokens=list("abcd"), logits=[0.9 * big, -0.9 * big, 0.0, 0.5 * big], temperature=temperature
+    )
+    numbers = wire_state(dist)["distribution"]
+    assert numbers["scaled"] == [1.0, 0.0, 0.0, 0.0] and numbers["final"] == [1.0, 0.0, 0.0, 0.0]
+    dist.temperature = 1e-300
+    assert dist.distribution["final"] == [1.0, 0.0, 0.0, 0.0]
+
+
+def test_next_token_refuses_a_non_finite_distribution_and_keeps_its_data(monkeypatch):
+    from widgets import next_token
+
+    dist = NextTokenDistribution(tokens=["a", "b"], logits=[1.0, 0.0])
+    before = wire_state(dist)
+    monkeypatch.setattr(next_token, "softmax", lambda *a, **k: np.full(2, np.nan))
+    with pytest.raises(ValueError, match=r"NextTokenDistribution\.logits: .* non-finite scaled"):
+        dist.logits = [2.0, 0.0]
+    with pytest.raises(ValueError, match="non-finite"):
+        dist.update(temperature=0.5, top_k=1)
+    assert wire_state(dist) == before
+    with pytest.raises(ValueError, match="non-finite"):
+        NextTokenDistribution(tokens=["a", "b"], logits=[1.0, 0.0])
 
 
 @pytest.mark.parametrize(

@@ -156,6 +156,42 @@ def _(heads, mo):
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
+    **A longer text, through a window.** A heatmap draws at most 256 tokens at once (GPT-2
+    reads 1,024); Python keeps every weight and sends the window's. Here 40 tokens are shown
+    16 at a time (`window_size=16`): move the window with ◀ ▶ or the slider.
+    """)
+    return
+
+
+@app.cell
+def _(AttentionHeatmap, mo, np, softmax):
+    long_tokens = [f" w{i}" for i in range(40)]
+    _scores = np.random.default_rng(3).normal(size=(40, 40))
+    long_heatmap = mo.ui.anywidget(
+        AttentionHeatmap(
+            tokens=long_tokens,
+            weights=softmax(np.where(np.tril(np.ones((40, 40), dtype=bool)), _scores, -np.inf)),
+            window_size=16,
+        )
+    )
+    long_heatmap
+    return long_heatmap, long_tokens
+
+
+@app.cell
+def _(long_heatmap, long_tokens, mo):
+    _start = long_heatmap.window_start
+    _q = long_heatmap.selected_query
+    mo.md(
+        f"Python sees the window from token {_start} to {_start + long_heatmap.view_size - 1}"
+        + ("." if _q is None else f"; selected query {_q} ({long_tokens[_q]!r}).")
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
     ## Attention, traced by hand
 
     Four tokens with 3-dimensional embeddings $X$ (features f₀ f₁ f₂). Edit the projection

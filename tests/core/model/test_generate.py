@@ -54,7 +54,10 @@ def test_neutral_settings_leave_distribution_unchanged():
     logits = torch.randn(3, 40, generator=torch.Generator().manual_seed(1))
     assert torch.equal(top_k_filter(logits, 100), logits)
     assert torch.equal(top_p_filter(logits, 1.0), logits)
-    assert torch.equal(filter_logits(logits, 1.0, None, None), logits)
+    # temperature 1 only shifts each row so that its largest logit is 0: the same distribution
+    shifted = logits - logits.amax(dim=-1, keepdim=True)
+    assert torch.equal(filter_logits(logits, 1.0, None, None), shifted)
+    torch.testing.assert_close(torch.softmax(shifted, -1), torch.softmax(logits, -1))
 
 
 @pytest.mark.parametrize("temperature", [0.01, 0.1, 1.0, 10.0, 100.0])
@@ -99,6 +102,95 @@ def test_numpy_filters_equal_torch_filters(logits, temperature, top_k, top_p):
     ours = sampling.softmax(sampling.filter_logits(x, temperature, top_k, top_p))
     theirs = torch.softmax(filter_logits(torch.tensor(x), temperature, top_k, top_p), -1)
     np.testing.assert_allclose(ours, theirs.numpy(), atol=1e-9)
+
+
+F32_MAX = float(np.finfo(np.float32).max)
+EXTREMES = [
+    ([1e30, -1e30, 0.0], 1e-8),
+    ([1e30, -1e30, 0.0], 0.5),
+    ([1e30, 1e30 * (1 - 1e-12), -1e30], 1e-8),
+    ([0.999 * F32_MAX, -0.999 * F32_MAX, 0.0, 0.5 * F32_MAX], 1e-8),
+    ([0.999 * F32_MAX, -0.999 * F32_MAX, 0.0, 0.5 * F32_MAX], 0.7),
+    ([2.0, 1.0, 0.0, -np.inf], 1e-8),
+    ([1e300, -1e300, 3.0], 0.25),
+]
+
+
+@pytest.mark.parametrize(("logits", "temperature"), EXTREMES)
+@pytest.mark.parametrize(("top_k", "top_p"), [(None, None), (2, None), (None, 0.9), (3, 0.5)])
+def test_numpy_filters_equal_torch_filters_at_the_extremes(logits, temperature, top_k, top_p):
+    """Huge logits and a tiny temperature: the max is subtracted before dividing, so no NaN."""
+    x = np.array(logits)
+    ours = sampling.softmax(sampling.filter_logits(x, temperature, top_k, top_p))
+    theirs = torch.softmax(filter_logits(torch.tensor(x), temperature, top_k, top_p), -1)
+    assert np.isfinite(ours).all() and np.isclose(ours.sum(), 1.0)
+    np.testing.assert_allclose(ours, theirs.numpy(), atol=1e-9)
+    for dtype in (np.float64, np.float32):
+        with np.errstate(over="ignore"):
+            xd = x.astype(dtype)
+        if np.isposinf(xd).any():
+            continue  # 1e300 is beyond float32
+        mass = sampling.softmax(
+            sampling.filter_logits(xd.astype(np.float64), temperature, top_k, top_p)
+        )
+        gen = torch.Generator().manual_seed(0)
+        ids = sample_next(
+            torch.from_numpy(xd)[None],
+            temperature=temperature,
+            top_k=top_k,
+            top_p=top_p,
+            generator=gen,
+        )
+        assert mass[ids.item()] > 0  # a token the NumPy twin gives mass to
+    if temperature == 1e-8 and x.size > 2:  # as good as greedy
+        assert ours.argmax() == x.argmax() and ours.max() > 0.999
+
+
+@pytest.mark.parametrize(
+    ("logits", "message"),
+    [
+        ([1.0, float("nan"), 0.0], "logits contain NaN"),
+        ([float("nan")] * 3, "logits contain NaN"),
+        ([1.0, float("inf"), 0.0], r"logits contain \+inf"),
+        ([-float("inf")] * 3, "every logit of a row is -inf"),
+    ],
+)
+@pytest.mark.parametrize("temperature", [0, 1.0])
+def test_unusable_logits_are_refused_not_sampled(logits, message, temperature):
+    """NaN logits at temperature 0 used to return id 0 (argmax) without a word."""
+    with pytest.raises(ValueError, match=message):
+        sample_next(torch.tensor([logits]), temperature=temperature)
+    with pytest.raises(ValueError, match=message):
+        filter_logits(torch.tensor([logits]), temperature)
+    with pytest.raises(ValueError, match=message):
+        sampling.filter_logits(np.array(logits), temperature)
+
+
+@pytest.mark.parametrize("temperature", [0, 1.0])
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_a_model_with_nan_weights_cannot_generate(temperature, use_cache):
+    model = model_for()
+    with torch.no_grad():
+        model.lm_head.weight[3, 0] = float("nan")
+    with pytest.raises(ValueError, match=r"logits contain NaN or inf .*weights hold NaN"):
+        generate(model, torch.tensor([[1, 2]]), 4, temperature=temperature, use_cache=use_cache)
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"temperature": "3"}, "temperature must be a number >= 0"),
+        ({"temperature": True}, "temperature must be a number"),
+        ({"top_k": "3"}, "top_k must be a positive integer"),
+        ({"top_k": 2.5}, "top_k must be a positive integer"),
+        ({"top_p": "0.5"}, r"top_p must be a number in \(0, 1\]"),
+    ],
+)
+def test_sampling_arguments_must_be_numbers_not_strings(bad, message):
+    with pytest.raises(ValueError, match=message):
+        sampling.check_sampling_args(**bad)
+    with pytest.raises(ValueError, match=message):
+        sample_next(torch.zeros(1, 5), **bad)
 
 
 def test_generate_returns_prompt_then_new_tokens():
@@ -164,6 +256,9 @@ def test_empty_prompt_and_training_mode_restored():
         generate(model, torch.zeros(1, 0, dtype=torch.long), 5)
     with pytest.raises(ValueError, match="prompt is empty"):
         generate(model, torch.zeros(0, dtype=torch.long), 5)
+    for shape in [(1, 2, 3), ()]:  # wrong dimensions are not "empty"
+        with pytest.raises(ValueError, match=rf"shape \(B, T\) or \(T,\), got {len(shape)} dim"):
+            generate(model, torch.ones(shape, dtype=torch.long), 5)
     model.train()
     generate(model, torch.tensor([[1]]), 2)
     assert model.training
