@@ -7,8 +7,9 @@ Notation: B batch, T time, C channels (n_embd), H heads, D head size, V vocab, L
     Block:  x = x + attn(ln_1(x))     attention reads from other positions
             x = x + mlp(ln_2(x))      the MLP works on each position alone
 
-Module names follow GPT-2's checkpoint (`transformer.h.0.ln_1`, `…mlp.c_fc`, …) except that
-GPT-2's fused `attn.c_attn` is split into `attn.q_proj`, `attn.k_proj`, `attn.v_proj`.
+Module names and layouts follow GPT-2's checkpoint (`transformer.h.0.ln_1`, `…attn.c_attn`,
+`…mlp.c_fc`, …), so a GPT-2 tensor maps onto ours with at most a transpose. q, k and v come out
+of one fused `attn.c_attn`; `attn.W_Q`, `attn.W_K`, `attn.W_V` show its three blocks as views.
 """
 
 from __future__ import annotations

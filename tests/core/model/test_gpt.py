@@ -96,8 +96,10 @@ def test_gpt2_initialisation():
     assert abs(wte.std().item() - 0.02) < 0.001
     c_proj = model.transformer.h[0].attn.c_proj.weight
     assert abs(c_proj.std().item() - 0.02 / math.sqrt(2 * 8)) < 0.0005
-    q = model.transformer.h[0].attn.q_proj
-    assert abs(q.weight.std().item() - 0.02) < 0.001 and (q.bias == 0).all()
+    attn = model.transformer.h[0].attn
+    for w in (attn.q_weight, attn.k_weight, attn.v_weight):
+        assert abs(w.std().item() - 0.02) < 0.001
+    assert (attn.c_attn.bias == 0).all()
 
 
 def test_too_long_empty_and_malformed_inputs():
@@ -133,7 +135,7 @@ def test_quantize_dynamic_takes_every_projection():
     dynamic = torch.ao.nn.quantized.dynamic.Linear
     taken = [name for name, m in quantized.named_modules() if type(m) is dynamic]
     n_layer = model.config.n_layer
-    assert len(taken) == n_layer * (4 + 2) + 1  # q, k, v, c_proj; c_fc, c_proj; the LM head
+    assert len(taken) == n_layer * (2 + 2) + 1  # c_attn (q, k, v), c_proj; c_fc, c_proj; LM head
     assert not any(type(m) is torch.nn.Linear for m in quantized.modules())
     idx = torch.randint(0, 50, (2, 8))
     torch.testing.assert_close(quantized(idx)[0], model(idx)[0], atol=0.05, rtol=0)
