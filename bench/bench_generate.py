@@ -56,6 +56,7 @@ def minimal_decoder(model: GPT, linear: Linear) -> Callable[[torch.Tensor, int],
     C, H, D, L = cfg.n_embd, cfg.n_head, cfg.head_size, cfg.n_layer
     wte, wpe = model.transformer.wte.weight, model.transformer.wpe.weight
     ln_f = (model.transformer.ln_f.weight, model.transformer.ln_f.bias)
+    gelu = "tanh" if cfg.gelu == "tanh" else "none"
 
     def wb(m: torch.nn.Module) -> tuple[torch.Tensor, torch.Tensor | None]:
         return m.weight, m.bias
@@ -87,7 +88,7 @@ def minimal_decoder(model: GPT, linear: Linear) -> Callable[[torch.Tensor, int],
             )
             x = x + linear(y.view(1, 1, C), *o_w)
             h = F.layer_norm(x, (C,), *ln2)
-            x = x + linear(F.gelu(linear(h, *fc_w), approximate="tanh"), *proj_w)
+            x = x + linear(F.gelu(linear(h, *fc_w), approximate=gelu), *proj_w)
         x = F.layer_norm(x, (C,), *ln_f)
         return linear(x, wte).argmax(dim=-1)  # (1, 1)
 

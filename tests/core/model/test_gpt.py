@@ -116,6 +116,19 @@ def test_too_long_empty_and_malformed_inputs():
         model(torch.zeros(1, 4))
 
 
+@pytest.mark.parametrize("gelu, approximate", [("tanh", "tanh"), ("exact", "none")])
+def test_the_mlp_uses_the_configured_gelu(gelu, approximate):
+    model = tiny_model(gelu=gelu)
+    mlp = model.transformer.h[0].mlp
+    assert mlp.gelu.approximate == approximate  # print(model) shows it too
+    x = torch.linspace(-3, 3, 7)
+    if gelu == "exact":  # x·Φ(x), Φ the standard normal CDF
+        expected = x * 0.5 * (1 + torch.erf(x / math.sqrt(2)))
+    else:  # GPT-2's approximation
+        expected = 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
+    torch.testing.assert_close(mlp.gelu(x), expected)
+
+
 def test_dropout_only_in_training():
     model = tiny_model(dropout=0.5)
     idx = torch.randint(0, 50, (1, 8))
