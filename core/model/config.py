@@ -30,11 +30,13 @@ class GPTConfig:
     n_embd:     width of the residual stream (the embedding dimension C)
     dropout:    dropout probability during training, in [0, 1)
     bias:       whether Linear and LayerNorm layers have biases (GPT-2: True)
-    gelu:       the MLP's GELU: "tanh", GPT-2's approximation 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³)))
-                (GPT-2's weights were trained with it, so they need it), or "exact", x·Φ(x) =
-                0.5·x·(1 + erf(x/√2)) (nanoGPT's; ~1.5x faster in PyTorch on the course's CPUs,
-                so the from-scratch presets use it). A NumPy twin of an "exact" model needs erf,
-                which NumPy lacks: `np.vectorize(math.erf)`.
+    gelu:       the MLP's GELU, "tanh" or "exact":
+                  "tanh"  GPT-2's approximation, 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)));
+                          GPT-2's weights were trained with it, so they need it
+                  "exact" x·Φ(x) = 0.5·x·(1 + erf(x/√2)), nanoGPT's; ~1.5x faster in PyTorch on
+                          the course's CPUs, so the from-scratch presets use it
+                A NumPy twin of an "exact" model needs erf, which NumPy lacks:
+                `np.vectorize(math.erf)` (Python's math.erf, one number at a time).
     """
 
     vocab_size: int
