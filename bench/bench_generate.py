@@ -9,7 +9,7 @@ written in place. Nothing eager can do this arithmetic with fewer calls, so it i
 that the course's `generate` is held to (target: >= 0.95 of the minimal step's speed).
 
 Prints, with the CPU model and the load:
-  1. minimal step vs the step's 73 projections alone, back to back (how much of a step is
+  1. minimal step vs the step's 49 projections alone, back to back (how much of a step is
      anything but the matrix products: the floor's own floor)
   2. course step vs minimal step, both with plain products (F.linear)
   3. course step vs minimal step, both with the split one-row products
@@ -56,6 +56,7 @@ def minimal_decoder(model: GPT, linear: Linear) -> Callable[[torch.Tensor, int],
     C, H, D, L = cfg.n_embd, cfg.n_head, cfg.head_size, cfg.n_layer
     wte, wpe = model.transformer.wte.weight, model.transformer.wpe.weight
     ln_f = (model.transformer.ln_f.weight, model.transformer.ln_f.bias)
+    gelu = "tanh" if cfg.gelu == "tanh" else "none"
 
     def wb(m: torch.nn.Module) -> tuple[torch.Tensor, torch.Tensor | None]:
         return m.weight, m.bias
@@ -63,9 +64,7 @@ def minimal_decoder(model: GPT, linear: Linear) -> Callable[[torch.Tensor, int],
     layers = [
         (
             wb(b.ln_1),
-            wb(b.attn.q_proj),
-            wb(b.attn.k_proj),
-            wb(b.attn.v_proj),
+            wb(b.attn.c_attn),  # q, k, v in one product, as the model computes them
             wb(b.attn.c_proj),
             wb(b.ln_2),
             wb(b.mlp.c_fc),
@@ -78,17 +77,18 @@ def minimal_decoder(model: GPT, linear: Linear) -> Callable[[torch.Tensor, int],
 
     def step(token: torch.Tensor, pos: int) -> torch.Tensor:  # token (1, 1) -> next (1, 1)
         x = F.embedding(token, wte) + wpe[pos]  # (1, 1, C)
-        for i, (ln1, q_w, k_w, v_w, o_w, ln2, fc_w, proj_w) in enumerate(layers):
+        for i, (ln1, qkv_w, o_w, ln2, fc_w, proj_w) in enumerate(layers):
             h = F.layer_norm(x, (C,), *ln1)
-            q = linear(h, *q_w).view(1, H, 1, D)  # one position: (1, 1, H·D) is (1, H, 1, D)
-            keys[i, :, :, pos] = linear(h, *k_w).view(1, H, D)
-            values[i, :, :, pos] = linear(h, *v_w).view(1, H, D)
+            q, k, v = linear(h, *qkv_w).split(C, dim=-1)  # (1, 1, 3C) -> 3 × (1, 1, C)
+            q = q.view(1, H, 1, D)  # one position: (1, 1, H·D) is (1, H, 1, D)
+            keys[i, :, :, pos] = k.view(1, H, D)
+            values[i, :, :, pos] = v.view(1, H, D)
             y = F.scaled_dot_product_attention(
                 q, keys[i, :, :, : pos + 1], values[i, :, :, : pos + 1]
             )
             x = x + linear(y.view(1, 1, C), *o_w)
             h = F.layer_norm(x, (C,), *ln2)
-            x = x + linear(F.gelu(linear(h, *fc_w), approximate="tanh"), *proj_w)
+            x = x + linear(F.gelu(linear(h, *fc_w), approximate=gelu), *proj_w)
         x = F.layer_norm(x, (C,), *ln_f)
         return linear(x, wte).argmax(dim=-1)  # (1, 1)
 

@@ -1,7 +1,7 @@
 """OpenAI's GPT-2 in the course's GPT: the tensor mapping, the hub, loading, the comparison.
 
 mapping.py    the name/shape mapping, tensor by tensor: prefix, mask buffers, the Conv1D
-              transpose, the fused c_attn split, the tied head (what lesson 13 shows)
+              transpose, the fused c_attn (rows q, k, v), the tied head (what lesson 13 shows)
 hf_config.py  config.json <-> GPTConfig, and the config of a bare weights file
 hub.py        a name or path -> the files on disk, through huggingface_hub's cache
 load.py       load_gpt2 (checked, one model of memory) and save_hf (atomic)

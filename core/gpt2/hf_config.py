@@ -19,9 +19,14 @@ from core.gpt2.mapping import GPT2CheckpointError, first_few, sizes_in, strip_pr
 from core.model.config import PRESETS, GPTConfig
 from core.tokenize import GPT2_ENDOFTEXT_ID, GPT2_VOCAB_SIZE
 
+# GPT-2's config.json names for the GELUs GPTConfig.gelu can be (transformers' ACT2FN):
+# "gelu_new" and "gelu_pytorch_tanh" are the tanh approximation, "gelu" the exact erf form.
+_GELU_FROM_HF = {"gelu_new": "tanh", "gelu_pytorch_tanh": "tanh", "gelu": "exact"}
+_GELU_TO_HF = {"tanh": "gelu_new", "exact": "gelu"}
+
 # What the course's GPT computes, as GPT-2's config.json spells it (anything else is rejected).
 _FIXED_FIELDS: dict[str, tuple[Any, ...]] = {
-    "activation_function": ("gelu_new", "gelu_pytorch_tanh"),  # the tanh GELU of core.model.gpt.MLP
+    "activation_function": tuple(_GELU_FROM_HF),  # core.model.gpt.MLP's, by GPTConfig.gelu
     "layer_norm_epsilon": (1e-5,),  # nn.LayerNorm's default
     "scale_attn_weights": (True,),  # divide scores by sqrt(D)
     "scale_attn_by_inverse_layer_idx": (False,),
@@ -35,6 +40,8 @@ def config_from_hf(hf: dict[str, Any], *, dropout: float = 0.0) -> GPTConfig:
 
     Only the fields are checked here (types, ranges, what the course computes); whether the
     sizes fit a checkpoint's tensors is `mapping.check_sizes`'s job.
+    `activation_function` "gelu_new" (GPT-2's, and the default when it is absent) or
+    "gelu_pytorch_tanh" gives gelu="tanh", "gelu" gives gelu="exact"; any other is refused.
     Example: config_from_hf(transformers.GPT2Config().to_dict()) == GPTConfig.from_preset("gpt2")
     """
     if not isinstance(hf, dict):
@@ -70,14 +77,18 @@ def config_from_hf(hf: dict[str, Any], *, dropout: float = 0.0) -> GPTConfig:
             "this GPT-2 variant computes something the course's GPT does not: "
             + "; ".join(unsupported)
         )
+    gelu = _GELU_FROM_HF[hf.get("activation_function", "gelu_new")]
     try:
-        return GPTConfig(**shape, dropout=dropout)
+        return GPTConfig(**shape, dropout=dropout, gelu=gelu)
     except ValueError as err:  # a size that is not a positive int, n_embd % n_head != 0, ...
         raise GPT2CheckpointError(f"config.json does not make a valid GPTConfig: {err}") from None
 
 
 def hf_config_dict(config: GPTConfig) -> dict[str, Any]:
-    """GPTConfig -> the config.json that transformers' GPT2LMHeadModel reads."""
+    """GPTConfig -> the config.json that transformers' GPT2LMHeadModel reads.
+
+    gelu "tanh" is written as "gelu_new" (GPT-2's own), "exact" as "gelu".
+    """
     if not config.bias:
         raise ValueError("GPTConfig.bias is False, but GPT-2 always has biases: it cannot be saved")
     eos = GPT2_ENDOFTEXT_ID if config.vocab_size == GPT2_VOCAB_SIZE else None  # <|endoftext|>
@@ -90,7 +101,7 @@ def hf_config_dict(config: GPTConfig) -> dict[str, Any]:
         "n_layer": config.n_layer,
         "n_head": config.n_head,
         "n_inner": None,
-        "activation_function": "gelu_new",
+        "activation_function": _GELU_TO_HF[config.gelu],
         "layer_norm_epsilon": 1e-5,
         "resid_pdrop": config.dropout,
         "embd_pdrop": config.dropout,

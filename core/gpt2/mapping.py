@@ -3,7 +3,7 @@
 Notation: V vocab (50257), T positions (block_size, 1024), C channels (n_embd), L layers.
 
 A GPT-2 checkpoint and `core.model.gpt.GPT` describe the same network with different names and
-layouts. Five steps turn one into the other (`gpt2_tensor_maps` lists them tensor by tensor,
+layouts. Four steps turn one into the other (`gpt2_tensor_maps` lists them tensor by tensor,
 `mapping_rows` as a table):
 
 1. Names: `save_pretrained` writes `transformer.h.0.ln_1.weight`, the hub's file just
@@ -12,10 +12,11 @@ layouts. Five steps turn one into the other (`gpt2_tensor_maps` lists them tenso
    the weights. The course builds that mask on the fly, so drop it.
 3. Conv1D: OpenAI wrote its projections as `x @ W + b` with W stored [in, out]; `nn.Linear`
    computes `x @ W.T + b` and stores W as [out, in]. Transpose those four weights per block.
-4. c_attn: GPT-2 fuses the query, key and value projections into one [C, 3C] matrix (one
-   big matmul); the course keeps `q_proj`, `k_proj`, `v_proj` apart so each can be studied.
-   After the transpose its rows are [q; k; v]: split them in three.
-5. The head: GPT-2 reuses the token embedding wte as its output layer (weight tying), so
+   One of them is c_attn: the query, key and value projections side by side, [C, 3C], so
+   one matmul computes all three. The course's `attn.c_attn` keeps them fused the same way;
+   after the transpose its rows are [q; k; v], and `attn.W_Q`, `attn.W_K`, `attn.W_V`
+   (`core.model.attention`) show the three blocks as views, nothing to split.
+4. The head: GPT-2 reuses the token embedding wte as its output layer (weight tying), so
    there is no `lm_head` to load; the course's `lm_head` is tied to `wte` too.
 
 Every tensor must be accounted for: `check_tensors` raises one `GPT2CheckpointError` listing
@@ -28,7 +29,7 @@ config.json, `load.py` copies the tensors, `hub.py` finds the files.
 
 Example:
     >>> [m.step for m in gpt2_tensor_maps(GPTConfig.from_preset("gpt2"))[2:6]]
-    ['copy', 'copy', 'transpose [in, out] -> [out, in], then split into q, k, v', 'split into q, k, v']
+    ['copy', 'copy', 'transpose [in, out] -> [out, in]; rows [q; k; v]', 'copy; entries [q | k | v]']
 """
 
 from __future__ import annotations
@@ -70,35 +71,36 @@ class TensorMap:
 
     hf_key:      name in the checkpoint, prefix stripped ("h.0.attn.c_attn.weight")
     hf_shape:    shape as stored; Conv1D weights are [in, out]
-    course_keys: the course parameter(s) it fills; three (q, k, v) for c_attn
+    course_keys: the course parameter it fills, as a one-element tuple (every GPT-2 tensor
+                 now lands in exactly one; the tuple is the form loaders iterate)
     transpose:   a Conv1D weight, [in, out] -> nn.Linear's [out, in]
+    note:        what the tensor holds, where a lesson should say it (c_attn's q, k, v)
     """
 
     hf_key: str
     hf_shape: tuple[int, ...]
     course_keys: tuple[str, ...]
     transpose: bool = False
+    note: str = ""
 
     @property
     def step(self) -> str:
         """What happens to the tensor, in words."""
-        parts = ["transpose [in, out] -> [out, in]"] if self.transpose else []
-        if len(self.course_keys) == 3:
-            parts.append("split into q, k, v")
-        return ", then ".join(parts) or "copy"
+        step = "transpose [in, out] -> [out, in]" if self.transpose else "copy"
+        return f"{step}; {self.note}" if self.note else step
 
     def to_course(self, tensor: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """Checkpoint tensor -> the course tensors, in the order of `course_keys` (views, no copy).
+        """Checkpoint tensor -> the course tensor, as a one-element tuple (a view, no copy).
 
-        Example: c_attn.weight [C, 3C] -> .T [3C, C] -> rows 0:C, C:2C, 2C:3C = q, k, v, each [C, C]
+        Example: c_attn.weight [C, 3C] -> .T [3C, C], rows 0:C, C:2C, 2C:3C = q, k, v
         """
         if self.transpose:
             tensor = tensor.t()  # Conv1D computes x @ W; nn.Linear computes x @ W.T
-        return tensor.chunk(len(self.course_keys), dim=0)  # output features are [q | k | v]
+        return (tensor,)
 
     def to_hf(self, tensors: Sequence[torch.Tensor]) -> torch.Tensor:
-        """The inverse of `to_course`: course tensors -> one contiguous checkpoint tensor."""
-        tensor = torch.cat(list(tensors), dim=0)
+        """The inverse of `to_course`: the course tensor (one) -> a contiguous checkpoint tensor."""
+        (tensor,) = tensors
         return (tensor.t() if self.transpose else tensor).contiguous()
 
 
@@ -109,7 +111,7 @@ def gpt2_tensor_maps(config: GPTConfig) -> list[TensorMap]:
     """
     V, T, C = config.vocab_size, config.block_size, config.n_embd
     return [
-        # Step 5: wte is also the output layer; the course's lm_head shares this tensor.
+        # Step 4: wte is also the output layer; the course's lm_head shares this tensor.
         TensorMap("wte.weight", (V, C), ("transformer.wte.weight",)),
         TensorMap("wpe.weight", (T, C), ("transformer.wpe.weight",)),
         *(m for i in range(config.n_layer) for m in _block_maps(i, C)),
@@ -119,20 +121,19 @@ def gpt2_tensor_maps(config: GPTConfig) -> list[TensorMap]:
 
 
 def _block_maps(i: int, C: int) -> list[TensorMap]:
-    """The twelve tensors of block i. Apart from c_attn, the course kept GPT-2's names."""
+    """The twelve tensors of block i, under the same names in the course's GPT."""
     hf, ours = f"h.{i}.", f"transformer.h.{i}."
 
-    def same(name: str, shape: tuple[int, ...], transpose: bool = False) -> TensorMap:
-        return TensorMap(hf + name, shape, (ours + name,), transpose)
-
-    def qkv(kind: str) -> tuple[str, ...]:
-        return tuple(f"{ours}attn.{p}.{kind}" for p in ("q_proj", "k_proj", "v_proj"))
+    def same(
+        name: str, shape: tuple[int, ...], transpose: bool = False, note: str = ""
+    ) -> TensorMap:
+        return TensorMap(hf + name, shape, (ours + name,), transpose, note)
 
     return [
         same("ln_1.weight", (C,)),
         same("ln_1.bias", (C,)),
-        TensorMap(hf + "attn.c_attn.weight", (C, 3 * C), qkv("weight"), transpose=True),  # 3, 4
-        TensorMap(hf + "attn.c_attn.bias", (3 * C,), qkv("bias")),  # step 4
+        same("attn.c_attn.weight", (C, 3 * C), transpose=True, note="rows [q; k; v]"),  # step 3
+        same("attn.c_attn.bias", (3 * C,), note="entries [q | k | v]"),
         same("attn.c_proj.weight", (C, C), transpose=True),  # step 3
         same("attn.c_proj.bias", (C,)),
         same("ln_2.weight", (C,)),

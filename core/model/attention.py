@@ -124,21 +124,99 @@ class KVCache:
 
 
 class CausalSelfAttention(nn.Module):
-    """Multi-head causal self-attention with separate query, key and value projections.
+    """Multi-head causal self-attention: one product gives q, k and v for every head.
 
-    GPT-2 stores q, k and v fused in one `c_attn` matrix; they are kept apart here so each
-    can be read, traced and targeted (by LoRA, later) on its own.
+    The query, key and value projections are three (C, C) matrices; as in GPT-2 and nanoGPT
+    they are stored stacked in one `c_attn` (nn.Linear(C, 3C)), so one matrix product computes
+    all three (faster than three on a CPU). Its weight's rows are [q; k; v]:
+
+        c_attn.weight (3C, C) = [q_weight; k_weight; v_weight]   each (C, C), as (out, in)
+        c_attn.bias (3C,)     = [q_bias | k_bias | v_bias]
+        c_attn(x) (B, T, 3C)  = [q | k | v], q = x @ q_weightᵀ + q_bias = x @ W_Q + q_bias
+
+    To read, trace or plot them one at a time, `q_weight`, `k_weight`, `v_weight` (and
+    `q_bias`, …) are views of those rows, in nn.Linear's (out, in) orientation, and `W_Q`, `W_K`,
+    `W_V` the same views transposed, (C_in, C_out), in the lessons' orientation: q = X @ W_Q.
+    They are views, not copies: they share memory (and gradients) with `c_attn`. There is no
+    setter: to change a block, write into it under `torch.no_grad()` (`attn.W_Q.copy_(w)`).
+
+    A state dict from before the fusion (`q_proj`, `k_proj`, `v_proj`) still loads: see
+    `_load_from_state_dict`.
     """
 
     def __init__(self, config: GPTConfig) -> None:
         super().__init__()
         C = config.n_embd
         self.n_head = config.n_head
-        self.q_proj = nn.Linear(C, C, bias=config.bias)  # what each token seeks
-        self.k_proj = nn.Linear(C, C, bias=config.bias)  # what each token offers to be found by
-        self.v_proj = nn.Linear(C, C, bias=config.bias)  # what each token contributes when found
+        # q: what each token seeks; k: what it offers to be found by; v: what it contributes
+        self.c_attn = nn.Linear(C, 3 * C, bias=config.bias)  # rows [q; k; v]
         self.c_proj = nn.Linear(C, C, bias=config.bias)  # mixes the heads back into the stream
         self.dropout = config.dropout  # on the attention weights and on the output, in training
+
+    def _rows(self, tensor: torch.Tensor | None, i: int) -> torch.Tensor | None:
+        C = self.c_attn.in_features
+        return None if tensor is None else tensor[i * C : (i + 1) * C]
+
+    # nn.Linear's orientation, (C_out, C_in): q = x @ q_weight.T + q_bias
+    @property
+    def q_weight(self) -> torch.Tensor:
+        """Rows 0:C of c_attn.weight, (C, C) as (out, in): a view."""
+        return self._rows(self.c_attn.weight, 0)
+
+    @property
+    def k_weight(self) -> torch.Tensor:
+        """Rows C:2C of c_attn.weight, (C, C) as (out, in): a view."""
+        return self._rows(self.c_attn.weight, 1)
+
+    @property
+    def v_weight(self) -> torch.Tensor:
+        """Rows 2C:3C of c_attn.weight, (C, C) as (out, in): a view."""
+        return self._rows(self.c_attn.weight, 2)
+
+    @property
+    def q_bias(self) -> torch.Tensor | None:
+        """Entries 0:C of c_attn.bias (None without biases): a view."""
+        return self._rows(self.c_attn.bias, 0)
+
+    @property
+    def k_bias(self) -> torch.Tensor | None:
+        """Entries C:2C of c_attn.bias (None without biases): a view."""
+        return self._rows(self.c_attn.bias, 1)
+
+    @property
+    def v_bias(self) -> torch.Tensor | None:
+        """Entries 2C:3C of c_attn.bias (None without biases): a view."""
+        return self._rows(self.c_attn.bias, 2)
+
+    # The lessons' orientation, (C_in, C_out): Q = X @ W_Q (+ q_bias)
+    @property
+    def W_Q(self) -> torch.Tensor:
+        """q_weight transposed, (C_in, C_out): X @ W_Q + q_bias are the queries. A view."""
+        return self.q_weight.T
+
+    @property
+    def W_K(self) -> torch.Tensor:
+        """k_weight transposed, (C_in, C_out): X @ W_K + k_bias are the keys. A view."""
+        return self.k_weight.T
+
+    @property
+    def W_V(self) -> torch.Tensor:
+        """v_weight transposed, (C_in, C_out): X @ W_V + v_bias are the values. A view."""
+        return self.v_weight.T
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
+        """Accept checkpoints written before q, k, v were fused: stack their three tensors.
+
+        `{prefix}q_proj.weight`, `k_proj.weight`, `v_proj.weight` (each (C, C)) become
+        `{prefix}c_attn.weight` = their rows stacked [q; k; v], the biases likewise; the
+        result is the same network, to the bit. Anything else is left to nn.Module, which
+        reports missing and unexpected keys as usual.
+        """
+        for kind in ("weight", "bias"):
+            old = [f"{prefix}{p}_proj.{kind}" for p in "qkv"]
+            if all(k in state_dict for k in old) and f"{prefix}c_attn.{kind}" not in state_dict:
+                state_dict[f"{prefix}c_attn.{kind}"] = torch.cat([state_dict.pop(k) for k in old])
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def forward(
         self,
@@ -156,7 +234,9 @@ class CausalSelfAttention(nn.Module):
         def heads(t: torch.Tensor) -> torch.Tensor:
             return t.view(B, T, H, C // H).transpose(1, 2)  # (B, H, T, D)
 
-        q, k, v = heads(self.q_proj(x)), heads(self.k_proj(x)), heads(self.v_proj(x))
+        q, k, v = (
+            heads(t) for t in self.c_attn(x).split(C, dim=2)
+        )  # (B, T, 3C) -> 3 × (B, H, T, D)
         if kv_cache is not None:
             k, v = kv_cache.update(layer, k, v)  # (B, H, Tk, D), Tk = cached + T
         dropout_p = self.dropout if self.training else 0.0

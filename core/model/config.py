@@ -16,6 +16,8 @@ from typing import Any
 
 from core.tokenize.gpt2_files import GPT2_VOCAB_SIZE  # torch-free: the one definition
 
+GELU_FORMS = ("tanh", "exact")
+
 
 @dataclass(frozen=True)
 class GPTConfig:
@@ -28,6 +30,13 @@ class GPTConfig:
     n_embd:     width of the residual stream (the embedding dimension C)
     dropout:    dropout probability during training, in [0, 1)
     bias:       whether Linear and LayerNorm layers have biases (GPT-2: True)
+    gelu:       the MLP's GELU, "tanh" or "exact":
+                  "tanh"  GPT-2's approximation, 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)));
+                          GPT-2's weights were trained with it, so they need it
+                  "exact" x·Φ(x) = 0.5·x·(1 + erf(x/√2)), nanoGPT's; ~1.5x faster in PyTorch on
+                          the course's CPUs, so the from-scratch presets use it
+                A NumPy twin of an "exact" model needs erf, which NumPy lacks:
+                `np.vectorize(math.erf)` (Python's math.erf, one number at a time).
     """
 
     vocab_size: int
@@ -37,6 +46,7 @@ class GPTConfig:
     n_embd: int
     dropout: float = 0.0
     bias: bool = True
+    gelu: str = "tanh"
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"):
@@ -54,6 +64,11 @@ class GPTConfig:
             raise ValueError(f"GPTConfig.dropout must be in [0, 1), got {self.dropout!r}")
         if not isinstance(self.bias, bool):
             raise ValueError(f"GPTConfig.bias must be True or False, got {self.bias!r}")
+        if self.gelu not in GELU_FORMS:
+            raise ValueError(
+                f"GPTConfig.gelu must be one of {GELU_FORMS} (GPT-2's tanh approximation or the "
+                f"exact erf form), got {self.gelu!r}"
+            )
 
     @property
     def head_size(self) -> int:
@@ -69,7 +84,10 @@ class GPTConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GPTConfig:
-        """Build from a dict, rejecting unknown keys (a typo fails here, not later)."""
+        """Build from a dict, rejecting unknown keys (a typo fails here, not later).
+
+        A dict written before `gelu` existed gets "tanh", what every model then was built with.
+        """
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(data) - known)
         if unknown:
@@ -96,9 +114,12 @@ PRESETS: dict[str, GPTConfig] = {
     "gpt2-medium": GPTConfig(GPT2_VOCAB_SIZE, GPT2_BLOCK_SIZE, 24, 16, 1024),  # 355M
     "gpt2-large": GPTConfig(GPT2_VOCAB_SIZE, GPT2_BLOCK_SIZE, 36, 20, 1280),  # 774M
     "gpt2-xl": GPTConfig(GPT2_VOCAB_SIZE, GPT2_BLOCK_SIZE, 48, 25, 1600),  # 1558M
-    # Small models that train on a laptop CPU (character-level Tiny Shakespeare: 65 symbols).
-    "shakespeare-char-cpu": GPTConfig(65, 64, n_layer=4, n_head=4, n_embd=128),
-    "shakespeare-char": GPTConfig(65, 256, n_layer=6, n_head=6, n_embd=384, dropout=0.2),
+    # Small models that train on a laptop CPU (character-level Tiny Shakespeare: 65 symbols),
+    # from scratch, so with the exact GELU, as nanoGPT trains them.
+    "shakespeare-char-cpu": GPTConfig(65, 64, n_layer=4, n_head=4, n_embd=128, gelu="exact"),
+    "shakespeare-char": GPTConfig(
+        65, 256, n_layer=6, n_head=6, n_embd=384, dropout=0.2, gelu="exact"
+    ),
     # Tiny shapes for tests and for tracing by hand.
     "tiny": GPTConfig(vocab_size=64, block_size=16, n_layer=2, n_head=2, n_embd=16),
 }
@@ -117,7 +138,7 @@ def count_parameters(config: GPTConfig, *, include_position_embeddings: bool = T
     C, V, L, T = config.n_embd, config.vocab_size, config.n_layer, config.block_size
     b = 1 if config.bias else 0
     layer_norm = C + b * C  # weight (+ bias)
-    attention = 4 * (C * C + b * C)  # q, k, v and the output projection
+    attention = 4 * (C * C + b * C)  # q, k, v (one fused c_attn) and the output projection
     mlp = (C * 4 * C + b * 4 * C) + (4 * C * C + b * C)
     per_block = 2 * layer_norm + attention + mlp
     total = V * C + L * per_block + layer_norm  # token embedding, blocks, final LayerNorm

@@ -7,8 +7,14 @@ Notation: B batch, T time, C channels (n_embd), H heads, D head size, V vocab, L
     Block:  x = x + attn(ln_1(x))     attention reads from other positions
             x = x + mlp(ln_2(x))      the MLP works on each position alone
 
-Module names follow GPT-2's checkpoint (`transformer.h.0.ln_1`, `…mlp.c_fc`, …) except that
-GPT-2's fused `attn.c_attn` is split into `attn.q_proj`, `attn.k_proj`, `attn.v_proj`.
+Module names and layouts follow GPT-2's checkpoint (`transformer.h.0.ln_1`, `…attn.c_attn`,
+`…mlp.c_fc`, …), so a GPT-2 tensor maps onto ours with at most a transpose. q, k and v come out
+of one fused `attn.c_attn`; `attn.W_Q`, `attn.W_K`, `attn.W_V` show its three blocks as views.
+
+The MLP's GELU is `config.gelu`: "tanh" (GPT-2's approximation; its weights need it) or "exact"
+(x·Φ(x), with erf; the from-scratch presets use it, as nanoGPT does). A NumPy twin of the
+forward (the browser lessons' mirrors) must follow the config: the tanh form is plain NumPy,
+the exact form needs erf, which NumPy lacks: `np.vectorize(math.erf)` (Python's `math.erf`).
 """
 
 from __future__ import annotations
@@ -31,7 +37,8 @@ class MLP(nn.Module):
     def __init__(self, config: GPTConfig) -> None:
         super().__init__()
         self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
-        self.gelu = nn.GELU(approximate="tanh")  # GPT-2 used the tanh approximation
+        # GPT-2 used the tanh approximation; "exact" is x·Φ(x) (see GPTConfig.gelu)
+        self.gelu = nn.GELU(approximate="tanh" if config.gelu == "tanh" else "none")
         self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
         self.dropout = config.dropout  # in training only
 

@@ -132,6 +132,16 @@ def restore_run(
     for saved, current in zip(state["param_groups"], optimizer.param_groups):
         # settings (betas, weight decay, fused, …) from the run that continues; state from the file
         saved.update({key: value for key, value in current.items() if key != "params"})
+    saved_sizes = [len(group["params"]) for group in state["param_groups"]]
+    if saved_sizes != [len(group["params"]) for group in optimizer.param_groups]:
+        # e.g. a run saved before q, k and v became one c_attn: its weights still load (the
+        # model fuses them), but Adam's moments are per old parameter and cannot follow
+        raise ResumeError(
+            f"checkpoint {path} holds optimizer state for {sum(saved_sizes)} parameters, but "
+            f"this model has {sum(len(g['params']) for g in optimizer.param_groups)}: it was "
+            "written by an older version of the course. Its weights still load "
+            "(load_checkpoint(path).build_model()); start a new run from them instead of resuming"
+        )
     optimizer.load_state_dict(state)
     batches.set_state(ckpt.rng["batches"])
     if scaler is not None and ckpt.extra.get("scaler"):

@@ -14,10 +14,11 @@ from core.gpt2.mapping import (
     mapping_rows,
     sizes_in,
 )
+from core.model.attention import CausalSelfAttention
 from core.model.config import GPTConfig
 
 
-def test_conv1d_weight_becomes_linear_and_c_attn_splits_into_q_k_v():
+def test_conv1d_c_attn_becomes_the_fused_linear_and_its_thirds_are_q_k_v():
     """transformers' Conv1D computes x @ W + b with W [in, out]; to_course gives nn.Linear's."""
     from transformers.pytorch_utils import Conv1D
 
@@ -26,13 +27,23 @@ def test_conv1d_weight_becomes_linear_and_c_attn_splits_into_q_k_v():
     conv = Conv1D(3 * C, C)  # (nf=out, nx=in), like c_attn
     torch.nn.init.normal_(conv.bias)
     x = torch.randn(2, 5, C)
-    m_w = TensorMap("h.0.attn.c_attn.weight", (C, 3 * C), ("q", "k", "v"), transpose=True)
-    m_b = TensorMap("h.0.attn.c_attn.bias", (3 * C,), ("q", "k", "v"))
+    key = "transformer.h.0.attn.c_attn"
+    m_w = TensorMap("h.0.attn.c_attn.weight", (C, 3 * C), (f"{key}.weight",), transpose=True)
+    m_b = TensorMap("h.0.attn.c_attn.bias", (3 * C,), (f"{key}.bias",))
     assert conv.weight.shape == (C, 3 * C)
+    ((w,), (b,)) = m_w.to_course(conv.weight), m_b.to_course(conv.bias)
+    assert w.shape == (3 * C, C)
+    torch.testing.assert_close(torch.nn.functional.linear(x, w, b), conv(x))
+    # loaded into the course's attention, its W_Q, W_K, W_V give GPT-2's q, k, v
+    attn = CausalSelfAttention(GPTConfig(50, 8, n_layer=1, n_head=2, n_embd=C))
+    with torch.no_grad():
+        attn.c_attn.weight.copy_(w)
+        attn.c_attn.bias.copy_(b)
     expected = conv(x).split(C, dim=-1)  # GPT-2 splits c_attn's output into q, k, v
-    for w, b, want in zip(m_w.to_course(conv.weight), m_b.to_course(conv.bias), expected):
-        assert w.shape == (C, C)
-        torch.testing.assert_close(torch.nn.functional.linear(x, w, b), want)
+    for W, bias, want in zip(
+        (attn.W_Q, attn.W_K, attn.W_V), (attn.q_bias, attn.k_bias, attn.v_bias), expected
+    ):
+        torch.testing.assert_close(x @ W + bias, want)
     # and back: to_hf undoes to_course exactly
     assert torch.equal(m_w.to_hf(m_w.to_course(conv.weight)), conv.weight)
 
@@ -64,9 +75,12 @@ def test_mapping_rows_show_each_kind_of_tensor_once():
     by_name = {r["checkpoint"]: r for r in rows}
     assert len(rows) == 2 + 12 + 2 + 2  # embeddings, one block, ln_f, mask, tied head
     assert by_name["h.0.attn.c_attn.weight"]["shape"] == "[768, 2304]"
-    assert by_name["h.0.attn.c_attn.weight"]["step"] == (
-        "transpose [in, out] -> [out, in], then split into q, k, v"
+    assert (
+        by_name["h.0.attn.c_attn.weight"]["step"]
+        == "transpose [in, out] -> [out, in]; rows [q; k; v]"
     )
+    assert by_name["h.0.attn.c_attn.weight"]["course"] == "transformer.h.0.attn.c_attn.weight"
+    assert by_name["h.0.attn.c_attn.bias"]["step"] == "copy; entries [q | k | v]"
     assert by_name["h.0.attn.bias"]["step"] == "drop (causal mask)"
     assert by_name["wpe.weight"]["step"] == "copy"
 

@@ -114,7 +114,7 @@ def test_opt_in_swaps_every_projection_and_back():
     assert not any(isinstance(m, Linear) for m in model.modules())  # plain by default
     assert use_split_linear(model) is model
     split = [name for name, m in model.named_modules() if type(m) is Linear]
-    assert len(split) == 2 * 6 + 1  # q, k, v, c_proj, c_fc, mlp.c_proj per layer, and the head
+    assert len(split) == 2 * 4 + 1  # c_attn, c_proj, c_fc, mlp.c_proj per layer, and the head
     assert model.lm_head.weight is model.transformer.wte.weight  # still tied
     assert model.state_dict().keys() == keys
     assert all(torch.equal(v, state[k]) for k, v in model.state_dict().items())
@@ -135,8 +135,9 @@ def test_one_token_forward_matches_single_threaded_model(threads, batched_calls)
         with torch.no_grad():
             logits[n], _ = model(idx)
         split_products[n] = len(batched_calls) - before
-    # 2 threads: c_fc and c_proj of both blocks, and the head (q/k/v 512x512 are too small)
-    assert split_products == {2: 5, 1: 0}
+    # 2 threads: c_attn (q, k, v: 1536x512), c_fc and mlp.c_proj of both blocks, and the head
+    # (attn.c_proj, 512x512, is too small)
+    assert split_products == {2: 7, 1: 0}
     torch.testing.assert_close(logits[2], logits[1], rtol=1e-5, atol=1e-5)
 
 
@@ -161,4 +162,4 @@ def test_quantize_dynamic_skips_split_layers_until_they_are_plain_again():
 
     model = use_split_linear(small_gpt())
     assert quantized_layers(model) == 0
-    assert quantized_layers(use_plain_linear(model)) == 13
+    assert quantized_layers(use_plain_linear(model)) == 9

@@ -39,6 +39,8 @@ def test_presets_are_valid_and_aliases_agree():
         ({"dropout": 1.0}, "dropout"),
         ({"dropout": -0.1}, "dropout"),
         ({"n_embd": 16.0}, "n_embd"),
+        ({"gelu": "erf"}, "gelu"),
+        ({"gelu": None}, "gelu"),
     ],
 )
 def test_invalid_configs_name_the_field(changes, field):
@@ -57,3 +59,19 @@ def test_unknown_preset_and_unknown_field():
 def test_dict_round_trip():
     cfg = GPTConfig.from_preset("shakespeare-char")
     assert GPTConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def test_gelu_is_tanh_for_gpt2_and_exact_for_the_from_scratch_presets():
+    for name in ("gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "tiny"):
+        assert GPTConfig.from_preset(name).gelu == "tanh"  # GPT-2's weights need the tanh form
+    for name in ("shakespeare-char-cpu", "shakespeare-char"):
+        assert GPTConfig.from_preset(name).gelu == "exact"  # nanoGPT's, faster on CPUs
+    cfg = GPTConfig.from_preset("shakespeare-char-cpu")
+    assert count_parameters(cfg) == count_parameters(cfg.replace(gelu="tanh"))
+
+
+def test_a_config_saved_before_the_gelu_field_gets_tanh():
+    """Every model built before the field existed used the tanh GELU."""
+    old = GPTConfig.from_preset("shakespeare-char").to_dict()
+    del old["gelu"]
+    assert GPTConfig.from_dict(old).gelu == "tanh"

@@ -96,8 +96,10 @@ def test_gpt2_initialisation():
     assert abs(wte.std().item() - 0.02) < 0.001
     c_proj = model.transformer.h[0].attn.c_proj.weight
     assert abs(c_proj.std().item() - 0.02 / math.sqrt(2 * 8)) < 0.0005
-    q = model.transformer.h[0].attn.q_proj
-    assert abs(q.weight.std().item() - 0.02) < 0.001 and (q.bias == 0).all()
+    attn = model.transformer.h[0].attn
+    for w in (attn.q_weight, attn.k_weight, attn.v_weight):
+        assert abs(w.std().item() - 0.02) < 0.001
+    assert (attn.c_attn.bias == 0).all()
 
 
 def test_too_long_empty_and_malformed_inputs():
@@ -112,6 +114,19 @@ def test_too_long_empty_and_malformed_inputs():
         model(torch.zeros(4, dtype=torch.long))
     with pytest.raises(ValueError, match="integer"):
         model(torch.zeros(1, 4))
+
+
+@pytest.mark.parametrize("gelu, approximate", [("tanh", "tanh"), ("exact", "none")])
+def test_the_mlp_uses_the_configured_gelu(gelu, approximate):
+    model = tiny_model(gelu=gelu)
+    mlp = model.transformer.h[0].mlp
+    assert mlp.gelu.approximate == approximate  # print(model) shows it too
+    x = torch.linspace(-3, 3, 7)
+    if gelu == "exact":  # x·Φ(x), Φ the standard normal CDF
+        expected = x * 0.5 * (1 + torch.erf(x / math.sqrt(2)))
+    else:  # GPT-2's approximation
+        expected = 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
+    torch.testing.assert_close(mlp.gelu(x), expected)
 
 
 def test_dropout_only_in_training():
@@ -133,7 +148,7 @@ def test_quantize_dynamic_takes_every_projection():
     dynamic = torch.ao.nn.quantized.dynamic.Linear
     taken = [name for name, m in quantized.named_modules() if type(m) is dynamic]
     n_layer = model.config.n_layer
-    assert len(taken) == n_layer * (4 + 2) + 1  # q, k, v, c_proj; c_fc, c_proj; the LM head
+    assert len(taken) == n_layer * (2 + 2) + 1  # c_attn (q, k, v), c_proj; c_fc, c_proj; LM head
     assert not any(type(m) is torch.nn.Linear for m in quantized.modules())
     idx = torch.randint(0, 50, (2, 8))
     torch.testing.assert_close(quantized(idx)[0], model(idx)[0], atol=0.05, rtol=0)

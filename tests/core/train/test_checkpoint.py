@@ -194,7 +194,7 @@ def test_save_rejects_what_it_cannot_store(tmp_path):
 def test_a_damaged_tensor_is_named_and_the_file_called_corrupt(tmp_path, damage):
     model, optimizer = trained(0)
     path = save_checkpoint(tmp_path / "ckpt.safetensors", model, optimizer=optimizer)
-    name = "model.transformer.h.0.attn.q_proj.weight"
+    name = "model.transformer.h.0.attn.c_attn.weight"
     start = tensor_offset(path, name)
     raw = bytearray(path.read_bytes())
     if damage == "one flipped bit":

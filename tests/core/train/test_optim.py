@@ -24,12 +24,12 @@ def test_matrices_decay_vectors_do_not(model):
     assert all(p.dim() == 2 for p in decay["params"])
     assert all(p.dim() == 1 for p in no_decay["params"])
     L = model.config.n_layer
-    # wte (= lm_head, tied: once), wpe, and per block q, k, v, c_proj, c_fc, mlp.c_proj
-    assert len(decay["params"]) == 2 + 6 * L
+    # wte (= lm_head, tied: once), wpe, and per block c_attn (q, k, v), c_proj, c_fc, mlp.c_proj
+    assert len(decay["params"]) == 2 + 4 * L
     assert "transformer.wte.weight" in decay["names"]
     assert "lm_head.weight" not in decay["names"]  # the tied head is the same parameter
-    # per block: 2 LayerNorms × (weight, bias) + 6 Linear biases; then ln_f's two
-    assert len(no_decay["params"]) == 10 * L + 2
+    # per block: 2 LayerNorms × (weight, bias) + 4 Linear biases; then ln_f's two
+    assert len(no_decay["params"]) == 8 * L + 2
     assert all(
         n.endswith(("bias", "ln_1.weight", "ln_2.weight", "ln_f.weight")) for n in no_decay["names"]
     )

@@ -3,6 +3,7 @@ stream, a corrupt step or broken weights are refused; other changes are said, on
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import pytest
@@ -139,3 +140,17 @@ def test_non_finite_weights_in_an_old_checkpoint_are_refused(finished, tmp_path)
     )
     with pytest.warns(CheckpointWarning), pytest.raises(CheckpointError, match="NaN or inf"):
         resume(path, CONFIG.replace(max_steps=8))
+
+
+def test_optimizer_state_for_other_parameters_is_refused_with_what_to_do(finished, tmp_path):
+    """A run saved when q, k and v were three parameters per block: more Adam states than the
+    model has parameters. Its weights load; resuming its optimizer is refused by name."""
+    with safe_open(finished, framework="pt") as handle:
+        document = json.loads(handle.metadata()["course"])
+    groups = document["optimizer"]["param_groups"]
+    extra = max(i for g in groups for i in g["params"]) + 1
+    groups[0]["params"] += [extra, extra + 1]  # two more matrices than the model has
+    old = tmp_path / "old.safetensors"
+    rewrite_checkpoint(finished, old, optimizer=document["optimizer"])
+    with pytest.raises(ResumeError, match=r"older version of the course.*start a new run"):
+        resume(old, CONFIG.replace(max_steps=8))
