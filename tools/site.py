@@ -66,6 +66,7 @@ if not __package__ and str(REPO) not in sys.path:  # run as `python tools/site.p
     sys.path.insert(0, str(REPO))
 
 from core.course import catalog  # noqa: E402
+from core.data.atomic import write_bytes_atomically  # noqa: E402
 from tools import lock as course_lock  # noqa: E402
 from tools.coming_soon import coming_soon_html  # noqa: E402
 
@@ -213,10 +214,7 @@ def download_pyodide_lock() -> Path:
         with urllib.request.urlopen(request, timeout=30) as response:
             payload = response.read()
         json.loads(payload)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".part")
-        partial.write_bytes(payload)
-        os.replace(partial, target)
+        write_bytes_atomically(target, payload, durable=False)
     except (OSError, ValueError) as err:
         raise SiteBuildError(
             f"the WebAssembly pages must pin Pyodide's package versions, from its lock file, "

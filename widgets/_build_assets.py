@@ -10,8 +10,8 @@ only the export's wheel needs. `tools/setup.py` (every `just` recipe) and `tools
     python widgets/_build_assets.py           # write widgets/_assets.py (only if it changed)
     python widgets/_build_assets.py --check   # exit 1 (and say so) when it is missing or stale
 
-Standard library only, and importable by path (`tools/setup.py` runs before the environment
-that `import widgets` needs exists).
+Standard library only (with the course's stdlib-only `core.data.atomic`), and importable by
+path (`tools/setup.py` runs before the environment that `import widgets` needs exists).
 """
 
 from __future__ import annotations
@@ -19,11 +19,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 TARGET = HERE / "_assets.py"
+
+if str(HERE.parent) not in sys.path:  # loaded by path, before the course is installed
+    sys.path.insert(0, str(HERE.parent))
+from core.data.atomic import atomic_path  # noqa: E402
 
 HEADER = '''"""The widgets' JavaScript and CSS as Python strings. GENERATED: do not edit, do not commit.
 
@@ -82,15 +85,9 @@ def write(target: Path | None = None, folder: Path = HERE) -> bool:
             return False
     except FileNotFoundError:
         pass
-    fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(wanted)
-        os.chmod(partial, 0o644)  # mkstemp makes it private; this is an ordinary source file
-        os.replace(partial, target)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
+    with atomic_path(target, durable=False) as partial:
+        partial.write_bytes(wanted.encode("utf-8"))
+        os.chmod(partial, 0o644)  # temporaries are private; this is an ordinary source file
     return True
 
 
