@@ -152,5 +152,8 @@ def test_optimizer_state_for_other_parameters_is_refused_with_what_to_do(finishe
     groups[0]["params"] += [extra, extra + 1]  # two more matrices than the model has
     old = tmp_path / "old.safetensors"
     rewrite_checkpoint(finished, old, optimizer=document["optimizer"])
-    with pytest.raises(ResumeError, match=r"older version of the course.*start a new run"):
+    with (
+        pytest.warns(ResumeNotice, match="max_steps 6 -> 8"),
+        pytest.raises(ResumeError, match=r"older version of the course.*start a new run"),
+    ):
         resume(old, CONFIG.replace(max_steps=8))
