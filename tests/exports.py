@@ -17,6 +17,7 @@ demo) the same way, after regenerating the widgets' `_assets.py` as the site bui
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import posixpath
@@ -184,3 +185,18 @@ def export_wasm(notebook: Path, out: Path) -> Path:
         f"uv's cache: `just setup` puts it there):\n{result.stderr[-3000:]}"
     )
     return out
+
+
+def imports_torch(source: str) -> bool:
+    """True if Python `source` imports torch anywhere: `import`, `from … import`, `__import__`."""
+    for node in ast.walk(ast.parse(source)):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "__import__":
+            names = [a.value for a in node.args[:1] if isinstance(a, ast.Constant)]
+        if any(str(name).split(".")[0] == "torch" for name in names):
+            return True
+    return False

@@ -21,7 +21,6 @@ hold the learner's answers): a right answer turns the check green, the default s
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import json
 import os
@@ -37,7 +36,7 @@ import pytest
 
 from core.course.catalog import LESSONS, lesson_files
 from tests.browser.support import pyodide_lock_file
-from tests.exports import page_wheels, wheel_sources
+from tests.exports import imports_torch, page_wheels, wheel_sources
 from tools.site import notebook_code
 
 REPO = Path(__file__).resolve().parents[2]
@@ -182,20 +181,6 @@ def wasm_pages(site_build):
         code = notebook_code(text)
         pages[notebook.name] = (code, list(page_wheels(site_build.site, code).values()))
     return pages
-
-
-def imports_torch(source: str) -> bool:
-    for node in ast.walk(ast.parse(source)):
-        names = []
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names = [node.module]
-        elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "__import__":
-            names = [a.value for a in node.args[:1] if isinstance(a, ast.Constant)]
-        if any(str(name).split(".")[0] == "torch" for name in names):
-            return True
-    return False
 
 
 def header_dependencies(code: str) -> list[str]:

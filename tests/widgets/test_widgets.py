@@ -5,7 +5,6 @@ What the browser does with them is in test_widgets_browser.py.
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import re
@@ -20,7 +19,7 @@ from anywidget import AnyWidget
 
 from core.mirrors.attention import attention_stages
 from core.mirrors.sampling import filter_logits, softmax
-from tests.exports import export_wasm, export_wheels, wheel_sources
+from tests.exports import export_wasm, export_wheels, imports_torch, wheel_sources
 from widgets import (
     AttentionHeatmap,
     AttentionTrace,
@@ -762,18 +761,6 @@ def test_demo_runs_headless():
     assert result.returncode == 0, result.stderr[-3000:]
 
 
-def _imports_torch(source: str) -> bool:
-    for node in ast.walk(ast.parse(source)):
-        names = []
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names = [node.module]
-        if any(name.split(".")[0] == "torch" for name in names):
-            return True
-    return False
-
-
 @pytest.fixture(scope="module")
 def wasm_export(tmp_path_factory) -> Path:
     """`marimo export html-wasm` of the demo, offline, widgets/_assets.py regenerated first."""
@@ -794,13 +781,13 @@ def test_wasm_export_ships_every_widgets_javascript(wasm_export):
 def test_wasm_export_imports_no_torch(wasm_export):
     files = wheel_sources(export_wheels(wasm_export))
     assert "core/mirrors/attention.py" in files and "core/mirrors/sampling.py" in files
-    offenders = [name for name, source in files.items() if _imports_torch(source)]
+    offenders = [name for name, source in files.items() if imports_torch(source)]
     assert offenders == []
     html = (wasm_export / "index.html").read_text()
     start = html.index("<marimo-code")
     code = urllib.parse.unquote(html[html.index(">", start) + 1 : html.index("</marimo-code>")])
     assert "import marimo" in code and "widgets" in code
-    assert not _imports_torch(code)
+    assert not imports_torch(code)
     header = code.split("# ///")[1]  # the PEP 723 dependencies Pyodide installs
     assert "torch" not in header and "anywidget" in header
 
