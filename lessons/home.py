@@ -76,7 +76,9 @@ def _(mo):
 @app.cell(hide_code=True)
 def _(mo, on_site):
     _where = (
-        "Lessons marked **runs in the browser** are interactive right here: the first one "
+        "Lessons marked **runs in the browser** are interactive right here, in two views: "
+        "the lesson to read, and its **edit** view, where you change the code and do the "
+        "exercises (each view links to the other). The first one "
         "takes a while to open, because your browser downloads Python and NumPy (a few tens "
         "of megabytes, cached afterwards). Lessons marked **needs PyTorch** show the outputs computed when this "
         "site was built; to change their inputs and train models yourself, run the course "
@@ -114,6 +116,11 @@ def _(LESSONS, MODULES, SERIES, available, html, lesson_href, mo, on_site):
             head = f'<a class="ch-title" href="{html.escape(href)}">{title}</a>'
             if on_site and not lesson.browser:
                 badges.append(_badge("static", "outputs precomputed"))
+            elif on_site:  # its edit view, where the exercises are done (tools/site.py)
+                badges.append(
+                    f'<a class="ch-edit" href="{html.escape(href)}edit/" '
+                    'title="Edit this lesson and do its exercises">edit</a>'
+                )
         return (
             f'<li class="ch-lesson{"" if href else " ch-soon"}" data-lesson="{lesson.number}">'
             f'<span class="ch-number">{number}</span>'
@@ -153,6 +160,7 @@ def _(LESSONS, MODULES, SERIES, available, html, lesson_href, mo, on_site):
       border-color: var(--ch-line); }
     .course-home .ch-browser { color: var(--ch-browser); border-color: currentColor; }
     .course-home .ch-torch { color: var(--ch-torch); border-color: currentColor; }
+    .course-home a.ch-edit { font-size: 0.8rem; color: var(--link, #0b68cb); }
     .course-home .ch-soon .ch-title { font-weight: 500; color: var(--ch-muted); }
     .course-home .ch-soon .ch-badge { color: var(--ch-muted); border-color: var(--ch-line); }
     </style>

@@ -168,15 +168,15 @@ def wheel_sources(wheels: list[Path]) -> dict[str, str]:
     return files
 
 
-def export_wasm(notebook: Path, out: Path) -> Path:
-    """`marimo export html-wasm notebook -o out --mode run`, offline, as the site build runs
-    it (the widgets' `_assets.py` regenerated first); returns `out`."""
+def export_wasm(notebook: Path, out: Path, mode: str = "run") -> Path:
+    """`marimo export html-wasm notebook -o out --mode run` (or `mode`), offline, as the site
+    build runs it (the widgets' `_assets.py` regenerated first); returns `out`."""
     site_builder.write_widget_assets()
     env = dict(os.environ, MARIMO_PYODIDE_LOCK_FILE=str(pyodide_lock_file()), UV_OFFLINE="1")
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     command = [sys.executable, "-m", "marimo", "export", "html-wasm", str(notebook), "-o", str(out)]
-    command += ["--mode", "run", "--no-sandbox", "-f"]
+    command += ["--mode", mode, "--no-sandbox", "-f"]
     result = subprocess.run(
         command, cwd=REPO, env=env, capture_output=True, text=True, timeout=EXPORT_TIMEOUT_S
     )

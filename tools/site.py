@@ -9,6 +9,10 @@ in it is relative. Layout, with the app's URLs (tools/serve.py) mirrored on purp
                                 page whose outputs were computed at build time (torch); for a
                                 lesson not published, a "coming soon" page, so that every
                                 lesson's address works and lessons may link to the next one
+    lessons/<stem>/edit/index.html  a browser lesson's edit view: the same WebAssembly page in
+                                marimo's edit mode (the code shown and editable, cells added),
+                                where the learner does the exercises. The reading view links
+                                to it ("edit/") and it links back ("../")
     lessons/assets/ …           marimo's frontend, one copy shared by every page
     lessons/public/wheels/      the course's own modules (core, widgets) as wheels, which the
                                 WebAssembly lessons install when they load
@@ -17,6 +21,10 @@ Why lessons/assets: a WebAssembly page starts marimo's worker from `assets/`, an
 resolves both `mo.notebook_location()` and the wheels (`../public/wheels/…`) from the folder
 that holds `assets/`. With one shared `lessons/assets/` that folder is `site/lessons/`, the
 image of the repository's `lessons/` (a lesson's `public/` files land in `lessons/public/`).
+The edit view, one folder deeper, loads the same `lessons/assets/` (`../../assets/`), so it
+shares the frontend, the worker and the wheels: it costs one HTML file, not a second export.
+It is the reading view's page with `"mode": "read"` set to `"edit"`, which is all that
+`marimo export html-wasm --mode edit` changes (tests/tools/test_site.py compares the two).
 
 The widgets' JavaScript reaches a WebAssembly page inside the `widgets` wheel, as the generated
 `widgets/_assets.py` (marimo's wheels carry only `.py` files): the build regenerates it from
@@ -98,6 +106,7 @@ class Page:
     source: Path | None  # the notebook; None for a "coming soon" page
     seconds: float
     stem: str | None = None  # the lesson's stem; None for the home
+    edit: Path | None = None  # a "wasm" lesson's edit view (relative to the site's root)
 
 
 @dataclass(frozen=True)
@@ -295,13 +304,63 @@ def localize_static_page(text: str, assets_base: str) -> str:
     return text.replace(prefix, assets_base)
 
 
-def rebase_wasm_page(text: str) -> str:
-    """Move a WebAssembly page one folder down: its `./x` asset links become `../x`.
+def rebase_wasm_page(text: str, levels: int = 1) -> str:
+    """Move a WebAssembly page `levels` folders down: its `./x` asset links become `../x`
+    (`../../x` for two levels).
 
     Only `href`/`src` attributes of tags change (as marimo itself rewrites them); the
     notebook's code is URL-encoded in the page and cannot match.
     """
-    return _TAG.sub(lambda tag: _RELATIVE_ATTR.sub(r"\1../", tag.group()), text)
+    up = "../" * levels
+    return _TAG.sub(lambda tag: _RELATIVE_ATTR.sub(lambda m: m[1] + up, tag.group()), text)
+
+
+_READ_MODE = '"mode": "read"'
+
+
+def edit_mode_page(text: str) -> str:
+    """A `--mode run` WebAssembly page as `--mode edit` exports it: the mount config's
+    `"mode": "read"` becomes `"edit"` (the only difference between the two exports).
+
+    Raises SiteBuildError unless the config holds exactly one such entry (the notebook's code
+    is URL-encoded, so its quotes cannot match).
+    """
+    config = text.find("__MARIMO_MOUNT_CONFIG__")
+    if config < 0 or text.count(_READ_MODE) != 1 or text.find(_READ_MODE) < config:
+        raise SiteBuildError(
+            f"the WebAssembly page does not carry one {_READ_MODE} in its mount config: marimo "
+            "changed its export, so tools/site.py cannot make the lesson's edit view"
+        )
+    return text.replace(_READ_MODE, '"mode": "edit"', 1)
+
+
+def view_link(href: str, label: str, *, edit_view: bool) -> str:
+    """The link a browser lesson's view carries to its other view, fixed in a corner that
+    marimo's page leaves free (bottom left in the reading view; top, beside the sidebar, in
+    the edit view, whose footer fills the bottom)."""
+    corner = "top: 10px; left: 64px;" if edit_view else "bottom: 16px; left: 16px;"
+    style = (
+        f"position: fixed; {corner} z-index: 1000; padding: 6px 12px; border-radius: 999px; "
+        "border: 1px solid #1a7f37; background: #dafbe1; color: #0f5323; "
+        "font: 600 13px/1.4 system-ui, sans-serif; text-decoration: none; "
+        "box-shadow: 0 2px 8px rgba(0, 0, 0, 0.15);"
+    )
+    return (
+        f'<a class="course-view-link" href="{html.escape(href)}" style="{style}">'
+        f"{html.escape(label)}</a>"
+    )
+
+
+READ_TO_EDIT = ("edit/", "Edit this lesson and do its exercises")
+EDIT_TO_READ = ("../", "Back to the reading view")
+
+
+def _after_body(text: str, snippet: str) -> str:
+    """`snippet` inserted right after the page's `<body …>` tag."""
+    new, count = re.subn(r"<body([^>]*)>", lambda m: f"<body{m[1]}>{snippet}", text, count=1)
+    if count != 1:
+        raise SiteBuildError("the exported page has no <body> tag")
+    return new
 
 
 def notebook_code(page: str) -> str:
@@ -434,9 +493,9 @@ def static_note(lesson: catalog.Lesson) -> str:
     return (
         f'<div class="course-static-note" role="note" style="{style}">'
         f"<strong>{html.escape(lesson.title)}</strong> needs PyTorch, so this page shows the "
-        "outputs computed when the site was built: its controls do not recompute. To run it, "
-        'install the course on your machine (see the <a href="../../" style="color: inherit">'
-        f"course home</a>).{close}</div>"
+        "outputs computed when the site was built: its controls do not recompute. To run it "
+        "and do its exercises, run the course on your machine (<code>just edit</code>; see "
+        f'the <a href="../../" style="color: inherit">course home</a>).{close}</div>'
     )
 
 
@@ -487,15 +546,22 @@ def _install(job: _Job, exported: Path, site: Path, versions: dict[str, str]) ->
         page = (exported / "index.html").read_text(encoding="utf-8")
         dependencies = script_dependencies(notebook_code(page))
         check_wasm_pins(dependencies, versions, job.what)
-        target.write_text(rebase_wasm_page(page), encoding="utf-8")
+        read, edit = page, edit_mode_page(page)
+        target.write_text(
+            _after_body(rebase_wasm_page(read), view_link(*READ_TO_EDIT, edit_view=False)),
+            encoding="utf-8",
+        )
+        edit_target = target.parent / "edit" / target.name
+        edit_target.parent.mkdir(exist_ok=True)
+        edit_link = view_link(*EDIT_TO_READ, edit_view=True)
+        edit_target.write_text(_after_body(rebase_wasm_page(edit, 2), edit_link), encoding="utf-8")
         if (exported / "public").is_dir():
             _merge_tree(exported / "public", site / "lessons" / "public")
         return dependencies
     assets_base = "lessons" if job.kind == "home" else ".."
     text = localize_static_page(exported.read_text(encoding="utf-8"), assets_base)
     if job.kind == "static":
-        note = static_note(job.lesson)
-        text = re.sub(r"<body([^>]*)>", lambda m: f"<body{m[1]}>{note}", text, count=1)
+        text = _after_body(text, static_note(job.lesson))
     target.write_text(text, encoding="utf-8")
     return []
 
@@ -575,7 +641,11 @@ def build_site(
                     exported, seconds = future.result()
                     wasm_dependencies += _install(job, exported, site, versions)
                     stem = job.lesson.stem if job.lesson else None
-                    report.pages.append(Page(job.kind, job.target, job.source, seconds, stem))
+                    edit = (
+                        job.target.parent / "edit" / job.target.name if job.kind == "wasm" else None
+                    )
+                    page = Page(job.kind, job.target, job.source, seconds, stem, edit)
+                    report.pages.append(page)
             except BaseException:
                 for future in futures:
                     future.cancel()
@@ -717,6 +787,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for page in report.pages:
         print(f"{page.kind:7} {page.path}  ({page.seconds:.1f} s)")
+        if page.edit is not None:
+            print(f"{'':7} {page.edit}  (its edit view)")
     if report.browser_versions:
         print(
             "Versions in the browser beside the course's lock (requirements-lock.txt); "

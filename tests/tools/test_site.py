@@ -33,7 +33,7 @@ from tests.browser.support import (
     pyodide_lock_file,
     require_chromium,
 )
-from tests.exports import BROWSER_NOTEBOOK, TORCH_LESSON, page_wheels
+from tests.exports import BROWSER_NOTEBOOK, TORCH_LESSON, export_wasm, page_wheels
 from tools import site as site_builder
 from tools.site import (
     SITE_MARKER,
@@ -124,15 +124,95 @@ def test_every_link_of_every_page_resolves_to_a_file(site):
     assert len(pages) >= 3 and sum(len(page_links(p)) for p in pages) > 100
 
 
-def test_the_home_links_exactly_the_published_lessons(built, site):
+def test_the_home_links_exactly_the_published_lessons_and_the_edit_views(built, site):
     report, _ = built
-    published = [page.stem for page in _lesson_pages(report)]
+    expected = []
+    for page in _lesson_pages(report):
+        expected.append(f"lessons/{page.stem}/")
+        if page.kind == "wasm":  # a browser lesson: its edit view, beside its title
+            expected.append(f"lessons/{page.stem}/edit/")
     outputs = static_outputs((site / "index.html").read_text())
-    assert [link for output in outputs for link in links_in(output)] == [
-        f"lessons/{stem}/" for stem in published
-    ]
-    for stem in published:
-        assert (site / "lessons" / stem / "index.html").is_file()
+    assert [link for output in outputs for link in links_in(output)] == expected
+    for link in expected:
+        assert (site / link / "index.html").is_file()
+    assert "edit** view" in "".join(outputs) or "edit</strong> view" in "".join(outputs)
+
+
+def _view_links(page: Path) -> list[str]:
+    """The hrefs of a page's links to a lesson's other view."""
+    text = page.read_text()
+    return re.findall(r'<a class="course-view-link" href="([^"]*)"', text)
+
+
+def test_every_browser_lesson_has_a_reading_view_and_an_edit_view(built, site):
+    report, _ = built
+    pages = _wasm_pages(report)
+    assert pages
+    for page in pages:
+        read, edit = site / page.path, site / page.edit
+        assert page.edit == Path("lessons", page.stem, "edit", "index.html") and edit.is_file()
+        assert site_builder.mount_config(read.read_text())["mode"] == "read"
+        assert site_builder.mount_config(edit.read_text())["mode"] == "edit"
+        # the same notebook in both
+        assert notebook_code(read.read_text()) == notebook_code(edit.read_text())
+        assert "<marimo-wasm" in edit.read_text()
+    for page in report.pages:
+        if page.kind != "wasm":
+            assert page.edit is None
+            assert not (site / page.path.parent / "edit").exists()
+
+
+def test_each_view_links_to_the_other_and_the_link_resolves(built, site):
+    report, _ = built
+    for page in _wasm_pages(report):
+        read, edit = site / page.path, site / page.edit
+        assert _view_links(read) == ["edit/"] and _view_links(edit) == ["../"]
+        assert "Edit this lesson and do its exercises" in read.read_text()
+        assert "Back to the reading view" in edit.read_text()
+        assert (read.parent / "edit/" / "index.html").resolve() == edit.resolve()
+        assert (edit.parent / "../" / "index.html").resolve() == read.resolve()
+    static = [p for p in report.pages if p.kind == "static"]
+    for page in static:  # a torch lesson has no edit view: it says how to do its exercises
+        text = (site / page.path).read_text()
+        assert _view_links(site / page.path) == [] and "just edit" in text
+        assert "do its exercises" in text
+
+
+def test_the_edit_views_share_the_one_frontend_and_the_wheels(built, site):
+    report, _ = built
+    for page in _wasm_pages(report):
+        links = page_links(site / page.edit)
+        assets = [link for link in links if "/assets/" in link]
+        assert assets and all(link.startswith("../../assets/") for link in assets), links[:5]
+        assert all(link.startswith("../../") for link in links if link != "../"), links[:5]
+        # no copy of the assets or the wheels beside it: one HTML file
+        assert sorted(p.name for p in (site / page.edit.parent).iterdir()) == ["index.html"]
+        # the wheels resolve from lessons/assets/, as for the reading view
+        code = notebook_code((site / page.edit).read_text())
+        assert all(w.is_file() for w in page_wheels(site, code).values())
+    assert len(list(site.rglob("worker-*.js"))) == 1
+    assert len(list(site.rglob("assets"))) == 1
+
+
+def test_the_edit_view_is_what_marimos_edit_mode_export_writes(built, tmp_path):
+    """The build derives the edit view from the `--mode run` export instead of exporting
+    twice: the derived page must equal marimo's own `--mode edit` page, bar the link."""
+    _, synthetic = built
+    browser_stems = {x.stem for x in catalog.LESSONS if x.browser}
+    notebook = next(p for p in synthetic if p.stem in browser_stems)
+    run = export_wasm(notebook, tmp_path / "run")
+    edit = export_wasm(notebook, tmp_path / "edit", mode="edit")
+    derived = site_builder.edit_mode_page((run / "index.html").read_text())
+    assert derived == (edit / "index.html").read_text()
+    files = sorted(str(p.relative_to(run)) for p in run.rglob("*") if p.is_file())
+    assert files == sorted(str(p.relative_to(edit)) for p in edit.rglob("*") if p.is_file())
+
+
+def test_a_page_without_one_read_mode_entry_is_refused():
+    with pytest.raises(SiteBuildError, match="edit view"):
+        site_builder.edit_mode_page("<html><body><marimo-code>x</marimo-code></body></html>")
+    page = '<marimo-code>%22mode%22</marimo-code><script>__MARIMO_MOUNT_CONFIG__ {"mode": "read"}'
+    assert site_builder.edit_mode_page(page).endswith('{"mode": "edit"}')
 
 
 def test_the_home_lists_every_lesson_and_says_where_it_runs(built, site):
@@ -175,7 +255,7 @@ def test_wasm_pages_share_one_frontend_and_start_its_worker(built, site):
     assert _wasm_pages(report), "no WebAssembly page was built"
     for page in _wasm_pages(report):
         text = (site / page.path).read_text()
-        links = page_links(site / page.path)
+        links = [link for link in page_links(site / page.path) if link != "edit/"]
         assert links and all(link.startswith("../") for link in links), links[:5]
         assert any(re.fullmatch(r"\.\./assets/index-.*\.js", link) for link in links)
         assert "<marimo-wasm" in text
@@ -294,6 +374,9 @@ def test_rebasing_a_wasm_page_moves_only_tag_links():
     rebased = rebase_wasm_page(page)
     assert 'href="../favicon.ico"' in rebased and 'src="../assets/a.js"' in rebased
     assert "'.%2Fkeep'" in rebased and 'href="https://example.org/./x"' in rebased
+    twice = rebase_wasm_page(page, 2)
+    assert 'href="../../favicon.ico"' in twice and 'src="../../assets/a.js"' in twice
+    assert "'.%2Fkeep'" in twice
 
 
 def test_a_page_that_does_not_load_marimo_from_its_cdn_is_refused():
@@ -485,6 +568,29 @@ def test_a_wasm_page_loads_its_frontend_and_only_pyodide_is_missing(built, serve
     hosts = {urllib.parse.urlsplit(url).hostname for url in page.elsewhere}
     assert hosts <= {"cdn.jsdelivr.net", "wasm.marimo.app"}, page.elsewhere  # Pyodide and its lock
     assert any("pyodide" in url for url in page.elsewhere)
+    page.context.close()
+
+
+@pytest.mark.browser
+def test_clicking_from_the_reading_view_to_the_edit_view_and_back(built, served, browser):
+    report, _ = built
+    stem = _wasm_pages(report)[0].stem
+    page = _open(browser, served + "/")
+    page.locator(f'a.ch-edit[href="lessons/{stem}/edit/"]').wait_for()
+    page.goto(f"{served}/lessons/{stem}/")
+    for link, url, mode in [
+        ("Edit this lesson and do its exercises", f"lessons/{stem}/edit/", "edit"),
+        ("Back to the reading view", f"lessons/{stem}/", "read"),
+    ]:
+        page.elsewhere.clear()
+        page.get_by_role("link", name=link).click()
+        page.wait_for_url(f"{served}/{url}")
+        assert page.evaluate("window.__MARIMO_MOUNT_CONFIG__.mode") == mode
+        deadline = time.monotonic() + 60  # its frontend starts the worker, which asks for Pyodide
+        while not any("pyodide" in u for u in page.elsewhere) and time.monotonic() < deadline:
+            page.wait_for_timeout(250)
+        assert any("pyodide" in u for u in page.elsewhere), page.elsewhere
+        assert page.failed == [], page.failed  # the frontend's files were all on the site
     page.context.close()
 
 
