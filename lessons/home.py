@@ -119,7 +119,7 @@ def _(LESSONS, MODULES, SERIES, available, html, lesson_href, mo, on_site):
             elif on_site:  # its edit view, where the exercises are done (tools/site.py)
                 badges.append(
                     f'<a class="ch-edit" href="{html.escape(href)}edit/" '
-                    'title="Edit this lesson and do its exercises">edit</a>'
+                    'title="Edit this lesson and do its exercises">edit &amp; do the exercises</a>'
                 )
         return (
             f'<li class="ch-lesson{"" if href else " ch-soon"}" data-lesson="{lesson.number}">'
