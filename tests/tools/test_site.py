@@ -5,7 +5,9 @@ The build (`site_build`, tests/conftest.py and tests/exports.py) publishes the r
 torch-free lessons (whatever exists) plus two small notebooks: a torch lesson, whose page must
 show outputs computed at build time, and a browser lesson that imports `core` and `widgets`.
 The lessons' tests read the same build. WebAssembly pages load Pyodide from a CDN and cannot
-boot here: their files are checked instead (pins, wheels, the widgets' JavaScript).
+boot here: their files are checked instead (pins, wheels, the widgets' JavaScript). Each of
+them has an edit view (`edit/`, marimo's edit mode, for the exercises): both views, the links
+between them and their shared frontend are checked the same way, and clicked in Chromium.
 """
 
 from __future__ import annotations
