@@ -90,8 +90,27 @@ def _(mo):
     A query is not a property of a word, nor is a key: both are read off the **same**
     embedding, through two different matrices that training adjusts. And since
     $\text{score}(j \to i) = q_j \cdot k_i$ uses the *other* vectors, nothing forces the
-    two to be equal any more. With $W_Q = W_K = I$ you are back in lesson 4.
+    two to be equal any more.
     """)
+    return
+
+
+@app.cell(hide_code=True)
+def _(SENTENCES, attention_stages, format_number, mo, toy_sentence):
+    _tokens, _X = toy_sentence(SENTENCES[0])
+    _b = _tokens.index("bark")
+    _lesson_4 = attention_stages(_X, causal=False, scale=False)  # W_Q = W_K = I
+    _masked = attention_stages(_X, causal=True, scale=False)
+    _scaled = attention_stages(_X, causal=True, scale=True)
+    mo.md(
+        "With $W_Q = W_K = I$, $Q = K = X$ and $QK^\\top$ is lesson 4's $XX^\\top$. "
+        "The *weights* are lesson 4's only as long as nothing else changes. In "
+        f"*{SENTENCES[0]}* bark gives itself {format_number(_lesson_4['weights'][_b, _b], 3)} "
+        "of its attention, as in lesson 4; the causal mask of section 3 leaves that row "
+        f"alone ({format_number(_masked['weights'][_b, _b], 3)}, bark is last and sees "
+        "everything), but dividing the scores by √d, section 4, makes it "
+        f"{format_number(_scaled['weights'][_b, _b], 3)}."
+    )
     return
 
 
@@ -232,7 +251,7 @@ def _(W_K, W_Q, head, sentence_radio, trace):
 
 
 @app.cell(hide_code=True)
-def _(format_number, mo, np, stages, tokens):
+def _(W_K, W_Q, format_number, mo, np, stages, tokens):
     _S = stages["scores"]
     _b, _o = tokens.index("bark"), 1
     _there = (
@@ -243,15 +262,22 @@ def _(format_number, mo, np, stages, tokens):
         f"score({tokens[_o]} → bark) = q<sub>{tokens[_o]}</sub> · k<sub>bark</sub> = "
         f"**{format_number(_S[_o, _b])}**"
     )
+    _M = W_Q @ W_K.T  # QKᵀ = X (W_Q W_Kᵀ) Xᵀ: its symmetry is this matrix's
+    _why = (
+        "QKᵀ = X (W_Q W_Kᵀ) Xᵀ, so the scores are symmetric exactly when "
+        f"W_Q W_Kᵀ is (here it {'is' if np.allclose(_M, _M.T) else 'is not'})."
+    )
     if np.allclose(_S, _S.T):
         _text = (
             f"**Relevance is still symmetric.** {_there}, and {_back}: the score matrix "
-            "QKᵀ equals its transpose. Make W_Q and W_K differ."
+            f"QKᵀ equals its transpose. {_why} Two different matrices are not enough: "
+            "W_Q = 2I with W_K = I still gives symmetric scores. Send a feature to a slot "
+            "in W_Q that a *different* feature fills in W_K."
         )
     else:
         _text = (
             f"**Relevance is now one-sided.** {_there}, while {_back}: QKᵀ is no longer "
-            "symmetric (read it in the trace, before the mask)."
+            f"symmetric (read it in the trace, before the mask). {_why}"
         )
     mo.callout(mo.md(_text), kind="info")
     return
@@ -505,8 +531,10 @@ def _(mo):
 
     - $Q = X W_Q$ and $K = X W_K$: two learned readings of the same embeddings, one for
       seeking, one for being found.
-    - $QK^\top$ is the relevance matrix; with $W_Q \ne W_K$ it need not be symmetric, so
-      *bark* can seek its owner without its owner seeking *bark*.
+    - $QK^\top = X\,(W_Q W_K^\top)\,X^\top$ is the relevance matrix. It is symmetric
+      exactly when $W_Q W_K^\top$ is (merely different matrices, such as $W_Q = 2I$ and
+      $W_K = I$, are not enough); otherwise *bark* can seek its owner without its owner
+      seeking *bark*.
     - The causal mask sets future scores to $-\infty$: their weights become 0.
     - Raw scores have variance $d$; dividing by $\sqrt{d}$ brings it back to 1 and keeps
       the softmax from saturating.

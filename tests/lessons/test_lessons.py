@@ -391,3 +391,32 @@ def test_lesson_6_exercises_accept_right_answers():
 def test_lesson_6_identity_values_repeat_owned():
     outputs = answer(6, **lesson_6_matrices(np.eye(3).tolist()))
     assert callout_kinds(outputs, 1) == ["warn"]
+
+
+def outputs_text(outputs) -> str:
+    return "\n".join(getattr(o, "text", "") or "" for o in outputs)
+
+
+def test_lesson_5_different_but_symmetric_matrices_stay_symmetric():
+    """W_Q = 2I, W_K = I differ, yet W_Q W_Kᵀ is symmetric, and so are the scores."""
+    eye = np.eye(3)
+    text = outputs_text(answer(5, **lesson_5_matrices((2 * eye).tolist(), eye.tolist())))
+    assert "Relevance is still symmetric" in text
+    assert "here it is)" in text
+    lopsided = (2 * eye).tolist()
+    lopsided[2][0] = 1.0  # owned -> q0 as well: W_Q W_Kᵀ = W_Q is no longer symmetric
+    text = outputs_text(answer(5, **lesson_5_matrices(lopsided, eye.tolist())))
+    assert "Relevance is now one-sided" in text and "here it is not)" in text
+
+
+def test_lesson_5_identity_weights_are_lesson_4s_only_unscaled():
+    """The page's numbers: bark's self-weight with W_Q = W_K = I, unscaled and scaled."""
+    from core.course.attention_lessons import format_number, toy_sentence
+    from core.mirrors.attention import attention_stages
+
+    _, X = toy_sentence("the dog 's bark")
+    raw = attention_stages(X, causal=False, scale=False)["weights"][3, 3]
+    scaled = attention_stages(X, scale=True)["weights"][3, 3]
+    assert format_number(raw, 3) == "0.449" and format_number(scaled, 3) == "0.359"
+    text = outputs_text(load_app(5).run()[0])
+    assert "0.449" in text and "0.359" in text
