@@ -178,8 +178,8 @@ def _(SENTENCES, X_a, bag_text, format_number, mo, np, toy_sentence, toy_tokens)
         _kind, _text = (
             "success",
             f"Correct: *{' '.join(_tokens)}* and *{SENTENCES[0]}* both average to "
-            f"{_vector(_target)}. A bag of words cannot tell them apart, yet one is about "
-            "a dog and the other about whatever *the bark's dog* is.",
+            f"{_vector(_target)}. A bag of words cannot tell them apart, yet the same "
+            "words in another order make another sentence (or no sentence at all).",
         )
     mo.callout(mo.md(f"**Exercise 1.** {_text}"), kind=_kind)
     return
@@ -487,8 +487,9 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
-def _(S, format_number, mo, np, tokens):
+def _(FEATURES, S, X, format_number, mo, np, tokens):
     _b, _d = tokens.index("bark"), 1
+    _o = FEATURES.index("owned")
     _self_top = [t for i, t in enumerate(tokens) if S[i, i] > np.delete(S[i], i).max()]
     mo.md(
         f"""
@@ -502,8 +503,10 @@ def _(S, format_number, mo, np, tokens):
     $x_i \\cdot x_j \\le |x_i|\\,|x_j|$, so unless a neighbour is longer *and* points the
     same way, the token's own score wins. Here {len(_self_top)} of {len(tokens)} tokens
     score themselves above every other token ({", ".join(_self_top)}). bark scores itself
-    {format_number(S[_b, _b])}, mostly through *owned*: the feature that says "I need an
-    owner" makes bark match the one token that is **not** its owner.
+    {format_number(S[_b, _b])}, of which {format_number(X[_b, _o] ** 2)} comes from
+    *owned* alone. *owned* says "I belong to someone", and the token that has the most of
+    it is bark itself; {tokens[1]}, the owner bark is looking for, has
+    {format_number(X[1, _o], 1)} of it, and scores {format_number(S[_b, 1])} with bark.
 
     **Two tokens cannot both prefer each other** (exercise 3): the longer one always
     prefers itself.

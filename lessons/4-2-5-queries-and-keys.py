@@ -354,8 +354,9 @@ def _(mo):
     ## 4 · Why divide by √d? An experiment
 
     With three slots the scores stay small. GPT-2's heads use $d = 64$. What happens to
-    the scores as $d$ grows? Draw random queries and keys whose entries have mean 0 and
-    variance 1 (roughly what a freshly initialised model produces), and measure.
+    the scores as $d$ grows? Draw random queries and keys whose entries are independent,
+    with mean 0 and variance 1 (a toy assumption that keeps the arithmetic simple), and
+    measure.
     """)
     return
 

@@ -420,3 +420,11 @@ def test_lesson_5_identity_weights_are_lesson_4s_only_unscaled():
     assert format_number(raw, 3) == "0.449" and format_number(scaled, 3) == "0.359"
     text = outputs_text(load_app(5).run()[0])
     assert "0.449" in text and "0.359" in text
+
+
+def test_lesson_4_any_reordering_solves_exercise_1():
+    """The success text fits every reordering, not only "the bark 's dog"."""
+    for text in ("the bark 's dog", "dog 's the bark", "bark the dog 's"):
+        outputs = answer(4, bag_text=element(text))
+        assert callout_kinds(outputs, 1) == ["success"], text
+        assert "another order make another sentence" in outputs_text(outputs)
