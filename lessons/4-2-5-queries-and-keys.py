@@ -349,6 +349,38 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
+def _(FEATURES, SENTENCES, attention_stages, format_number, mo, toy_sentence):
+    _tokens, _X = toy_sentence(SENTENCES[0])
+    _b, _d = _tokens.index("bark"), _tokens.index("dog")
+    _raw = attention_stages(_X, causal=True, scale=False)  # lesson 4: W_Q = W_K = I, masked
+    _S = _raw["scores"]
+    _o = FEATURES.index("owned")
+    # the owned that dog needs, keeping its other features, for bark · dog > bark · bark
+    _rest = _S[_b, _d] - _X[_b, _o] * _X[_d, _o]
+    _needed = (_S[_b, _b] - _rest) / _X[_b, _o]
+    mo.md(
+        f"""
+    **The mask changes lesson 4's story.** Lesson 4 complained that raw scores are
+    symmetric: bark → dog scores what dog → bark does. With the mask, dog, earlier in the
+    sentence, never sees bark at all (its weight on bark is
+    {format_number(_raw["weights"][_d, _b])}), so that symmetry no longer does any harm.
+    Two problems survive it, and they are what $W_Q$ and $W_K$ are for:
+
+    - **Self-match.** Without projections bark still scores itself
+      {format_number(_S[_b, _b])} (its squared length) and dog only
+      {format_number(_S[_b, _d])}, and the mask lets bark see itself.
+    - **Finding means resembling.** For bark · dog to beat bark · bark, dog's *own*
+      vector has to resemble bark's, {_X[_b].tolist()}. Keeping dog's *animal*, dog
+      would need more than {format_number(_needed)} of *owned*, a feature that says "I
+      belong to someone" (dog has {format_number(_X[_d, _o], 1)}). Then every token that
+      reads dog reads that false description too. With a query and a key, bark can look
+      for *an owner* while dog's key says *I am one*, and dog's embedding stays true to dog.
+    """
+    )
+    return
+
+
+@app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
     ## 4 · Why divide by √d? An experiment

@@ -428,3 +428,10 @@ def test_lesson_4_any_reordering_solves_exercise_1():
         outputs = answer(4, bag_text=element(text))
         assert callout_kinds(outputs, 1) == ["success"], text
         assert "another order make another sentence" in outputs_text(outputs)
+
+
+def test_lesson_5_says_what_survives_the_mask():
+    text = outputs_text(load_app(5).run()[0])
+    assert "The mask changes lesson 4" in text
+    assert re.search(r"its weight on bark is\s+0\.00\)", text)  # dog cannot see bark
+    assert "Self-match" in text and "Finding means resembling" in text
