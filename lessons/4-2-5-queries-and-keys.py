@@ -148,18 +148,16 @@ def _(FEATURES, SENTENCES, mo, slot_labels):
     wq_matrix = _projection("W_Q: feature → query slot", "q")
     wk_matrix = _projection("W_K: feature → key slot", "k")
     sentence_radio = mo.ui.radio(options=list(SENTENCES), value=SENTENCES[0], label="sentence")
-    causal_checkbox = mo.ui.checkbox(value=True, label="causal mask")
-    scale_checkbox = mo.ui.checkbox(value=True, label="divide by √d")
     mo.hstack(
         [
             wq_matrix,
             wk_matrix,
-            mo.vstack([sentence_radio, causal_checkbox, scale_checkbox], gap=0.5),
+            sentence_radio,
         ],
         justify="start",
         gap=2.5,
     )
-    return causal_checkbox, scale_checkbox, sentence_radio, wk_matrix, wq_matrix
+    return sentence_radio, wk_matrix, wq_matrix
 
 
 @app.cell
@@ -286,48 +284,53 @@ def _(W_K, W_Q, format_number, mo, np, stages, tokens):
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
-    **Exercise 2.** With your current $W_Q$ and $W_K$, compute by hand the **scaled**
-    score of *bark* looking at *dog* in *the dog 's bark*: $q_\text{bark} \cdot
-    k_\text{dog} / \sqrt{3}$. Work out $q_\text{bark} = x_\text{bark} W_Q$ and
-    $k_\text{dog} = x_\text{dog} W_K$ first.
+    **Exercise 2.** With your current $W_Q$ and $W_K$, compute by hand the score of
+    *bark* looking at *dog* in *the dog 's bark*: $q_\text{bark} \cdot k_\text{dog}$.
+    Work out $q_\text{bark} = x_\text{bark} W_Q$ and $k_\text{dog} = x_\text{dog} W_K$
+    first.
     """)
     return
 
 
 @app.cell
 def _(mo):
-    scaled_score_number = mo.ui.number(value=None, step=0.01, label="q_bark · k_dog / √3 =")
-    scaled_score_number
-    return (scaled_score_number,)
+    score_number = mo.ui.number(value=None, step=0.01, label="q_bark · k_dog =")
+    score_number
+    return (score_number,)
 
 
 @app.cell(hide_code=True)
-def _(SENTENCES, W_K, W_Q, format_number, mo, np, scaled_score_number, toy_sentence):
+def _(FEATURES, SENTENCES, W_K, W_Q, format_number, mo, np, score_number, toy_sentence):
     _tokens, _X = toy_sentence(SENTENCES[0])
     _q, _k = _X[3] @ W_Q, _X[1] @ W_K
-    _raw = float(_q @ _k)
-    _answer = _raw / np.sqrt(3)
+    _answer = float(_q @ _k)
 
     def _vec(v):
         return "(" + ", ".join(format_number(x) for x in v) + ")"
 
-    if scaled_score_number.value is None:
+    _value = score_number.value
+    if _value is None:
         _kind, _text = "neutral", "Type your answer above."
-    elif np.isclose(scaled_score_number.value, _answer, atol=0.006):
+    elif np.isclose(_value, _answer, atol=0.006):
         _kind, _text = (
             "success",
-            f"Correct: q_bark = {_vec(_q)}, k_dog = {_vec(_k)}, their dot product "
-            f"{format_number(_raw)}, divided by √3 ≈ 1.732: {format_number(_answer)}.",
+            f"Correct: q_bark = {_vec(_q)}, k_dog = {_vec(_k)}, and their dot product is "
+            f"{format_number(_answer)}.",
         )
-    elif np.isclose(scaled_score_number.value, _raw, atol=0.006):
-        _kind, _text = "warn", "That is the raw score q · k: now divide it by √3 ≈ 1.732."
-    else:
+    elif _answer != 0 and np.isclose(_value, _answer / np.sqrt(3), atol=0.006):
         _kind, _text = (
             "warn",
-            f"Not {format_number(scaled_score_number.value)}. Hint: q_bark is bark's row "
-            f"(0.3, 0.3, 1.0) times W_Q, so q₀ = 0.3·W_Q[animal, q₀] + 0.3·W_Q[plant, q₀] + "
-            "1.0·W_Q[owned, q₀]; likewise k_dog from dog's row (1, 0, 0) and W_K. Then the "
-            "dot product, then ÷ √3.",
+            "That is the score divided by √3, a step section 4 motivates. Here, only the dot "
+            "product q_bark · k_dog.",
+        )
+    else:
+        _row = ", ".join(format_number(x, 1) for x in _X[3])
+        _terms = " + ".join(f"{format_number(x, 1)}·W_Q[{f}, q₀]" for x, f in zip(_X[3], FEATURES))
+        _kind, _text = (
+            "warn",
+            f"Not {format_number(_value)}. Hint: q_bark is bark's row ({_row}) times W_Q, "
+            f"so q₀ = {_terms}; likewise k_dog from dog's row and W_K. Then multiply the "
+            "two slot by slot and add.",
         )
     mo.callout(mo.md(f"**Exercise 2.** {_text}"), kind=_kind)
     return
@@ -341,10 +344,38 @@ def _(mo):
     A language model learns to predict each next token, so while it reads token *i* it
     must not peek at the tokens after it: the answer would leak into the question. Before
     the softmax, every score of a later token is set to $-\infty$, and $e^{-\infty} = 0$
-    makes its weight exactly zero. Untick **causal mask** above and watch the upper
-    triangle of the weights fill in. The first token, *the*, can only attend to itself;
-    *bark*, last, sees everything.
+    makes its weight exactly zero. Tick **causal mask** and watch the upper triangle of
+    the weights empty (the trace above follows too). The first token, *the*, can then
+    only attend to itself; *bark*, last, sees everything.
     """)
+    return
+
+
+@app.cell
+def _(mo):
+    causal_checkbox = mo.ui.checkbox(value=False, label="causal mask")
+    causal_checkbox
+    return (causal_checkbox,)
+
+
+@app.cell
+def _(markdown_matrix, mo, np, stages, tokens):
+    def weights_table(title):
+        """The current weights, one row per query, as a labelled table."""
+        _W = stages["weights"]
+        return mo.md(
+            f"{title}\n\n"
+            + markdown_matrix(
+                _W, tokens, tokens, corner="query ↓ · key →", bold=np.eye(len(tokens), dtype=bool)
+            )
+        )
+
+    return (weights_table,)
+
+
+@app.cell(hide_code=True)
+def _(causal_checkbox, weights_table):
+    weights_table("**Weights** with the mask " + ("on" if causal_checkbox.value else "off") + ":")
     return
 
 
@@ -397,7 +428,8 @@ def _(mo):
 def _(mo):
     mo.md(r"""
     **Exercise 3.** Predict before you measure: with $d = 256$, what variance do you
-    expect for the raw score $q \cdot k$? (Then set the slider below to 256.)
+    expect for the raw score $q \cdot k$? The experiment appears once you have typed a
+    prediction; then set its slider to 256.
     """)
     return
 
@@ -440,8 +472,17 @@ def _(mo):
         label="d, the width of q and k",
         show_value=True,
     )
-    d_slider
     return (d_slider,)
+
+
+@app.cell(hide_code=True)
+def _(d_slider, mo, variance_number):
+    mo.stop(
+        variance_number.value is None,
+        mo.md("*Type your prediction above: the experiment appears once you have.*"),
+    )
+    d_slider
+    return
 
 
 @app.cell
@@ -473,7 +514,8 @@ def _(np, softmax):
 
 
 @app.cell(hide_code=True)
-def _(d_slider, experiments, format_number, mo):
+def _(d_slider, experiments, format_number, mo, variance_number):
+    mo.stop(variance_number.value is None)
     _e = experiments[d_slider.value]
     mo.md(
         f"""
@@ -490,7 +532,8 @@ def _(d_slider, experiments, format_number, mo):
 
 
 @app.cell(hide_code=True)
-def _(alt, d_slider, experiments, pd):
+def _(alt, d_slider, experiments, mo, pd, variance_number):
+    mo.stop(variance_number.value is None)
     _long = pd.DataFrame(
         [
             {"d": d, "score": label, "variance": e[f"{key}_variance"]}
@@ -544,7 +587,8 @@ def _(mo, variance_chart, weights_chart):
 
 
 @app.cell(hide_code=True)
-def _(mo):
+def _(mo, variance_number):
+    mo.stop(variance_number.value is None)
     mo.md(r"""
     **What the experiment shows.** Each product $q_c k_c$ has variance 1, and a sum of $d$
     independent ones has variance $d$: the raw scores spread out as $d$ grows. Fed such
@@ -553,7 +597,35 @@ def _(mo):
     you met as vanishing gradients in series 1. Dividing by $\sqrt{d}$ divides the
     variance by $d$: the scores keep variance 1 at every width, and the softmax stays soft
     enough to learn.
+
+    Now give the toy head the same division, by $\sqrt{3}$: tick **divide by √d**. The
+    weights grow softer (the trace in section 2 follows too).
     """)
+    return
+
+
+@app.cell
+def _(mo):
+    scale_checkbox = mo.ui.checkbox(value=False, label="divide by √d")
+    return (scale_checkbox,)
+
+
+@app.cell(hide_code=True)
+def _(mo, scale_checkbox, variance_number):
+    mo.stop(variance_number.value is None)
+    scale_checkbox
+    return
+
+
+@app.cell(hide_code=True)
+def _(causal_checkbox, mo, scale_checkbox, variance_number, weights_table):
+    mo.stop(variance_number.value is None)
+    weights_table(
+        "**Weights** with the scores "
+        + ("divided by √3" if scale_checkbox.value else "not divided")
+        + (", mask on" if causal_checkbox.value else ", mask off")
+        + ":"
+    )
     return
 
 

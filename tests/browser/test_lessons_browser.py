@@ -321,6 +321,24 @@ def lesson_5(page) -> None:
     for stage in ("V", "output"):
         expect(trace.locator(f'table[data-stage="{stage}"]')).to_have_count(0)
 
+    # the mask starts off and switches on in its own section: dog's weight on bark drops to 0
+    mask_table = page.locator("table").filter(has_text="query ↓ · key →").first
+    s = attention_stages(X, W_Q, W_K, causal=False, scale=False)
+    expect_text(mask_table, format_number(s["weights"][1, 3]))
+    expect(page.get_by_text("Measured at")).to_have_count(0)  # no experiment before a guess
+    page.get_by_role("checkbox", name="causal mask").check()
+    expect_text(page.locator("body"), "Weights with the mask on")
+    dog_row = mask_table.locator("tbody tr").nth(1)
+    expect(dog_row.locator("td")).to_have_text(
+        ["dog"]
+        + [format_number(w) for w in attention_stages(X, W_Q, W_K, scale=False)["weights"][1]]
+    )
+    expect(dog_row.locator("td").last).to_have_text("0.00")
+
+    # a prediction first, then the experiment appears
+    page.locator("marimo-number").filter(has_text="Var(q·k)").locator("input").fill("200")
+    page.keyboard.press("Enter")
+    expect_text(page.locator("body"), "Measured at d = 64")
     # step the d slider from 64 to 128: the measured variance of q·k follows d
     slider = page.get_by_role("slider")
     slider.focus()

@@ -341,11 +341,10 @@ def test_lesson_5_exercises_accept_right_answers():
     W_Q = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [2.0, 0.0, 0.0]]  # owned -> q0
     W_K = [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]  # animal, plant -> k0
     # bark = (0.3, 0.3, 1.0), dog = (1, 0, 0): q_bark = (2, 0, 0), k_dog = (1, 0, 0)
-    scaled = 2.0 / np.sqrt(3)
     outputs = answer(
         5,
         **lesson_5_matrices(W_Q, W_K),
-        scaled_score_number=element(round(scaled, 2)),
+        score_number=element(2.0),
         variance_number=element(250),
     )
     for exercise in (1, 2, 3):
@@ -356,9 +355,23 @@ def test_lesson_5_seeking_one_owner_only_is_not_enough():
     """W_K that finds dogs but not trees fails exercise 1 (both sentences are checked)."""
     W_Q = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [2.0, 0.0, 0.0]]
     W_K = [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
-    outputs = answer(5, **lesson_5_matrices(W_Q, W_K), scaled_score_number=element(2.0))
+    scaled = round(2.0 / np.sqrt(3), 2)
+    outputs = answer(5, **lesson_5_matrices(W_Q, W_K), score_number=element(scaled))
     assert callout_kinds(outputs, 1) == ["warn"]
-    assert callout_kinds(outputs, 2) == ["warn"]  # 2.0 is the raw score, not ÷ √3
+    assert callout_kinds(outputs, 2) == ["warn"]  # the scaled score: not asked for yet
+    assert "section 4 motivates" in outputs_text(outputs)
+
+
+def test_lesson_5_controls_wait_for_their_sections():
+    """Mask and scale start off; the experiment shows nothing until a prediction is typed."""
+    outputs, defs = load_app(5).run()
+    assert defs["causal_checkbox"].value is False and defs["scale_checkbox"].value is False
+    text = outputs_text(outputs)
+    assert "Measured at" not in text and "What the experiment shows" not in text
+    assert "the experiment appears once you have" in text
+    text = outputs_text(answer(5, variance_number=element(100)))
+    assert "Measured at <strong>d = 64</strong>" in text
+    assert "What the experiment shows" in text
 
 
 def lesson_6_matrices(W_V):
