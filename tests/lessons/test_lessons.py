@@ -448,3 +448,18 @@ def test_lesson_5_says_what_survives_the_mask():
     assert "The mask changes lesson 4" in text
     assert re.search(r"its weight on bark is\s+0\.00\)", text)  # dog cannot see bark
     assert "Self-match" in text and "Finding means resembling" in text
+
+
+def test_lesson_4_attention_alone_does_not_see_order():
+    """Reordered words give reordered rows; the position toggle makes them differ."""
+    _, defs = load_app(4).run()
+    assert defs["order_gap"] < 1e-9
+    outputs, defs = load_app(4).run(defs={"position_checkbox": element(True)})
+    assert defs["order_gap"] > 0.1
+    assert "Now the order shows" in outputs_text(outputs)
+    # the hand-made features stay: positions are appended, not added
+    _, columns, X, _ = defs["order_runs"][0]
+    assert columns[:3] == ["animal", "plant", "owned"] and len(columns) == 5
+    from core.course.attention_lessons import toy_sentence
+
+    np.testing.assert_array_equal(X[:, :3], toy_sentence("the dog 's bark")[1])
