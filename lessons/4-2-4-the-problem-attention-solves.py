@@ -575,7 +575,10 @@ def _(ORDER_SENTENCES, format_number, mo, order_run):
         _tokens, _, _, _out = order_run(_text, causal=True)
         _rows.append((_tokens, _out[_tokens.index("dog")]))
     _vec = ["(" + ", ".join(format_number(v) for v in r[:3]) + ")" for _, r in _rows]
-    _seen = [", ".join(t[: t.index("dog") + 1]) for t, _ in _rows]
+    _seen = []
+    for _t, _ in _rows:
+        _names = [f"*{w}*" for w in _t[: _t.index("dog") + 1]]
+        _seen.append(", ".join(_names[:-1]) + " and " + _names[-1])
     _positions = ", ".join(str(p) for p in range(len(_rows[0][0])))
     mo.md(
         rf"""

@@ -103,7 +103,8 @@ def _(SENTENCES, attention_stages, format_number, mo, toy_sentence):
     _masked = attention_stages(_X, causal=True, scale=False)
     _scaled = attention_stages(_X, causal=True, scale=True)
     mo.md(
-        "With $W_Q = W_K = I$, $Q = K = X$ and $QK^\\top$ is lesson 4's $XX^\\top$. "
+        "With $W_Q = W_K = I$ you get $Q = K = X$, and $QK^\\top$ is lesson 4's "
+        "$XX^\\top$. "
         "The *weights* are lesson 4's only as long as nothing else changes. In "
         f"*{SENTENCES[0]}* bark gives itself {format_number(_lesson_4['weights'][_b, _b], 3)} "
         "of its attention, as in lesson 4; the causal mask of section 3 leaves that row "
@@ -392,9 +393,10 @@ def _(FEATURES, SENTENCES, attention_stages, format_number, mo, toy_sentence):
     mo.md(
         f"""
     **The mask changes lesson 4's story.** Lesson 4 complained that raw scores are
-    symmetric: bark → dog scores what dog → bark does. With the mask, dog, earlier in the
-    sentence, never sees bark at all (its weight on bark is
-    {format_number(_raw["weights"][_d, _b])}), so that symmetry no longer does any harm.
+    symmetric: bark → dog scores what dog → bark does. With the mask on, dog, earlier in
+    the sentence, never sees bark at all (its weight on bark is
+    {format_number(_raw["weights"][_d, _b])}: tick the box to see it), so that symmetry no
+    longer does any harm.
     Two problems survive it, and they are what $W_Q$ and $W_K$ are for:
 
     - **Self-match.** Without projections bark still scores itself
@@ -479,7 +481,7 @@ def _(mo):
 def _(d_slider, mo, variance_number):
     mo.stop(
         variance_number.value is None,
-        mo.md("*Type your prediction above: the experiment appears once you have.*"),
+        mo.md("*The experiment appears here once you have typed a prediction.*"),
     )
     d_slider
     return

@@ -368,7 +368,7 @@ def test_lesson_5_controls_wait_for_their_sections():
     assert defs["causal_checkbox"].value is False and defs["scale_checkbox"].value is False
     text = outputs_text(outputs)
     assert "Measured at" not in text and "What the experiment shows" not in text
-    assert "the experiment appears once you have" in text
+    assert "The experiment appears here once you have typed a prediction" in text
     text = outputs_text(answer(5, variance_number=element(100)))
     assert "Measured at <strong>d = 64</strong>" in text
     assert "What the experiment shows" in text
@@ -446,7 +446,7 @@ def test_lesson_4_any_reordering_solves_exercise_1():
 def test_lesson_5_says_what_survives_the_mask():
     text = outputs_text(load_app(5).run()[0])
     assert "The mask changes lesson 4" in text
-    assert re.search(r"its weight on bark is\s+0\.00\)", text)  # dog cannot see bark
+    assert re.search(r"its weight on bark is\s+0\.00:", text)  # dog cannot see bark
     assert "Self-match" in text and "Finding means resembling" in text
 
 
