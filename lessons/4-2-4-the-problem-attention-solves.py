@@ -10,8 +10,8 @@
 """Lesson 4 (module 4.2): the problem attention solves.
 
 Context changes meaning; a bag of words loses it; dot-product attention on raw embeddings
-(no projections) lets tokens look at each other, and shows what one vector per token cannot
-express: the score matrix is symmetric, and a token tends to match itself most.
+(no projections) lets tokens look at each other, does not restore word order (positions do),
+and shows what one vector per token cannot express: the score matrix is symmetric, and a token tends to match itself most.
 """
 
 import marimo
@@ -35,7 +35,8 @@ def _():
         toy_tokens,
     )
     from core.course.catalog import next_lesson_markdown
-    from core.mirrors.attention import softmax
+    from core.mirrors.attention import attention_stages, softmax
+    from core.mirrors.positions import with_positions
     from widgets import AttentionHeatmap, VectorPlane
 
     def matrix_block(title, matrix, rows, columns, **options):
@@ -50,6 +51,7 @@ def _():
         SENTENCES,
         TOY_EMBEDDINGS,
         VectorPlane,
+        attention_stages,
         format_number,
         markdown_matrix,
         matrix_block,
@@ -59,6 +61,7 @@ def _():
         softmax,
         toy_sentence,
         toy_tokens,
+        with_positions,
     )
 
 
@@ -178,8 +181,8 @@ def _(SENTENCES, X_a, bag_text, format_number, mo, np, toy_sentence, toy_tokens)
         _kind, _text = (
             "success",
             f"Correct: *{' '.join(_tokens)}* and *{SENTENCES[0]}* both average to "
-            f"{_vector(_target)}. A bag of words cannot tell them apart, yet one is about "
-            "a dog and the other about whatever *the bark's dog* is.",
+            f"{_vector(_target)}. A bag of words cannot tell them apart, yet the same "
+            "words in another order make another sentence (or no sentence at all).",
         )
     mo.callout(mo.md(f"**Exercise 1.** {_text}"), kind=_kind)
     return
@@ -481,14 +484,138 @@ def _(FEATURES, embed, format_number, mo, np, score_number):
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
-    ## 5 · What one vector per token cannot say
+    ## 5 · Attention does not see the order either
+
+    Section 2's bag of words forgot the order. Does attention bring it back? Run the same
+    operation on the words of exercise 1 in another order, **the bark 's dog**, and line
+    its rows up with those of **the dog 's bark**.
+    """)
+    return
+
+
+@app.cell
+def _(mo):
+    position_checkbox = mo.ui.checkbox(
+        value=False, label="give each token a position feature (sin p, cos p)"
+    )
+    return (position_checkbox,)
+
+
+@app.cell
+def _(FEATURES, attention_stages, embed, np, position_checkbox, with_positions):
+    ORDER_SENTENCES = ("the dog 's bark", "the bark 's dog")
+
+    def order_run(text, causal=False):
+        """(tokens, columns, X, output) of raw attention softmax(X Xᵀ) X on `text`."""
+        _tokens, _X = embed(text)
+        _columns = list(FEATURES)
+        if position_checkbox.value:
+            _X = with_positions(_X, width=2)  # the features stay; two columns are added
+            _columns += ["sin p", "cos p"]
+        _out = attention_stages(_X, causal=causal, scale=False)["output"]  # W_Q = W_K = W_V = I
+        return _tokens, _columns, _X, _out
+
+    order_runs = [order_run(t) for t in ORDER_SENTENCES]
+    _tokens_a, _, _, _out_a = order_runs[0]
+    _tokens_b, _, _, _out_b = order_runs[1]
+    order_perm = [_tokens_b.index(t) for t in _tokens_a]  # row of b that holds a's token
+    order_gap = float(np.abs(_out_b[order_perm] - _out_a).max())
+    return ORDER_SENTENCES, order_gap, order_perm, order_run, order_runs
+
+
+@app.cell(hide_code=True)
+def _(ORDER_SENTENCES, matrix_block, mo, order_runs):
+    mo.hstack(
+        [
+            matrix_block(
+                f"**softmax(X Xᵀ) X** for *{_text}*",
+                _out,
+                _tokens,
+                _columns,
+                corner=f"in “{_text}”",
+            )
+            for _text, (_tokens, _columns, _X, _out) in zip(ORDER_SENTENCES, order_runs)
+        ],
+        justify="start",
+        gap=2,
+        wrap=True,
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(ORDER_SENTENCES, format_number, mo, order_gap, order_runs):
+    _tokens_a, _tokens_b = order_runs[0][0], order_runs[1][0]
+    _same = order_gap < 1e-9
+    if _same:
+        _text = (
+            "**Same rows, reordered.** Every token gets exactly the same new vector in both "
+            f"sentences (largest difference {format_number(order_gap, 3)}): *dog* is row "
+            f"{_tokens_a.index('dog') + 1} of one table and row {_tokens_b.index('dog') + 1} "
+            f"of the other, *bark* row {_tokens_a.index('bark') + 1} and row "
+            f"{_tokens_b.index('bark') + 1}, with the same numbers. Each token mixes the same "
+            "tokens with the same weights wherever they stand: without positions, attention "
+            "is a weighted bag of words."
+        )
+    else:
+        _text = (
+            "**Now the order shows.** With a position feature the rows differ (largest "
+            f"difference {format_number(order_gap, 3)}): *dog* at position "
+            f"{_tokens_a.index('dog')} and *dog* at position {_tokens_b.index('dog')} are "
+            "different vectors, so they match, and are matched, differently."
+        )
+    mo.callout(mo.md(_text), kind="success" if not _same else "warn")
+    return
+
+
+@app.cell(hide_code=True)
+def _(ORDER_SENTENCES, format_number, mo, order_run):
+    _rows = []
+    for _text in ORDER_SENTENCES:
+        _tokens, _, _, _out = order_run(_text, causal=True)
+        _rows.append((_tokens, _out[_tokens.index("dog")]))
+    _vec = ["(" + ", ".join(format_number(v) for v in r[:3]) + ")" for _, r in _rows]
+    _seen = []
+    for _t, _ in _rows:
+        _names = [f"*{w}*" for w in _t[: _t.index("dog") + 1]]
+        _seen.append(", ".join(_names[:-1]) + " and " + _names[-1])
+    _positions = ", ".join(str(p) for p in range(len(_rows[0][0])))
+    mo.md(
+        rf"""
+    Where does order come from, then? Lesson 5 adds a **causal mask**: each token may see
+    only itself and the tokens before it. That lets order in, but only through *what*
+    each token sees. With the mask, *dog* in *{ORDER_SENTENCES[0]}* sees {_seen[0]} and
+    becomes {_vec[0]} in the hand-made features, while in *{ORDER_SENTENCES[1]}* it sees
+    {_seen[1]} and becomes {_vec[1]}; what it does see is still a bag.
+
+    The real answer is **positional encodings** (lesson 3): a vector for each position,
+    joined to the token's embedding. Tick the box below to append two position features,
+    $\sin p$ and $\cos p$ for positions $p = {_positions}$ (the simplest of lesson 3's
+    sinusoids), to every token, leaving its hand-made features as they are. The tables
+    above follow.
+    """
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(position_checkbox):
+    position_checkbox
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## 6 · What one vector per token cannot say
     """)
     return
 
 
 @app.cell(hide_code=True)
-def _(S, format_number, mo, np, tokens):
+def _(FEATURES, S, X, format_number, mo, np, tokens):
     _b, _d = tokens.index("bark"), 1
+    _o = FEATURES.index("owned")
     _self_top = [t for i, t in enumerate(tokens) if S[i, i] > np.delete(S[i], i).max()]
     mo.md(
         f"""
@@ -502,8 +629,10 @@ def _(S, format_number, mo, np, tokens):
     $x_i \\cdot x_j \\le |x_i|\\,|x_j|$, so unless a neighbour is longer *and* points the
     same way, the token's own score wins. Here {len(_self_top)} of {len(tokens)} tokens
     score themselves above every other token ({", ".join(_self_top)}). bark scores itself
-    {format_number(S[_b, _b])}, mostly through *owned*: the feature that says "I need an
-    owner" makes bark match the one token that is **not** its owner.
+    {format_number(S[_b, _b])}, of which {format_number(X[_b, _o] ** 2)} comes from
+    *owned* alone. *owned* says "I belong to someone", and the token that has the most of
+    it is bark itself; {tokens[1]}, the owner bark is looking for, has
+    {format_number(X[1, _o], 1)} of it, and scores {format_number(S[_b, 1])} with bark.
 
     **Two tokens cannot both prefer each other** (exercise 3): the longer one always
     prefers itself.
@@ -534,6 +663,9 @@ def _(mo):
     - Averaging a sentence (a bag of words) forgets the order.
     - Dot-product attention lets each token mix in the tokens that match it:
       $\mathrm{softmax}(X X^\top)\,X$.
+    - It does not see word order: reorder the words and the rows come out reordered,
+      nothing else. Order comes from positional encodings (lesson 3); the causal mask
+      (lesson 5) lets it in only through what each token may see.
     - With raw embeddings the scores are symmetric and a token tends to match itself
       most, because one vector serves both to seek and to be found.
     """)

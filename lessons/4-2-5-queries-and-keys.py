@@ -90,8 +90,28 @@ def _(mo):
     A query is not a property of a word, nor is a key: both are read off the **same**
     embedding, through two different matrices that training adjusts. And since
     $\text{score}(j \to i) = q_j \cdot k_i$ uses the *other* vectors, nothing forces the
-    two to be equal any more. With $W_Q = W_K = I$ you are back in lesson 4.
+    two to be equal any more.
     """)
+    return
+
+
+@app.cell(hide_code=True)
+def _(SENTENCES, attention_stages, format_number, mo, toy_sentence):
+    _tokens, _X = toy_sentence(SENTENCES[0])
+    _b = _tokens.index("bark")
+    _lesson_4 = attention_stages(_X, causal=False, scale=False)  # W_Q = W_K = I
+    _masked = attention_stages(_X, causal=True, scale=False)
+    _scaled = attention_stages(_X, causal=True, scale=True)
+    mo.md(
+        "With $W_Q = W_K = I$ you get $Q = K = X$, and $QK^\\top$ is lesson 4's "
+        "$XX^\\top$. "
+        "The *weights* are lesson 4's only as long as nothing else changes. In "
+        f"*{SENTENCES[0]}* bark gives itself {format_number(_lesson_4['weights'][_b, _b], 3)} "
+        "of its attention, as in lesson 4; the causal mask of section 3 leaves that row "
+        f"alone ({format_number(_masked['weights'][_b, _b], 3)}, bark is last and sees "
+        "everything), but dividing the scores by √d, section 4, makes it "
+        f"{format_number(_scaled['weights'][_b, _b], 3)}."
+    )
     return
 
 
@@ -129,18 +149,16 @@ def _(FEATURES, SENTENCES, mo, slot_labels):
     wq_matrix = _projection("W_Q: feature → query slot", "q")
     wk_matrix = _projection("W_K: feature → key slot", "k")
     sentence_radio = mo.ui.radio(options=list(SENTENCES), value=SENTENCES[0], label="sentence")
-    causal_checkbox = mo.ui.checkbox(value=True, label="causal mask")
-    scale_checkbox = mo.ui.checkbox(value=True, label="divide by √d")
     mo.hstack(
         [
             wq_matrix,
             wk_matrix,
-            mo.vstack([sentence_radio, causal_checkbox, scale_checkbox], gap=0.5),
+            sentence_radio,
         ],
         justify="start",
         gap=2.5,
     )
-    return causal_checkbox, scale_checkbox, sentence_radio, wk_matrix, wq_matrix
+    return sentence_radio, wk_matrix, wq_matrix
 
 
 @app.cell
@@ -232,7 +250,7 @@ def _(W_K, W_Q, head, sentence_radio, trace):
 
 
 @app.cell(hide_code=True)
-def _(format_number, mo, np, stages, tokens):
+def _(W_K, W_Q, format_number, mo, np, stages, tokens):
     _S = stages["scores"]
     _b, _o = tokens.index("bark"), 1
     _there = (
@@ -243,15 +261,22 @@ def _(format_number, mo, np, stages, tokens):
         f"score({tokens[_o]} → bark) = q<sub>{tokens[_o]}</sub> · k<sub>bark</sub> = "
         f"**{format_number(_S[_o, _b])}**"
     )
+    _M = W_Q @ W_K.T  # QKᵀ = X (W_Q W_Kᵀ) Xᵀ: its symmetry is this matrix's
+    _why = (
+        "QKᵀ = X (W_Q W_Kᵀ) Xᵀ, so the scores are symmetric exactly when "
+        f"W_Q W_Kᵀ is (here it {'is' if np.allclose(_M, _M.T) else 'is not'})."
+    )
     if np.allclose(_S, _S.T):
         _text = (
             f"**Relevance is still symmetric.** {_there}, and {_back}: the score matrix "
-            "QKᵀ equals its transpose. Make W_Q and W_K differ."
+            f"QKᵀ equals its transpose. {_why} Two different matrices are not enough: "
+            "W_Q = 2I with W_K = I still gives symmetric scores. Send a feature to a slot "
+            "in W_Q that a *different* feature fills in W_K."
         )
     else:
         _text = (
             f"**Relevance is now one-sided.** {_there}, while {_back}: QKᵀ is no longer "
-            "symmetric (read it in the trace, before the mask)."
+            f"symmetric (read it in the trace, before the mask). {_why}"
         )
     mo.callout(mo.md(_text), kind="info")
     return
@@ -260,48 +285,53 @@ def _(format_number, mo, np, stages, tokens):
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
-    **Exercise 2.** With your current $W_Q$ and $W_K$, compute by hand the **scaled**
-    score of *bark* looking at *dog* in *the dog 's bark*: $q_\text{bark} \cdot
-    k_\text{dog} / \sqrt{3}$. Work out $q_\text{bark} = x_\text{bark} W_Q$ and
-    $k_\text{dog} = x_\text{dog} W_K$ first.
+    **Exercise 2.** With your current $W_Q$ and $W_K$, compute by hand the score of
+    *bark* looking at *dog* in *the dog 's bark*: $q_\text{bark} \cdot k_\text{dog}$.
+    Work out $q_\text{bark} = x_\text{bark} W_Q$ and $k_\text{dog} = x_\text{dog} W_K$
+    first.
     """)
     return
 
 
 @app.cell
 def _(mo):
-    scaled_score_number = mo.ui.number(value=None, step=0.01, label="q_bark · k_dog / √3 =")
-    scaled_score_number
-    return (scaled_score_number,)
+    score_number = mo.ui.number(value=None, step=0.01, label="q_bark · k_dog =")
+    score_number
+    return (score_number,)
 
 
 @app.cell(hide_code=True)
-def _(SENTENCES, W_K, W_Q, format_number, mo, np, scaled_score_number, toy_sentence):
+def _(FEATURES, SENTENCES, W_K, W_Q, format_number, mo, np, score_number, toy_sentence):
     _tokens, _X = toy_sentence(SENTENCES[0])
     _q, _k = _X[3] @ W_Q, _X[1] @ W_K
-    _raw = float(_q @ _k)
-    _answer = _raw / np.sqrt(3)
+    _answer = float(_q @ _k)
 
     def _vec(v):
         return "(" + ", ".join(format_number(x) for x in v) + ")"
 
-    if scaled_score_number.value is None:
+    _value = score_number.value
+    if _value is None:
         _kind, _text = "neutral", "Type your answer above."
-    elif np.isclose(scaled_score_number.value, _answer, atol=0.006):
+    elif np.isclose(_value, _answer, atol=0.006):
         _kind, _text = (
             "success",
-            f"Correct: q_bark = {_vec(_q)}, k_dog = {_vec(_k)}, their dot product "
-            f"{format_number(_raw)}, divided by √3 ≈ 1.732: {format_number(_answer)}.",
+            f"Correct: q_bark = {_vec(_q)}, k_dog = {_vec(_k)}, and their dot product is "
+            f"{format_number(_answer)}.",
         )
-    elif np.isclose(scaled_score_number.value, _raw, atol=0.006):
-        _kind, _text = "warn", "That is the raw score q · k: now divide it by √3 ≈ 1.732."
-    else:
+    elif _answer != 0 and np.isclose(_value, _answer / np.sqrt(3), atol=0.006):
         _kind, _text = (
             "warn",
-            f"Not {format_number(scaled_score_number.value)}. Hint: q_bark is bark's row "
-            f"(0.3, 0.3, 1.0) times W_Q, so q₀ = 0.3·W_Q[animal, q₀] + 0.3·W_Q[plant, q₀] + "
-            "1.0·W_Q[owned, q₀]; likewise k_dog from dog's row (1, 0, 0) and W_K. Then the "
-            "dot product, then ÷ √3.",
+            "That is the score divided by √3, a step section 4 motivates. Here, only the dot "
+            "product q_bark · k_dog.",
+        )
+    else:
+        _row = ", ".join(format_number(x, 1) for x in _X[3])
+        _terms = " + ".join(f"{format_number(x, 1)}·W_Q[{f}, q₀]" for x, f in zip(_X[3], FEATURES))
+        _kind, _text = (
+            "warn",
+            f"Not {format_number(_value)}. Hint: q_bark is bark's row ({_row}) times W_Q, "
+            f"so q₀ = {_terms}; likewise k_dog from dog's row and W_K. Then multiply the "
+            "two slot by slot and add.",
         )
     mo.callout(mo.md(f"**Exercise 2.** {_text}"), kind=_kind)
     return
@@ -315,10 +345,71 @@ def _(mo):
     A language model learns to predict each next token, so while it reads token *i* it
     must not peek at the tokens after it: the answer would leak into the question. Before
     the softmax, every score of a later token is set to $-\infty$, and $e^{-\infty} = 0$
-    makes its weight exactly zero. Untick **causal mask** above and watch the upper
-    triangle of the weights fill in. The first token, *the*, can only attend to itself;
-    *bark*, last, sees everything.
+    makes its weight exactly zero. Tick **causal mask** and watch the upper triangle of
+    the weights empty (the trace above follows too). The first token, *the*, can then
+    only attend to itself; *bark*, last, sees everything.
     """)
+    return
+
+
+@app.cell
+def _(mo):
+    causal_checkbox = mo.ui.checkbox(value=False, label="causal mask")
+    causal_checkbox
+    return (causal_checkbox,)
+
+
+@app.cell
+def _(markdown_matrix, mo, np, stages, tokens):
+    def weights_table(title):
+        """The current weights, one row per query, as a labelled table."""
+        _W = stages["weights"]
+        return mo.md(
+            f"{title}\n\n"
+            + markdown_matrix(
+                _W, tokens, tokens, corner="query ↓ · key →", bold=np.eye(len(tokens), dtype=bool)
+            )
+        )
+
+    return (weights_table,)
+
+
+@app.cell(hide_code=True)
+def _(causal_checkbox, weights_table):
+    weights_table("**Weights** with the mask " + ("on" if causal_checkbox.value else "off") + ":")
+    return
+
+
+@app.cell(hide_code=True)
+def _(FEATURES, SENTENCES, attention_stages, format_number, mo, toy_sentence):
+    _tokens, _X = toy_sentence(SENTENCES[0])
+    _b, _d = _tokens.index("bark"), _tokens.index("dog")
+    _raw = attention_stages(_X, causal=True, scale=False)  # lesson 4: W_Q = W_K = I, masked
+    _S = _raw["scores"]
+    _o = FEATURES.index("owned")
+    # the owned that dog needs, keeping its other features, for bark · dog > bark · bark
+    _rest = _S[_b, _d] - _X[_b, _o] * _X[_d, _o]
+    _needed = (_S[_b, _b] - _rest) / _X[_b, _o]
+    mo.md(
+        f"""
+    **The mask changes lesson 4's story.** Lesson 4 complained that raw scores are
+    symmetric: bark → dog scores what dog → bark does. With the mask on, dog, earlier in
+    the sentence, never sees bark at all (its weight on bark is
+    {format_number(_raw["weights"][_d, _b])}: tick the box to see it), so that symmetry no
+    longer does any harm.
+    Two problems survive it, and they are what $W_Q$ and $W_K$ are for:
+
+    - **Self-match.** Without projections bark still scores itself
+      {format_number(_S[_b, _b])} (its squared length) and dog only
+      {format_number(_S[_b, _d])}, and the mask lets bark see itself.
+    - **Finding means resembling.** For bark · dog to beat bark · bark, dog's *own*
+      vector has to resemble bark's, {_X[_b].tolist()}. Keeping dog's *animal*, dog
+      would need more than {format_number(_needed)} of *owned*, a feature that says "I
+      belong to someone" (dog has {format_number(_X[_d, _o], 1)}). Then every token that
+      reads dog reads that false description too. With a query and a key, bark can look
+      for *an owner* while dog's key says *I am one*, and dog's embedding stays true to dog.
+    """
+    )
     return
 
 
@@ -328,8 +419,9 @@ def _(mo):
     ## 4 · Why divide by √d? An experiment
 
     With three slots the scores stay small. GPT-2's heads use $d = 64$. What happens to
-    the scores as $d$ grows? Draw random queries and keys whose entries have mean 0 and
-    variance 1 (roughly what a freshly initialised model produces), and measure.
+    the scores as $d$ grows? Draw random queries and keys whose entries are independent,
+    with mean 0 and variance 1 (a toy assumption that keeps the arithmetic simple), and
+    measure.
     """)
     return
 
@@ -338,7 +430,8 @@ def _(mo):
 def _(mo):
     mo.md(r"""
     **Exercise 3.** Predict before you measure: with $d = 256$, what variance do you
-    expect for the raw score $q \cdot k$? (Then set the slider below to 256.)
+    expect for the raw score $q \cdot k$? The experiment appears once you have typed a
+    prediction; then set its slider to 256.
     """)
     return
 
@@ -381,8 +474,17 @@ def _(mo):
         label="d, the width of q and k",
         show_value=True,
     )
-    d_slider
     return (d_slider,)
+
+
+@app.cell(hide_code=True)
+def _(d_slider, mo, variance_number):
+    mo.stop(
+        variance_number.value is None,
+        mo.md("*The experiment appears here once you have typed a prediction.*"),
+    )
+    d_slider
+    return
 
 
 @app.cell
@@ -414,7 +516,8 @@ def _(np, softmax):
 
 
 @app.cell(hide_code=True)
-def _(d_slider, experiments, format_number, mo):
+def _(d_slider, experiments, format_number, mo, variance_number):
+    mo.stop(variance_number.value is None)
     _e = experiments[d_slider.value]
     mo.md(
         f"""
@@ -431,7 +534,8 @@ def _(d_slider, experiments, format_number, mo):
 
 
 @app.cell(hide_code=True)
-def _(alt, d_slider, experiments, pd):
+def _(alt, d_slider, experiments, mo, pd, variance_number):
+    mo.stop(variance_number.value is None)
     _long = pd.DataFrame(
         [
             {"d": d, "score": label, "variance": e[f"{key}_variance"]}
@@ -485,7 +589,8 @@ def _(mo, variance_chart, weights_chart):
 
 
 @app.cell(hide_code=True)
-def _(mo):
+def _(mo, variance_number):
+    mo.stop(variance_number.value is None)
     mo.md(r"""
     **What the experiment shows.** Each product $q_c k_c$ has variance 1, and a sum of $d$
     independent ones has variance $d$: the raw scores spread out as $d$ grows. Fed such
@@ -494,7 +599,35 @@ def _(mo):
     you met as vanishing gradients in series 1. Dividing by $\sqrt{d}$ divides the
     variance by $d$: the scores keep variance 1 at every width, and the softmax stays soft
     enough to learn.
+
+    Now give the toy head the same division, by $\sqrt{3}$: tick **divide by √d**. The
+    weights grow softer (the trace in section 2 follows too).
     """)
+    return
+
+
+@app.cell
+def _(mo):
+    scale_checkbox = mo.ui.checkbox(value=False, label="divide by √d")
+    return (scale_checkbox,)
+
+
+@app.cell(hide_code=True)
+def _(mo, scale_checkbox, variance_number):
+    mo.stop(variance_number.value is None)
+    scale_checkbox
+    return
+
+
+@app.cell(hide_code=True)
+def _(causal_checkbox, mo, scale_checkbox, variance_number, weights_table):
+    mo.stop(variance_number.value is None)
+    weights_table(
+        "**Weights** with the scores "
+        + ("divided by √3" if scale_checkbox.value else "not divided")
+        + (", mask on" if causal_checkbox.value else ", mask off")
+        + ":"
+    )
     return
 
 
@@ -505,8 +638,10 @@ def _(mo):
 
     - $Q = X W_Q$ and $K = X W_K$: two learned readings of the same embeddings, one for
       seeking, one for being found.
-    - $QK^\top$ is the relevance matrix; with $W_Q \ne W_K$ it need not be symmetric, so
-      *bark* can seek its owner without its owner seeking *bark*.
+    - $QK^\top = X\,(W_Q W_K^\top)\,X^\top$ is the relevance matrix. It is symmetric
+      exactly when $W_Q W_K^\top$ is (merely different matrices, such as $W_Q = 2I$ and
+      $W_K = I$, are not enough); otherwise *bark* can seek its owner without its owner
+      seeking *bark*.
     - The causal mask sets future scores to $-\infty$: their weights become 0.
     - Raw scores have variance $d$; dividing by $\sqrt{d}$ brings it back to 1 and keeps
       the softmax from saturating.

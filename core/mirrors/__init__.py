@@ -6,4 +6,6 @@ Each module mirrors a torch function in `core.model`, and a test holds the two e
                   <-> core.model.attention.scaled_dot_product
     sampling.py   softmax, temperature, top-k, top-p, entropy <-> core.model.generate
     softmax.py    the softmax both use (stable for large logits, -inf -> 0) <-> torch.softmax
+    positions.py  sinusoidal positional encodings (lesson 3's, used by lesson 4); no torch
+                  twin yet
 """

@@ -31,6 +31,7 @@ import pytest
 from core.course.attention_lessons import format_number, toy_sentence
 from core.course.catalog import lesson_files
 from core.mirrors.attention import attention_stages, softmax
+from core.mirrors.positions import with_positions
 from tests.browser.support import (
     VIEWPORT,
     artifacts_dir,
@@ -284,6 +285,39 @@ def lesson_4(page) -> None:
     heatmap = page.locator(".cw-heatmap").first
     expect_text(heatmap, format_number(bark_to_dog))
 
+    # section 5: "the bark 's dog" gives the rows of "the dog 's bark", reordered ...
+    def outputs(text, positions):
+        _, X = toy_sentence(text)
+        X = with_positions(X) if positions else X
+        return attention_stages(X, causal=False, scale=False)["output"]
+
+    tables = [
+        page.locator("table").filter(has=page.locator("thead", has_text=f"in “{t}”"))
+        for t in ("the dog 's bark", "the bark 's dog")
+    ]
+    a, b = outputs("the dog 's bark", False), outputs("the bark 's dog", False)
+    np.testing.assert_allclose(a[1], b[3])  # dog: row 2 of one, row 4 of the other
+    expect(tables[0].locator("tbody tr").nth(1).locator("td")).to_have_text(
+        ["dog", *map(format_number, a[1])]
+    )
+    expect(tables[1].locator("tbody tr").nth(3).locator("td")).to_have_text(
+        ["dog", *map(format_number, b[3])]
+    )
+    expect_text(page.locator("marimo-callout-output").filter(has_text="rows"), "Same rows")
+    # ... until the position toggle appends (sin p, cos p): then dog's two rows differ
+    page.get_by_role("checkbox", name="position feature").check()
+    a, b = outputs("the dog 's bark", True), outputs("the bark 's dog", True)
+    assert not np.allclose(a[1], b[3])
+    expect(tables[0].locator("tbody tr").nth(1).locator("td")).to_have_text(
+        ["dog", *map(format_number, a[1])]
+    )
+    expect(tables[1].locator("tbody tr").nth(3).locator("td")).to_have_text(
+        ["dog", *map(format_number, b[3])]
+    )
+    expect_text(
+        page.locator("marimo-callout-output").filter(has_text="order"), "Now the order shows"
+    )
+
     # typing exercise 4's answer (bark · dog in the toy table) turns its check green
     _, X = toy_sentence("the dog 's bark")
     page.locator("marimo-number").filter(has_text="bark · dog =").locator("input").fill(
@@ -321,6 +355,24 @@ def lesson_5(page) -> None:
     for stage in ("V", "output"):
         expect(trace.locator(f'table[data-stage="{stage}"]')).to_have_count(0)
 
+    # the mask starts off and switches on in its own section: dog's weight on bark drops to 0
+    mask_table = page.locator("table").filter(has_text="query ↓ · key →").first
+    s = attention_stages(X, W_Q, W_K, causal=False, scale=False)
+    expect_text(mask_table, format_number(s["weights"][1, 3]))
+    expect(page.get_by_text("Measured at")).to_have_count(0)  # no experiment before a guess
+    page.get_by_role("checkbox", name="causal mask").check()
+    expect_text(page.locator("body"), "Weights with the mask on")
+    dog_row = mask_table.locator("tbody tr").nth(1)
+    expect(dog_row.locator("td")).to_have_text(
+        ["dog"]
+        + [format_number(w) for w in attention_stages(X, W_Q, W_K, scale=False)["weights"][1]]
+    )
+    expect(dog_row.locator("td").last).to_have_text("0.00")
+
+    # a prediction first, then the experiment appears
+    page.locator("marimo-number").filter(has_text="Var(q·k)").locator("input").fill("200")
+    page.keyboard.press("Enter")
+    expect_text(page.locator("body"), "Measured at d = 64")
     # step the d slider from 64 to 128: the measured variance of q·k follows d
     slider = page.get_by_role("slider")
     slider.focus()

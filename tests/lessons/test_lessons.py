@@ -341,11 +341,10 @@ def test_lesson_5_exercises_accept_right_answers():
     W_Q = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [2.0, 0.0, 0.0]]  # owned -> q0
     W_K = [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]  # animal, plant -> k0
     # bark = (0.3, 0.3, 1.0), dog = (1, 0, 0): q_bark = (2, 0, 0), k_dog = (1, 0, 0)
-    scaled = 2.0 / np.sqrt(3)
     outputs = answer(
         5,
         **lesson_5_matrices(W_Q, W_K),
-        scaled_score_number=element(round(scaled, 2)),
+        score_number=element(2.0),
         variance_number=element(250),
     )
     for exercise in (1, 2, 3):
@@ -356,9 +355,23 @@ def test_lesson_5_seeking_one_owner_only_is_not_enough():
     """W_K that finds dogs but not trees fails exercise 1 (both sentences are checked)."""
     W_Q = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [2.0, 0.0, 0.0]]
     W_K = [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
-    outputs = answer(5, **lesson_5_matrices(W_Q, W_K), scaled_score_number=element(2.0))
+    scaled = round(2.0 / np.sqrt(3), 2)
+    outputs = answer(5, **lesson_5_matrices(W_Q, W_K), score_number=element(scaled))
     assert callout_kinds(outputs, 1) == ["warn"]
-    assert callout_kinds(outputs, 2) == ["warn"]  # 2.0 is the raw score, not ÷ √3
+    assert callout_kinds(outputs, 2) == ["warn"]  # the scaled score: not asked for yet
+    assert "section 4 motivates" in outputs_text(outputs)
+
+
+def test_lesson_5_controls_wait_for_their_sections():
+    """Mask and scale start off; the experiment shows nothing until a prediction is typed."""
+    outputs, defs = load_app(5).run()
+    assert defs["causal_checkbox"].value is False and defs["scale_checkbox"].value is False
+    text = outputs_text(outputs)
+    assert "Measured at" not in text and "What the experiment shows" not in text
+    assert "The experiment appears here once you have typed a prediction" in text
+    text = outputs_text(answer(5, variance_number=element(100)))
+    assert "Measured at <strong>d = 64</strong>" in text
+    assert "What the experiment shows" in text
 
 
 def lesson_6_matrices(W_V):
@@ -391,3 +404,62 @@ def test_lesson_6_exercises_accept_right_answers():
 def test_lesson_6_identity_values_repeat_owned():
     outputs = answer(6, **lesson_6_matrices(np.eye(3).tolist()))
     assert callout_kinds(outputs, 1) == ["warn"]
+
+
+def outputs_text(outputs) -> str:
+    return "\n".join(getattr(o, "text", "") or "" for o in outputs)
+
+
+def test_lesson_5_different_but_symmetric_matrices_stay_symmetric():
+    """W_Q = 2I, W_K = I differ, yet W_Q W_Kᵀ is symmetric, and so are the scores."""
+    eye = np.eye(3)
+    text = outputs_text(answer(5, **lesson_5_matrices((2 * eye).tolist(), eye.tolist())))
+    assert "Relevance is still symmetric" in text
+    assert "here it is)" in text
+    lopsided = (2 * eye).tolist()
+    lopsided[2][0] = 1.0  # owned -> q0 as well: W_Q W_Kᵀ = W_Q is no longer symmetric
+    text = outputs_text(answer(5, **lesson_5_matrices(lopsided, eye.tolist())))
+    assert "Relevance is now one-sided" in text and "here it is not)" in text
+
+
+def test_lesson_5_identity_weights_are_lesson_4s_only_unscaled():
+    """The page's numbers: bark's self-weight with W_Q = W_K = I, unscaled and scaled."""
+    from core.course.attention_lessons import format_number, toy_sentence
+    from core.mirrors.attention import attention_stages
+
+    _, X = toy_sentence("the dog 's bark")
+    raw = attention_stages(X, causal=False, scale=False)["weights"][3, 3]
+    scaled = attention_stages(X, scale=True)["weights"][3, 3]
+    assert format_number(raw, 3) == "0.449" and format_number(scaled, 3) == "0.359"
+    text = outputs_text(load_app(5).run()[0])
+    assert "0.449" in text and "0.359" in text
+
+
+def test_lesson_4_any_reordering_solves_exercise_1():
+    """The success text fits every reordering, not only "the bark 's dog"."""
+    for text in ("the bark 's dog", "dog 's the bark", "bark the dog 's"):
+        outputs = answer(4, bag_text=element(text))
+        assert callout_kinds(outputs, 1) == ["success"], text
+        assert "another order make another sentence" in outputs_text(outputs)
+
+
+def test_lesson_5_says_what_survives_the_mask():
+    text = outputs_text(load_app(5).run()[0])
+    assert "The mask changes lesson 4" in text
+    assert re.search(r"its weight on bark is\s+0\.00:", text)  # dog cannot see bark
+    assert "Self-match" in text and "Finding means resembling" in text
+
+
+def test_lesson_4_attention_alone_does_not_see_order():
+    """Reordered words give reordered rows; the position toggle makes them differ."""
+    _, defs = load_app(4).run()
+    assert defs["order_gap"] < 1e-9
+    outputs, defs = load_app(4).run(defs={"position_checkbox": element(True)})
+    assert defs["order_gap"] > 0.1
+    assert "Now the order shows" in outputs_text(outputs)
+    # the hand-made features stay: positions are appended, not added
+    _, columns, X, _ = defs["order_runs"][0]
+    assert columns[:3] == ["animal", "plant", "owned"] and len(columns) == 5
+    from core.course.attention_lessons import toy_sentence
+
+    np.testing.assert_array_equal(X[:, :3], toy_sentence("the dog 's bark")[1])
