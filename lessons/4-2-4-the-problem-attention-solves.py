@@ -519,7 +519,8 @@ def _(FEATURES, attention_stages, embed, np, position_checkbox, with_positions):
     _tokens_a, _, _, _out_a = order_runs[0]
     _tokens_b, _, _, _out_b = order_runs[1]
     order_perm = [_tokens_b.index(t) for t in _tokens_a]  # row of b that holds a's token
-    order_gap = float(np.abs(_out_b[order_perm] - _out_a).max())
+    # measured on the hand-made features only: the appended position columns differ anyway
+    order_gap = float(np.abs(_out_b[order_perm] - _out_a)[:, : len(FEATURES)].max())
     return ORDER_SENTENCES, order_gap, order_perm, order_run, order_runs
 
 
@@ -559,8 +560,9 @@ def _(ORDER_SENTENCES, format_number, mo, order_gap, order_runs):
         )
     else:
         _text = (
-            "**Now the order shows.** With a position feature the rows differ (largest "
-            f"difference {format_number(order_gap, 3)}): *dog* at position "
+            "**Now the order shows.** With a position feature the rows differ, and not only "
+            "in the position columns: the largest difference in the hand-made features is "
+            f"{format_number(order_gap, 3)}, so the weights themselves changed. *dog* at position "
             f"{_tokens_a.index('dog')} and *dog* at position {_tokens_b.index('dog')} are "
             "different vectors, so they match, and are matched, differently."
         )
@@ -625,13 +627,13 @@ def _(FEATURES, S, X, format_number, mo, np, tokens):
     {format_number(S[_d, _b])}. Yet the relation is one-sided: *bark* needs an owner;
     *{tokens[1]}* does not need a bark.
 
-    **A token matches itself best.** The diagonal holds $x_i \\cdot x_i = |x_i|^2$, and
+    **A token tends to match itself best.** The diagonal holds $x_i \\cdot x_i = |x_i|^2$, and
     $x_i \\cdot x_j \\le |x_i|\\,|x_j|$, so unless a neighbour is longer *and* points the
     same way, the token's own score wins. Here {len(_self_top)} of {len(tokens)} tokens
     score themselves above every other token ({", ".join(_self_top)}). bark scores itself
     {format_number(S[_b, _b])}, of which {format_number(X[_b, _o] ** 2)} comes from
     *owned* alone. *owned* says "I belong to someone", and the token that has the most of
-    it is bark itself; {tokens[1]}, the owner bark is looking for, has
+    it is {tokens[int(np.argmax(X[:, _o]))]}; {tokens[1]}, the owner bark is looking for, has
     {format_number(X[1, _o], 1)} of it, and scores {format_number(S[_b, 1])} with bark.
 
     **Two tokens cannot both prefer each other** (exercise 3): the longer one always

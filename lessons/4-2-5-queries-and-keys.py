@@ -203,8 +203,8 @@ def _(SENTENCES, format_number, head, mo, np):
     else:
         _kind, _head = "warn", "Not yet."
         _tail = (
-            "Hint: bark is the only token with much *owned*; dog and tree are the only ones "
-            "with *animal* or *plant*. Let W_Q send *owned* into one slot (say q₀) and W_K "
+            "Hint: bark is the only token with much *owned*; dog and tree have by far the "
+            "most *animal* or *plant*. Let W_Q send *owned* into one slot (say q₀) and W_K "
             "send both *animal* and *plant* into the same slot (k₀), and clear the rest."
         )
     mo.callout(
@@ -263,7 +263,7 @@ def _(W_K, W_Q, format_number, mo, np, stages, tokens):
     )
     _M = W_Q @ W_K.T  # QKᵀ = X (W_Q W_Kᵀ) Xᵀ: its symmetry is this matrix's
     _why = (
-        "QKᵀ = X (W_Q W_Kᵀ) Xᵀ, so the scores are symmetric exactly when "
+        "QKᵀ = X (W_Q W_Kᵀ) Xᵀ, so the scores are symmetric for every input exactly when "
         f"W_Q W_Kᵀ is (here it {'is' if np.allclose(_M, _M.T) else 'is not'})."
     )
     if np.allclose(_S, _S.T):
@@ -395,9 +395,12 @@ def _(FEATURES, SENTENCES, attention_stages, format_number, mo, toy_sentence):
     **The mask changes lesson 4's story.** Lesson 4 complained that raw scores are
     symmetric: bark → dog scores what dog → bark does. With the mask on, dog, earlier in
     the sentence, never sees bark at all (its weight on bark is
-    {format_number(_raw["weights"][_d, _b])}: tick the box to see it), so that symmetry no
-    longer does any harm.
-    Two problems survive it, and they are what $W_Q$ and $W_K$ are for:
+    {format_number(_raw["weights"][_d, _b])}: tick the box to see it), so in *this*
+    sentence the reverse score goes unused. The symmetry has not gone away: it belongs to
+    the pair of words, not to their places. In lesson 4's *the bark 's dog*, dog comes last
+    and scores bark {format_number(_S[_d, _b])}, exactly what bark scores dog here; a model
+    without a mask (an encoder such as BERT) uses both directions in every sentence.
+    Two more problems survive the mask, and they are what $W_Q$ and $W_K$ are for:
 
     - **Self-match.** Without projections bark still scores itself
       {format_number(_S[_b, _b])} (its squared length) and dog only
@@ -638,8 +641,8 @@ def _(mo):
 
     - $Q = X W_Q$ and $K = X W_K$: two learned readings of the same embeddings, one for
       seeking, one for being found.
-    - $QK^\top = X\,(W_Q W_K^\top)\,X^\top$ is the relevance matrix. It is symmetric
-      exactly when $W_Q W_K^\top$ is (merely different matrices, such as $W_Q = 2I$ and
+    - $QK^\top = X\,(W_Q W_K^\top)\,X^\top$ is the relevance matrix. It is symmetric for
+      every input exactly when $W_Q W_K^\top$ is (merely different matrices, such as $W_Q = 2I$ and
       $W_K = I$, are not enough); otherwise *bark* can seek its owner without its owner
       seeking *bark*.
     - The causal mask sets future scores to $-\infty$: their weights become 0.
