@@ -8,4 +8,7 @@ Each module mirrors a torch function in `core.model`, and a test holds the two e
     softmax.py    the softmax both use (stable for large logits, -inf -> 0) <-> torch.softmax
     positions.py  sinusoidal positional encodings (lesson 3's, used by lesson 4); no torch
                   twin yet
+    gpt.py        the whole GPT forward: LayerNorm, GELU, MLP, multi-head attention, blocks,
+                  tied LM head (lessons 7-9) <-> core.model.gpt.GPT; weights from
+                  core.model.export (a trained model travels to the browser as .npz)
 """

@@ -5,6 +5,7 @@ config.py     GPTConfig (validated) and its presets: the GPT-2 sizes, the Shakes
 attention.py  causal self-attention written out and through fused SDPA; the KV cache
 gpt.py        MLP, Block, GPT (plain nn.Linear layers, attention weights on request)
 generate.py   generate() with or without the KV cache, and the sampling filters
+export.py     a GPT's weights as NumPy arrays / an .npz for core.mirrors.gpt (the browser)
 """
 
 from core.model.attention import CausalSelfAttention, KVCache, causal_mask, scaled_dot_product

@@ -12,8 +12,9 @@ DOM has nothing to find. The kernel still sends each cell's output over the page
 failure. The server's log is checked too: marimo logs every error it hides from the page
 with an `error_id`.
 
-A lesson without an entry in `INTERACTIONS` fails `test_interaction`: add one when you add a
-lesson. Failure screenshots and page text go to $COURSE_TEST_ARTIFACTS (else pytest's temp
+Each lesson's interaction is a module of `tests/browser/interactions/` (one per lesson, so
+lessons written in parallel do not edit one file); a lesson without one fails
+`test_interaction`. Failure screenshots and page text go to $COURSE_TEST_ARTIFACTS (else pytest's temp
 folder); the path is printed.
 """
 
@@ -23,15 +24,11 @@ import json
 import re
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-import numpy as np
 import pytest
 
-from core.course.attention_lessons import format_number, toy_sentence
 from core.course.catalog import lesson_files
-from core.mirrors.attention import attention_stages, softmax
-from core.mirrors.positions import with_positions
+from tests.browser.interactions import interactions
 from tests.browser.support import (
     VIEWPORT,
     artifacts_dir,
@@ -153,9 +150,9 @@ def test_interaction(server, lesson, screenshot_on_failure):
     page, kernel = lesson
     interaction = INTERACTIONS.get(server.notebook.name)
     assert interaction is not None, (
-        f"no browser interaction for {server.notebook.name}: add one to INTERACTIONS in "
-        f"{Path(__file__).name} (a slider, a matrix entry or a drag, and what the page must "
-        "show afterwards)"
+        f"no browser interaction for {server.notebook.name}: add a module lesson_N.py to "
+        "tests/browser/interactions/ (see its docstring): a slider, a matrix entry or a drag, "
+        "and what the page must show afterwards"
     )
     start = time.monotonic()
     interaction(page)
@@ -229,191 +226,4 @@ def test_a_lesson_opens_in_marimo_edit(browser, tmp_path):
         assert_no_errors(server, kernel)
 
 
-# --- helpers for interactions --------------------------------------------------------------
-
-
-def expect_text(locator, text: str) -> None:
-    from playwright.sync_api import expect
-
-    expect(locator).to_contain_text(text, timeout=TIMEOUT_MS)
-
-
-def callout(page, exercise: int):
-    """The check callout of `exercise`."""
-    return page.locator("marimo-callout-output").filter(has_text=f"Exercise {exercise}.")
-
-
-def type_into_matrix(page, matrix: int, row: int, column: int, value: float) -> None:
-    """Double-click entry (row, column) of the page's `matrix`-th mo.ui.matrix and type."""
-    cell = (
-        page.locator("marimo-matrix")
-        .nth(matrix)
-        .locator(f"[data-testid=matrix-cell-{row}-{column}]")
-    )
-    cell.dblclick()
-    page.keyboard.press("Control+A")
-    page.keyboard.type(str(value))
-    page.keyboard.press("Enter")
-
-
-def vec(values) -> str:
-    return "(" + ", ".join(format_number(v) for v in values) + ")"
-
-
-# --- lesson 4: move a vector, see its dot products ---------------------------------------------
-
-
-def lesson_4(page) -> None:
-    from playwright.sync_api import expect
-
-    # the plane starts at the toy table's animal and owned columns, and says so on its axes
-    _, X = toy_sentence("the dog 's bark")
-    vectors = X[:, [0, 2]].copy()
-    expect(page.locator(".cw-plane .vp-axis-name")).to_have_text(["animal", "owned"])
-    before = vectors @ vectors.T
-    expect_text(callout(page, 2), f"and dog {format_number(before[3, 1])}")
-
-    # one arrow-key step moves dog's tip by the plane's snap, 0.1, along x
-    page.locator('[aria-label="vector dog: arrow keys move it"]').focus()
-    page.keyboard.press("ArrowRight")
-    vectors[1, 0] += 0.1
-    scores = vectors @ vectors.T
-    expect_text(callout(page, 2), f"and dog {format_number(scores[3, 1])}")
-    expect_text(callout(page, 2), f"itself {format_number(scores[3, 3])} (its squared length)")
-    # the heatmap beside the plane shows softmax of bark's new row of scores
-    bark_to_dog = softmax(scores)[3, 1]
-    heatmap = page.locator(".cw-heatmap").first
-    expect_text(heatmap, format_number(bark_to_dog))
-
-    # section 5: "the bark 's dog" gives the rows of "the dog 's bark", reordered ...
-    def outputs(text, positions):
-        _, X = toy_sentence(text)
-        X = with_positions(X) if positions else X
-        return attention_stages(X, causal=False, scale=False)["output"]
-
-    tables = [
-        page.locator("table").filter(has=page.locator("thead", has_text=f"in “{t}”"))
-        for t in ("the dog 's bark", "the bark 's dog")
-    ]
-    a, b = outputs("the dog 's bark", False), outputs("the bark 's dog", False)
-    np.testing.assert_allclose(a[1], b[3])  # dog: row 2 of one, row 4 of the other
-    expect(tables[0].locator("tbody tr").nth(1).locator("td")).to_have_text(
-        ["dog", *map(format_number, a[1])]
-    )
-    expect(tables[1].locator("tbody tr").nth(3).locator("td")).to_have_text(
-        ["dog", *map(format_number, b[3])]
-    )
-    expect_text(page.locator("marimo-callout-output").filter(has_text="rows"), "Same rows")
-    # ... until the position toggle appends (sin p, cos p): then dog's two rows differ
-    page.get_by_role("checkbox", name="position feature").check()
-    a, b = outputs("the dog 's bark", True), outputs("the bark 's dog", True)
-    assert not np.allclose(a[1], b[3])
-    expect(tables[0].locator("tbody tr").nth(1).locator("td")).to_have_text(
-        ["dog", *map(format_number, a[1])]
-    )
-    expect(tables[1].locator("tbody tr").nth(3).locator("td")).to_have_text(
-        ["dog", *map(format_number, b[3])]
-    )
-    expect_text(
-        page.locator("marimo-callout-output").filter(has_text="order"), "Now the order shows"
-    )
-
-    # typing exercise 4's answer (bark · dog in the toy table) turns its check green
-    _, X = toy_sentence("the dog 's bark")
-    page.locator("marimo-number").filter(has_text="bark · dog =").locator("input").fill(
-        format_number(X[3] @ X[1])
-    )
-    page.keyboard.press("Enter")
-    expect_text(callout(page, 4), "Correct")
-
-
-# --- lesson 5: edit W_Q, see Q and QKᵀ; step d, see the measured variance ------------------------
-
-
-def lesson_5(page) -> None:
-    from playwright.sync_api import expect
-
-    _, X = toy_sentence("the dog 's bark")
-    W_Q, W_K = np.eye(3), np.eye(3)
-    expect_text(page.locator("marimo-callout-output").filter(has_text="Relevance"), "symmetric")
-
-    type_into_matrix(page, 0, 2, 0, 2.0)  # W_Q[owned, q₀] = 2
-    W_Q[2, 0] = 2.0
-    s = attention_stages(X, W_Q, W_K)
-    relevance = page.locator("marimo-callout-output").filter(has_text="Relevance")
-    expect_text(relevance, f"= {format_number(s['scores'][3, 1])}")
-    expect_text(relevance, f"= {format_number(s['scores'][1, 3])}")
-    expect_text(relevance, "no longer symmetric")
-    # the trace shows bark's new query row, its columns named, and stops at the weights
-    trace = page.locator(".cw-root").first
-    for value in s["Q"][3]:
-        expect_text(trace, format_number(value))
-    expect(trace.locator('table[data-stage="Q"] th.tr-col')).to_have_text(["q₀", "q₁", "q₂"])
-    expect(trace.locator('table[data-stage="X"] th.tr-col')).to_have_text(
-        ["animal", "plant", "owned"]
-    )
-    for stage in ("V", "output"):
-        expect(trace.locator(f'table[data-stage="{stage}"]')).to_have_count(0)
-
-    # the mask starts off and switches on in its own section: dog's weight on bark drops to 0
-    mask_table = page.locator("table").filter(has_text="query ↓ · key →").first
-    s = attention_stages(X, W_Q, W_K, causal=False, scale=False)
-    expect_text(mask_table, format_number(s["weights"][1, 3]))
-    expect(page.get_by_text("Measured at")).to_have_count(0)  # no experiment before a guess
-    page.get_by_role("checkbox", name="causal mask").check()
-    expect_text(page.locator("body"), "Weights with the mask on")
-    dog_row = mask_table.locator("tbody tr").nth(1)
-    expect(dog_row.locator("td")).to_have_text(
-        ["dog"]
-        + [format_number(w) for w in attention_stages(X, W_Q, W_K, scale=False)["weights"][1]]
-    )
-    expect(dog_row.locator("td").last).to_have_text("0.00")
-
-    # a prediction first, then the experiment appears
-    page.locator("marimo-number").filter(has_text="Var(q·k)").locator("input").fill("200")
-    page.keyboard.press("Enter")
-    expect_text(page.locator("body"), "Measured at d = 64")
-    # step the d slider from 64 to 128: the measured variance of q·k follows d
-    slider = page.get_by_role("slider")
-    slider.focus()
-    page.keyboard.press("ArrowRight")
-    table = page.locator("table").filter(has_text="variance of the score")
-    expect_text(page.locator("body"), "Measured at d = 128")
-    row = table.locator("tr").filter(has_text="variance of the score").inner_text()
-    raw, scaled = (float(x.replace("−", "-")) for x in re.findall(r"−?\d+\.\d+", row))
-    assert abs(raw - 128) < 0.1 * 128, f"Var(q·k) at d = 128 measured {raw}"
-    assert abs(scaled - 1) < 0.1, f"Var(q·k/√d) at d = 128 measured {scaled}"
-
-
-# --- lesson 6: edit W_V, see bark's output change -------------------------------------------------
-
-
-def lesson_6(page) -> None:
-    from playwright.sync_api import expect
-
-    W_Q = np.array([[0.0, 0, 0], [0, 0, 0], [2, 0, 0]])
-    W_K = np.array([[1.0, 0, 0], [1, 0, 0], [0, 0, 0]])
-    W_V = np.eye(3)
-    expect_text(callout(page, 1), "Not yet")
-
-    type_into_matrix(page, 2, 2, 2, 0)  # W_V[owned, v₂] = 0: owned is no longer handed over
-    W_V[2, 2] = 0.0
-    outputs = []
-    for text in ("the dog 's bark", "the tree 's bark"):
-        _, X = toy_sentence(text)
-        outputs.append(attention_stages(X, W_Q, W_K, W_V)["output"][3])
-    expect_text(callout(page, 1), "Correct")
-    expect_text(callout(page, 1), f"{vec(outputs[0])} after dog, {vec(outputs[1])} after tree")
-    # the trace names V's and the output's columns as W_V's editor does, and shows the edit
-    trace = page.locator(".cw-trace")
-    for stage in ("W_V", "V", "output"):
-        header = trace.locator(f'table[data-stage="{stage}"]').first.locator("th.tr-col")
-        expect(header).to_have_text(["v₀", "v₁", "v₂"])
-    expect(trace.locator('td[data-stage="W_V"][data-i="2"][data-j="2"]')).to_have_text("0.00")
-
-
-INTERACTIONS: dict[str, Callable] = {
-    "4-2-4-the-problem-attention-solves.py": lesson_4,
-    "4-2-5-queries-and-keys.py": lesson_5,
-    "4-2-6-values-and-attention-output.py": lesson_6,
-}
+INTERACTIONS: dict[str, Callable] = interactions()
