@@ -51,6 +51,20 @@ def _():
         """A character as the tables print it: a newline is ↵, a space is ␣."""
         return {"\n": "↵", " ": "␣"}.get(char, char)
 
+    def marked_draw(model, tokenizer, prompt_ids, drawn_ids):
+        """(HTML of a drawn text, how many of its characters came after a context training
+        never saw): those are red and underlined."""
+        _blind = model.context_counts([*prompt_ids, *drawn_ids])[len(prompt_ids) :] == 0
+        _spans = []
+        for _char, _is_blind in zip(tokenizer.decode(list(drawn_ids)), _blind):
+            _piece = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\n": "↵"}.get(_char, _char)
+            _spans.append(
+                f'<span style="color:#c0392b;text-decoration:underline">{_piece}</span>'
+                if _is_blind
+                else _piece
+            )
+        return "".join(_spans), int(_blind.sum())
+
     return (
         CharTokenizer,
         DataUnavailableError,
@@ -65,6 +79,7 @@ def _():
         fetch,
         filter_logits,
         format_number,
+        marked_draw,
         mo,
         next_lesson_markdown,
         np,
@@ -678,6 +693,7 @@ def _(
     model_of,
     np,
     order_prediction,
+    marked_draw,
     order_slider,
     seed_number,
     time,
@@ -696,18 +712,12 @@ def _(
 
     _prompt = encode_chars("\n", tokenizer.vocab)
     _drawn = order_model.sample(np.random.default_rng(seed_number.value), 240, _prompt)
-    _blind = order_model.context_counts([*_prompt, *_drawn])[1:] == 0
-    _spans = []
-    for _char, _is_blind in zip(tokenizer.decode(_drawn), _blind):
-        _piece = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\n": "↵<br>"}.get(_char, _char)
-        _spans.append(
-            f'<span style="color:#c0392b;text-decoration:underline">{_piece}</span>'
-            if _is_blind
-            else _piece
-        )
+    _html, _ = marked_draw(order_model, tokenizer, _prompt, _drawn)
     _sample = mo.Html(
         '<div style="font-family:monospace;white-space:pre-wrap;line-height:1.5;'
-        'border:1px solid #ccc;border-radius:4px;padding:8px">' + "".join(_spans) + "</div>"
+        'border:1px solid #ccc;border-radius:4px;padding:8px">'
+        + _html.replace("↵", "↵<br>")
+        + "</div>"
     )
     _change = "lower" if order_perplexity < bigram_perplexity else "higher"
     mo.vstack(
@@ -743,7 +753,7 @@ def _(mo):
 
 @app.cell
 def _(mo):
-    best_order_number = mo.ui.number(value=None, start=1, stop=7, step=1, label="best k =")
+    best_order_number = mo.ui.number(value=None, step=1, label="best k =")
     best_order_number
     return (best_order_number,)
 
@@ -856,7 +866,8 @@ def _(ALPHA, alt, curve_button, format_number, mo, model_of, np, pd, time, token
 
 
 @app.cell(hide_code=True)
-def _(mo, tokenizer, where_shown):
+def _(mo, order_prediction, tokenizer, where_shown):
+    mo.stop(order_prediction.value is None)
     _where = where_shown(mo)
     _how = {
         "editor": "change `ALPHA` in the cell that defines `counts_for` (section 1) to 0.01",
@@ -965,7 +976,7 @@ def _(TASKS, encode_chars, mo, model_of, np, tokenizer):
     mo.md(
         f"The format is universal; the knowledge is not. Our order-3 Shakespeare model, asked "
         f"the question above, continues (always taking its most likely character): "
-        f"*{_greedy.replace(chr(10), ' ↵ ')}*. It predicts plays because it counted plays. "
+        f"`{_greedy.replace(chr(10), '↵')}`. It predicts plays because it counted plays. "
         "GPT-2, which you will load in lesson 13, was trained on millions of web pages, "
         "which contain questions and their answers."
     )
@@ -1174,19 +1185,29 @@ def _(
 
 
 @app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
+def _(context_ids, dist_model, format_number, mo, np, shown, tokenizer):
+    _counts, _total = dist_model.next_counts(context_ids)
+    _never = _counts == 0
+    _tail = float(dist_model.next_probs(context_ids)[_never].sum())
+    _context = "".join(shown(c) for c in tokenizer.decode(context_ids.tolist())[-3:])
+    mo.md(
+        rf"""
     **Top-k** keeps the $k$ most likely tokens; **top-p** (nucleus sampling) keeps the
-    smallest set of most likely tokens whose probability reaches $p$. Both cut the long
-    tail, which for this model is mostly add-one's pseudo-counts: 65 characters that never
-    followed *th* still hold some probability each. Written out by hand (temperature, then
-    top-k, then top-p on what is left):
-    """)
+    smallest set of most likely tokens whose probability reaches $p$. Both cut the tail of
+    the distribution, where a model is least reliable. Here the tail is add-one's: the
+    {int(_never.sum())} characters that never followed *{_context}* in training
+    (seen {_total:,} times) share {format_number(100 * _tail, 1)}% of the probability. That
+    looks harmless, but a draw that reaches a rarer context meets a fatter tail (section 2),
+    and one step into it can leave the counted text for good.
+
+    Written out by hand: temperature, then top-k, then top-p on what top-k left.
+    """
+    )
     return
 
 
 @app.cell
-def _(np):
+def _(mo, np):
     def by_hand(logits, temperature, top_k=None, top_p=None):
         """The sampling distribution after temperature, top-k and top-p, step by step."""
         z = np.asarray(logits, dtype=float)
@@ -1205,6 +1226,7 @@ def _(np):
         p = np.where(keep, p, 0.0)
         return p / p.sum()
 
+    mo.show_code()
     return (by_hand,)
 
 
@@ -1243,19 +1265,28 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
-def _(context_ids, dist_model, mo, np, seed_number, settings, tokenizer):
+def _(context_ids, dist_model, marked_draw, mo, np, seed_number, settings, tokenizer):
     _rng = np.random.default_rng(seed_number.value)
-    _draws = [
-        tokenizer.decode(dist_model.sample(_rng, 40, context_ids, **settings)) for _ in range(8)
-    ]
-    _rows = "\n".join(f"| {i + 1} | `{d.replace(chr(10), '↵')}` |" for i, d in enumerate(_draws))
-    distinct_draws = len(set(_draws))
-    mo.md(
-        "| # | continuation |\n|---:|---|\n"
-        + _rows
-        + f"\n\n**{distinct_draws} distinct** of 8. Lower the temperature or tighten top-k / "
-        "top-p and they converge (at T = 0 all eight are the same, greedy); raise it and "
-        "they scatter into the tail."
+    _draws = [dist_model.sample(_rng, 40, context_ids, **settings) for _ in range(8)]
+    _marked = [marked_draw(dist_model, tokenizer, context_ids, d) for d in _draws]
+    _rows = "".join(
+        f'<tr><td style="padding:2px 8px;text-align:right">{i + 1}</td>'
+        f'<td style="padding:2px 8px;font-family:monospace;white-space:pre">{html}</td></tr>'
+        for i, (html, _) in enumerate(_marked)
+    )
+    distinct_draws = len({tuple(d) for d in _draws})
+    _blind = sum(n for _, n in _marked)
+    mo.vstack(
+        [
+            mo.Html(f"<table>{_rows}</table>"),
+            mo.md(
+                f"**{distinct_draws} distinct** of 8; {_blind} of the {8 * 40} characters "
+                "were drawn after a context training never saw (red). Try T = 0 (one "
+                "greedy line, eight times), T = 0.5, top-k 3, and T = 2: lower temperature "
+                "and tighter truncation keep the draws on the counted text and make them "
+                "alike; higher temperature buys variety with nonsense."
+            ),
+        ]
     )
     return (distinct_draws,)
 

@@ -219,21 +219,29 @@ class NGramModel:
     def _used(self, available: int) -> int:
         return min(available, self.order)
 
+    def _lookup_all(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(N(ctx_t, x_t), N(ctx_t)) for every position t, ctx_t its last min(t, k) tokens."""
+        pair = np.zeros(len(ids), dtype=np.int64)
+        total = np.zeros(len(ids), dtype=np.int64)
+        k = self.order
+        for t in range(min(k, len(ids))):  # the first tokens: shorter contexts
+            code = window_codes(ids[: t + 1], t + 1, self.vocab_size)
+            pair[t], total[t] = (x[0] for x in self.tables[t].lookup(code))
+        if len(ids) > k:
+            pair[k:], total[k:] = self.tables[k].lookup(window_codes(ids, k + 1, self.vocab_size))
+        return pair, total
+
     def sequence_log_probs(self, ids: Sequence[int]) -> np.ndarray:
         """log P(x_t | the min(t, k) tokens before it), natural log, for every t: (N,).
 
         The sum is log P(x_0 … x_{N-1}) by the chain rule; -mean is the cross-entropy in nats.
         """
-        ids = np.asarray(ids, dtype=np.int64)
-        out = np.empty(len(ids), dtype=np.float64)
-        k = self.order
-        for t in range(min(k, len(ids))):  # the first tokens: shorter contexts
-            pair, total = self.tables[t].lookup(window_codes(ids[: t + 1], t + 1, self.vocab_size))
-            out[t] = np.log(self._probs(pair, total))[0]
-        if len(ids) > k:
-            pair, total = self.tables[k].lookup(window_codes(ids, k + 1, self.vocab_size))
-            out[k:] = np.log(self._probs(pair, total))
-        return out
+        return np.log(self._probs(*self._lookup_all(np.asarray(ids, dtype=np.int64))))
+
+    def context_counts(self, ids: Sequence[int]) -> np.ndarray:
+        """N(ctx_t) for every position t: how often training saw the context each token is
+        predicted from (0: never, so the prediction there is uniform). (N,) ints."""
+        return self._lookup_all(np.asarray(ids, dtype=np.int64))[1]
 
     def perplexity(self, ids: Sequence[int]) -> float:
         """exp(mean surprisal in nats): the number of equally likely choices the model's
@@ -245,13 +253,8 @@ class NGramModel:
     def unseen_context_fraction(self, ids: Sequence[int]) -> float:
         """The share of positions t >= k whose k tokens of context training never saw (the
         model's prediction there is uniform, 1/V). 0.0 when `ids` has no such position."""
-        ids = np.asarray(ids, dtype=np.int64)
-        k = self.order
-        if len(ids) <= k:
-            return 0.0
-        contexts = window_codes(ids[:-1], k, self.vocab_size) if k else np.zeros(1, np.int64)
-        _, found = _find(self.tables[k].contexts, contexts)
-        return float(1.0 - found.mean())
+        counts = self.context_counts(ids)[self.order :]
+        return float(np.mean(counts == 0)) if len(counts) else 0.0
 
     def sample(
         self,

@@ -195,3 +195,10 @@ def test_tiny_shakespeare_golden_perplexities(data_available):
     assert int(np.argmin(perplexity)) == 3  # three characters of context is best
     unseen = [NGramModel(tables[: k + 1]).unseen_context_fraction(val) for k in (1, 3, 6)]
     np.testing.assert_allclose(unseen, [0.0, 0.0139, 0.208], atol=0.001)
+
+
+def test_context_counts_by_hand():
+    model = NGramModel.fit(np.array([0, 1, 0, 1, 1]), 2, vocab_size=2)
+    # position 0: empty context (5 tokens), 1: context (0,) seen twice, 2: (0, 1) seen twice
+    # (followed by 0 and by 1), 3: (1, 0) once, 4: (0, 0) never
+    assert model.context_counts([0, 1, 0, 0, 1]).tolist() == [5, 2, 2, 1, 0]
