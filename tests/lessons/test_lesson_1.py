@@ -1,0 +1,221 @@
+"""Lesson 1 headless: its numbers equal core's, its exercises answer right and wrong, and it
+opens without the data file.
+
+The lesson is run with `app.run(defs=...)`, which replaces the cells that define the learner's
+answers and controls by stand-ins (`element(value)`), as tests/lessons/test_lessons.py does
+for lessons 4-6.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from core.course.ngram import NGramCounts, NGramModel, bigram_matrix, encode_chars, split_train_val
+from core.mirrors.sampling import filter_logits, softmax
+from core.tokenize.char import CharTokenizer
+
+REPO = Path(__file__).resolve().parents[2]
+LESSON = REPO / "lessons" / "4-1-1-what-is-a-language-model.py"
+COLD, HOT = "all mass on the most likely character", "uniform over all characters"
+# the held-out perplexities of orders 1 … 7 (add-one, 90/10 split): tests/core/course/test_ngram.py
+GOLDEN = [11.96, 7.91, 7.05, 8.79, 13.37, 20.63, 29.66]
+
+
+def element(value):
+    """A stand-in for a marimo UI element: the cells only read `.value`."""
+    return SimpleNamespace(value=value)
+
+
+def run(**defs):
+    spec = importlib.util.spec_from_file_location("lesson_1", LESSON)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.app.run(defs=defs)
+
+
+def text_of(outputs) -> str:
+    return html.unescape("\n".join(getattr(o, "text", "") or "" for o in outputs))
+
+
+def callout_kinds(outputs, exercise: int) -> list[str]:
+    kinds = []
+    for output in outputs:
+        text = getattr(output, "text", "") or ""
+        if "marimo-callout-output" in text and f"Exercise {exercise}." in text:
+            kinds += re.findall(r"data-kind='&quot;(\w+)&quot;'", text)
+    return kinds
+
+
+@pytest.fixture(scope="module")
+def core_side(data_available):
+    """The same text, split and models, built here from core alone."""
+    from core.data.files import read_text
+
+    text = read_text("tinyshakespeare")
+    tok = CharTokenizer.from_text(text)
+    train, val = split_train_val(encode_chars(text, tok.vocab))
+    tables = [NGramCounts.count(train, j, tok.vocab_size) for j in range(8)]
+    models = [NGramModel(tables[: k + 1]) for k in range(8)]
+    return SimpleNamespace(tok=tok, train=train, val=val, models=models)
+
+
+@pytest.fixture(scope="module")
+def default_run(data_available):
+    return run()
+
+
+def right_answers(core_side):
+    tok, models = core_side.tok, core_side.models
+    counts = bigram_matrix(core_side.train, tok.vocab_size)
+    q, u = tok.stoi["q"], tok.stoi["u"]
+    p_u_q = (counts[q, u] + 1) / (counts[q].sum() + tok.vocab_size)
+    probs = np.round(np.exp(models[1].sequence_log_probs(tok.encode("the"))), 4)
+    best = 1 + int(np.argmin([models[k].perplexity(core_side.val) for k in range(1, 8)]))
+    return dict(
+        q_number=element(round(float(p_u_q), 3)),
+        ppl_number=element(round(float(np.prod(probs) ** (-1 / 3)), 2)),
+        order_prediction=element("fall, then rise"),
+        best_order_number=element(best),
+        cold_radio=element(COLD),
+        hot_radio=element(HOT),
+    )
+
+
+@pytest.fixture(scope="module")
+def answered_run(core_side):
+    return run(
+        **right_answers(core_side),
+        order_slider=element(5),
+        curve_button=element(True),
+        temperature_slider=element(0.0),
+        top_k_slider=element(0),
+        top_p_slider=element(1.0),
+    )
+
+
+def test_headline_numbers_equal_core(default_run, core_side):
+    _, defs = default_run
+    models, val = core_side.models, core_side.val
+    assert defs["bigram_perplexity"] == pytest.approx(models[1].perplexity(val), rel=1e-12)
+    assert defs["unigram_perplexity"] == pytest.approx(models[0].perplexity(val), rel=1e-12)
+    assert defs["uniform_perplexity"] == core_side.tok.vocab_size == 65
+    assert defs["bigram_perplexity"] == pytest.approx(GOLDEN[0], abs=0.01)
+    assert defs["train_ids"].tolist() == core_side.train.tolist()
+    np.testing.assert_array_equal(defs["counts"], bigram_matrix(core_side.train, 65))
+
+
+def test_unanswered_exercises_are_not_green_and_controls_wait(default_run):
+    outputs, defs = default_run
+    for exercise in (1, 2, 3, 4):
+        assert callout_kinds(outputs, exercise) == ["neutral"], exercise
+    text = text_of(outputs)
+    assert "The order slider appears here once you have made your prediction" in text
+    assert "The sampling controls appear here once you have answered both predictions" in text
+    assert "Why it turns" not in text  # the explanation waits for the prediction
+    assert "order_perplexity" not in defs and "curve" not in defs
+    assert "Press <strong>Measure all seven orders</strong>" in text
+
+
+def test_right_answers_turn_green(answered_run):
+    outputs, _ = answered_run
+    for exercise in (1, 2, 3, 4):
+        assert callout_kinds(outputs, exercise) == ["success"], exercise
+
+
+def test_order_slider_and_curve_equal_core(answered_run, core_side):
+    outputs, defs = answered_run
+    val = core_side.val
+    assert defs["order_perplexity"] == pytest.approx(core_side.models[5].perplexity(val))
+    curve = defs["curve"]
+    assert curve["context length k"].tolist() == list(range(1, 8))
+    expected = [core_side.models[k].perplexity(val) for k in range(1, 8)]
+    np.testing.assert_allclose(curve["held-out perplexity"], expected, rtol=1e-12)
+    np.testing.assert_allclose(expected, GOLDEN, atol=0.01)
+    unseen = [core_side.models[k].unseen_context_fraction(val) for k in range(1, 8)]
+    np.testing.assert_allclose(curve["held-out share after an unseen context"], unseen)
+    text = text_of(outputs)
+    assert "Best at k = 3 (7.05)" in text
+    assert "held-out perplexity <strong>13.37</strong>" in text  # k = 5, in the readout
+
+
+def test_temperature_zero_is_greedy_and_every_draw_is_the_same(answered_run, core_side):
+    outputs, defs = answered_run
+    logits = np.log(core_side.models[3].next_probs(core_side.tok.encode("my lord, th")))
+    np.testing.assert_allclose(defs["logits"], logits)
+    final = defs["final_probs"]
+    assert final[int(np.argmax(logits))] == 1.0 and final.sum() == 1.0
+    assert defs["distinct_draws"] == 1
+    assert "T = 0</strong> is greedy" in text_of(outputs)
+
+
+def test_truncation_matches_core(core_side):
+    _, defs = run(
+        **right_answers(core_side),
+        temperature_slider=element(0.7),
+        top_k_slider=element(4),
+        top_p_slider=element(0.8),
+    )
+    settings = dict(temperature=0.7, top_k=4, top_p=0.8)
+    assert defs["settings"] == settings
+    expected = softmax(filter_logits(defs["logits"], **settings))
+    np.testing.assert_allclose(defs["final_probs"], expected)
+    np.testing.assert_allclose(defs["by_hand"](defs["logits"], **settings), expected, atol=1e-12)
+    assert 1 <= (expected > 0).sum() <= 4
+
+
+def test_wrong_answers_get_hints(core_side):
+    tok = core_side.tok
+    counts = bigram_matrix(core_side.train, tok.vocab_size)
+    raw = counts[tok.stoi["q"], tok.stoi["u"]] / counts[tok.stoi["q"]].sum()
+    probs = np.round(np.exp(core_side.models[1].sequence_log_probs(tok.encode("the"))), 4)
+    outputs, _ = run(
+        q_number=element(float(raw)),
+        ppl_number=element(float(1 / np.prod(probs))),
+        order_prediction=element("keep falling"),
+        best_order_number=element(7),
+        cold_radio=element(HOT),
+        hot_radio=element(COLD),
+    )
+    for exercise in (1, 2, 3, 4):
+        assert callout_kinds(outputs, exercise) == ["warn"], exercise
+    text = text_of(outputs)
+    assert "that is the raw share N(q u) / N(q)" in text
+    assert "take the cube root" in text
+    assert "Not 7: at k = 7 the perplexity is 29.66" in text
+    assert "for T → 0" in text and "for T → ∞" in text
+
+
+def test_bad_sentences_and_contexts_get_a_message(core_side):
+    outputs, _ = run(sentence_text=element("def f(x): return x % 2"), context_text=element("{}"))
+    text = text_of(outputs)
+    assert "This model has never seen" in text and "'%'" in text and "'('" in text
+    assert "The context has characters outside Tiny Shakespeare" in text
+    outputs, _ = run(sentence_text=element(""))
+    assert "Type a sentence (it is empty)" in text_of(outputs)
+
+
+def test_opens_without_the_data_file(tmp_path, monkeypatch):
+    """Offline and without tinyshakespeare.txt: a callout says how to get it, nothing raises."""
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    outputs, defs = run()
+    text = text_of(outputs)
+    assert "This lesson needs Tiny Shakespeare" in text
+    assert "python -m core.data fetch tinyshakespeare" in text
+    assert defs["train_ids"] is None
+    assert "Traceback" not in text
+
+
+def test_the_home_page_lists_lesson_1_as_available():
+    spec = importlib.util.spec_from_file_location("home", REPO / "lessons" / "home.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    outputs, defs = module.app.run()
+    assert "4-1-1-what-is-a-language-model" in defs["available"]
+    assert "lessons/4-1-1-what-is-a-language-model/" in text_of(outputs)
