@@ -25,6 +25,7 @@ app = marimo.App(width="medium", app_title="1 · What is a Language Model?")
 
 @app.cell(hide_code=True)
 def _():
+    import json
     import time
     from functools import cache
 
@@ -79,6 +80,7 @@ def _():
         fetch,
         filter_logits,
         format_number,
+        json,
         marked_draw,
         mo,
         next_lesson_markdown,
@@ -432,7 +434,7 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
-def _(alt, bigram, encode_chars, format_number, mo, np, pd, sentence_text, shown, tokenizer):
+def _(alt, bigram, encode_chars, format_number, json, mo, np, pd, sentence_text, shown, tokenizer):
     def _score(sentence):
         _ids = encode_chars(sentence, tokenizer.vocab)
         return _ids, bigram.sequence_log_probs(_ids)
@@ -473,33 +475,26 @@ def _(alt, bigram, encode_chars, format_number, mo, np, pd, sentence_text, shown
                     "surprisal (nats)": _surprisal.round(3),
                 }
             )
+            _chars = json.dumps([shown(c) for c in _sentence])
             _chart = (
                 alt.Chart(_frame)
                 .mark_bar()
                 .encode(
                     x=alt.X(
                         "position:O",
-                        title="character (position in the sentence)",
-                        axis=alt.Axis(
-                            labelExpr="datum.value",
-                            labelAngle=0,
-                        ),
+                        title="character of the sentence",
+                        axis=alt.Axis(labelExpr=f"{_chars}[datum.value]", labelAngle=0),
                     ),
                     y=alt.Y("surprisal (nats):Q", title="surprisal −log P (nats)"),
                     tooltip=list(_frame.columns),
                 )
                 .properties(width=min(640, 28 * len(_ids) + 40), height=180)
             )
-            _text = (
-                alt.Chart(_frame)
-                .mark_text(dy=10, baseline="top")
-                .encode(x="position:O", y=alt.value(180), text="character")
-            )
             _reversed = _sentence[::-1]
             _, _lp_rev = _score(_reversed)
             _shown = mo.vstack(
                 [
-                    (_chart + _text),
+                    _chart,
                     mo.md(
                         f"log P = **{format_number(_lp.sum())}** nats over {len(_ids)} characters, "
                         f"so P = e^{format_number(_lp.sum())} ≈ {np.exp(_lp.sum()):.2e}. Mean "
@@ -846,15 +841,22 @@ def _(ALPHA, alt, curve_button, format_number, mo, model_of, np, pd, time, token
         )
         .properties(width=520, height=260)
     )
-    _table = curve.copy()
-    for _col in _table.columns[3:]:
-        _table[_col] = (100 * _table[_col]).map(lambda v: f"{v:.1f}%")
-    _table["held-out perplexity"] = _table["held-out perplexity"].map(format_number)
+    _lines = [
+        f"| k | held-out perplexity | contexts seen in training | held-out characters after "
+        f"an unseen context | after a context seen < {tokenizer.vocab_size} times |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for _row in _rows:
+        _v = list(_row.values())
+        _lines.append(
+            f"| {_v[0]} | {format_number(_v[1])} | {_v[2]:,} | {100 * _v[3]:.1f}% | "
+            f"{100 * _v[4]:.1f}% |"
+        )
     _best = int(curve["held-out perplexity"].idxmin())
     mo.vstack(
         [
             _chart,
-            mo.ui.table(_table, selection=None, pagination=False),
+            mo.md("\n".join(_lines)),
             mo.md(
                 f"Measured in {time.perf_counter() - _start:.1f} s. Best at k = "
                 f"{curve['context length k'][_best]} "
@@ -1241,7 +1243,7 @@ def _(by_hand, filter_logits, format_number, logits, mo, np, settings, softmax):
         mo.md(
             f"`by_hand` against `core.mirrors.sampling.filter_logits` (the NumPy twin of "
             f"`core.model.generate`'s filters) on this distribution, at your settings and two "
-            f"others: largest difference {format_number(_gap, 12) if _gap else '0'}. "
+            f"others: largest difference {_gap:.1e}. "
             + (
                 "They agree, so from here on the lesson samples with core's."
                 if _gap < 1e-9
