@@ -179,10 +179,44 @@ def _(mo):
     next?** Give it that and it can score a text (multiply), and write one (draw a token,
     append it, ask again). Every model in this course, GPT-2 included, is this.
 
-    The smallest real answer: look only at the previous character, and count. In the
-    training text, how often was each character followed by each other one? That table of
-    counts is a **bigram model**, the first language model of Karpathy's *makemore*
-    series; here it is, counted from Shakespeare.
+    The laziest answer says every character is equally likely next, $1/V$ each. Writing
+    with it: start anywhere, draw a character, append it, draw again
+    (**autoregressive generation**). Here is what it writes (change the seed for another
+    draw):
+    """)
+    return
+
+
+@app.cell
+def _(mo):
+    seed_number = mo.ui.number(value=0, start=0, stop=10_000, step=1, label="random seed")
+    seed_number
+    return (seed_number,)
+
+
+@app.cell(hide_code=True)
+def _(mo, np, seed_number, tokenizer):
+    mo.stop(tokenizer is None)
+    _rng = np.random.default_rng(seed_number.value)
+    mo.vstack(
+        [
+            mo.plain_text(tokenizer.decode(_rng.integers(0, tokenizer.vocab_size, 200).tolist())),
+            mo.md(
+                "Noise. It never learned that *e* is common and *Q* is rare, that a *q* wants "
+                "a *u*, that words are separated by spaces."
+            ),
+        ]
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    The smallest real fix: look at the previous character, and count. In the training
+    text, how often was each character followed by each other one? That table of counts
+    is a **bigram model**, the first language model of Karpathy's *makemore* series; here
+    it is, counted from Shakespeare.
     """)
     return
 
@@ -357,18 +391,10 @@ def _(mo):
     mo.md(r"""
     ### Writing with it
 
-    To write, start from a newline, draw the next character from the row of the last one,
-    append it, and repeat: **autoregressive generation**. For contrast, the first line is
-    a model that knows nothing (every character equally likely, 1/V each).
+    Now write as before, but draw each character from the row of the previous one
+    (starting after a newline, with the same seed as above):
     """)
     return
-
-
-@app.cell
-def _(mo):
-    seed_number = mo.ui.number(value=0, start=0, stop=10_000, step=1, label="random seed")
-    seed_number
-    return (seed_number,)
 
 
 @app.cell
@@ -389,22 +415,23 @@ def _(NGramCounts, NGramModel, cache, mo, train_ids, tokenizer):
     return ALPHA, bigram, counts_for, model_of
 
 
+@app.cell
+def _():
+    DIST_ORDER = 3  # the model of sections 3 and 4: three characters of context
+    N_DRAWS, DRAW_LENGTH = 8, 40  # the repeated draws of section 4
+    return DIST_ORDER, DRAW_LENGTH, N_DRAWS
+
+
 @app.cell(hide_code=True)
 def _(bigram, encode_chars, mo, np, seed_number, tokenizer):
-    _rng = np.random.default_rng(seed_number.value)
-    _uniform = tokenizer.decode(_rng.integers(0, tokenizer.vocab_size, 200).tolist())
     _rng = np.random.default_rng(seed_number.value)
     _sample = tokenizer.decode(bigram.sample(_rng, 300, encode_chars("\n", tokenizer.vocab)))
     mo.vstack(
         [
-            mo.md("**Knows nothing** (uniform over the characters):"),
-            mo.plain_text(_uniform),
-            mo.md("**Bigram** (one character of context, counted):"),
             mo.plain_text(_sample),
             mo.md(
                 "Not Shakespeare, but no longer noise: words of the right length, capitals "
-                "after newlines, names followed by a colon. All from one table of counts. "
-                "Change the seed for another draw."
+                "after newlines, names followed by a colon. All from one table of counts."
             ),
         ]
     )
@@ -498,7 +525,9 @@ def _(alt, bigram, encode_chars, format_number, json, mo, np, pd, sentence_text,
                     mo.md(
                         f"log P = **{format_number(_lp.sum())}** nats over {len(_ids)} characters, "
                         f"so P = e^{format_number(_lp.sum())} ≈ {np.exp(_lp.sum()):.2e}. Mean "
-                        f"surprisal {format_number(_surprisal.mean(), 3)} nats per character. "
+                        f"surprisal {format_number(_surprisal.mean(), 3)} nats per character, "
+                        f"so perplexity e^{format_number(_surprisal.mean(), 3)} = "
+                        f"{format_number(np.exp(_surprisal.mean()))} (explained just below). "
                         f"The same characters reversed, *{_reversed}*, score log P = "
                         f"{format_number(_lp_rev.sum())}: e^{format_number(_lp.sum() - _lp_rev.sum())} ≈ "
                         f"{np.exp(_lp.sum() - _lp_rev.sum()):.1e} times less likely. The most surprising character here is "
@@ -622,29 +651,33 @@ def _(format_number, mo, np, ppl_number, the_probs):
 
 
 @app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
+def _(mo, tokenizer):
+    _V = tokenizer.vocab_size if tokenizer is not None else "V"
+    mo.md(
+        rf"""
     ## 2 · Why counting is not enough
 
     One character of context helped a lot. So count longer contexts: a model of **order
     k** predicts each character from the $k$ before it,
 
-    $$P(x_t \mid x_{t-k} \dots x_{t-1}) = \frac{N(\text{context}\;x_t) + 1}{N(\text{context}) + V}.$$
+    $$P(x_t \mid x_{{t-k}} \dots x_{{t-1}}) = \frac{{N(\text{{context}}\;x_t) + 1}}{{N(\text{{context}}) + V}}.$$
 
-    The rules, stated once (they are `core.course.ngram`'s):
+    Its table has a row for each of the $V^k$ possible contexts and $V$ columns: not
+    square any more. The rules, stated once (they are `core.course.ngram`'s):
 
     - **Smoothing:** add-one, as above, at every order.
     - **Unseen context:** a context that never occurred in training has $N = 0$, so every
       character gets $1/V$: the model knows nothing there.
     - **Short context:** the first $k$ characters of a text have fewer than $k$ before them;
       each uses the context it has (the first uses plain frequency).
-    - **Unseen characters:** the vocabulary is the 65 characters of the whole file, so every
-      held-out character has a token; text with any other character cannot be scored.
+    - **Unseen characters:** the vocabulary is the {_V} characters of the whole file, so
+      every held-out character has a token; text with any other character cannot be scored.
     - **Held-out perplexity:** every character of the held-out 10%, scored once.
 
     Counting is fast in NumPy: each window of $k+1$ characters becomes one integer (its
-    characters as digits in base 65), and one sort (`np.unique`) counts them all.
-    """)
+    characters as digits in base {_V}), and one sort (`np.unique`) counts them all.
+    """
+    )
     return
 
 
@@ -721,8 +754,8 @@ def _(
                 f"**k = {_k}** (a {_k + 1}-gram model): held-out perplexity "
                 f"**{format_number(order_perplexity)}**, {_change} than the bigram's "
                 f"{format_number(bigram_perplexity)}.\n\n"
-                f"- Training saw {_distinct:,} distinct contexts of {_k} characters, out of "
-                f"{_V}^{_k} = {_V**_k:,} possible.\n"
+                f"- The table has {_V}^{_k} = {_V**_k:,} rows (contexts) × {_V} columns; "
+                f"training filled {_distinct:,} of the rows.\n"
                 f"- {100 * _unseen:.1f}% of the held-out characters come after a context "
                 f"training never saw: there the prediction is uniform, 1/{_V}.\n"
                 f"- {100 * _thin:.1f}% come after a context seen fewer than {_V} times, "
@@ -868,8 +901,8 @@ def _(ALPHA, alt, curve_button, format_number, mo, model_of, np, pd, time, token
 
 
 @app.cell(hide_code=True)
-def _(mo, order_prediction, tokenizer, where_shown):
-    mo.stop(order_prediction.value is None)
+def _(mo, order_prediction, tokenizer, train_ids, where_shown):
+    mo.stop(order_prediction.value is None or train_ids is None)
     _where = where_shown(mo)
     _how = {
         "editor": "change `ALPHA` in the cell that defines `counts_for` (section 1) to 0.01",
@@ -878,13 +911,13 @@ def _(mo, order_prediction, tokenizer, where_shown):
         "site": "open this page's edit view (the *edit* link of the site), change `ALPHA` in "
         "the cell that defines `counts_for` (section 1) to 0.01 and run it",
     }[_where]
-    _V = tokenizer.vocab_size if tokenizer is not None else 65
+    _V = tokenizer.vocab_size
     mo.md(
         rf"""
     ### Why it turns
 
     Each extra character multiplies the number of possible contexts by {_V}, while the
-    training text stays at a million characters. Long contexts are either **never seen**
+    training text stays at {len(train_ids):,} characters. Long contexts are either **never seen**
     (the model falls back to a uniform guess) or seen **a handful of times** (then add-one's
     {_V} pseudo-counts drown the few real ones). The sample shows the first failure: once it
     wanders into a context it never counted, it draws uniformly, which leads to more
@@ -970,13 +1003,14 @@ def _(mo, tokenizer):
 
 
 @app.cell(hide_code=True)
-def _(TASKS, encode_chars, mo, model_of, np, tokenizer):
+def _(DIST_ORDER, TASKS, encode_chars, mo, model_of, np, tokenizer):
     _prompt = TASKS["question answering"][0]
-    _model = model_of(3)
+    _model = model_of(DIST_ORDER)
     _ids = encode_chars(_prompt, tokenizer.vocab)
     _greedy = tokenizer.decode(_model.sample(np.random.default_rng(0), 30, _ids, temperature=0))
     mo.md(
-        f"The format is universal; the knowledge is not. Our order-3 Shakespeare model, asked "
+        f"The format is universal; the knowledge is not. Our order-{DIST_ORDER} Shakespeare "
+        "model, asked "
         f"the question above, continues (always taking its most likely character): "
         f"`{_greedy.replace(chr(10), '↵')}`. It predicts plays because it counted plays. "
         "GPT-2, which you will load in lesson 13, was trained on millions of web pages, "
@@ -986,15 +1020,17 @@ def _(TASKS, encode_chars, mo, model_of, np, tokenizer):
 
 
 @app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
+def _(DIST_ORDER, mo):
+    mo.md(
+        rf"""
     ## 4 · Temperature, top-k, top-p
 
     Writing means drawing from the next-token distribution again and again, and how you
-    draw changes what you get. Here is one distribution: the order-3 model's guess for the
-    character after the context below (it reads only the last 3 characters). Its
-    log-probabilities play the part of a network's **logits**.
-    """)
+    draw changes what you get. Here is one distribution: the order-{DIST_ORDER} model's
+    guess for the character after the context below (it reads only the last {DIST_ORDER}
+    characters). Its log-probabilities play the part of a network's **logits**.
+    """
+    )
     return
 
 
@@ -1106,9 +1142,9 @@ def _(cold_radio, hot_radio, mo, temperature_slider, top_k_slider, top_p_slider)
 
 
 @app.cell(hide_code=True)
-def _(context_text, encode_chars, mo, model_of, np, tokenizer):
+def _(DIST_ORDER, context_text, encode_chars, mo, model_of, np, tokenizer):
     mo.stop(tokenizer is None)
-    dist_model = model_of(3)
+    dist_model = model_of(DIST_ORDER)
     try:
         context_ids = encode_chars(context_text.value, tokenizer.vocab)
         context_problem = None
@@ -1191,7 +1227,9 @@ def _(context_ids, dist_model, format_number, mo, np, shown, tokenizer):
     _counts, _total = dist_model.next_counts(context_ids)
     _never = _counts == 0
     _tail = float(dist_model.next_probs(context_ids)[_never].sum())
-    _context = "".join(shown(c) for c in tokenizer.decode(context_ids.tolist())[-3:])
+    _context = "".join(
+        shown(c) for c in tokenizer.decode(context_ids.tolist())[-dist_model.order :]
+    )
     mo.md(
         rf"""
     **Top-k** keeps the $k$ most likely tokens; **top-p** (nucleus sampling) keeps the
@@ -1256,20 +1294,34 @@ def _(by_hand, filter_logits, format_number, logits, mo, np, settings, softmax):
 
 
 @app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
+def _(DRAW_LENGTH, N_DRAWS, mo):
+    mo.md(
+        f"""
     ### The variety a setting gives
 
-    Eight continuations of the context, 40 characters each, drawn one after another from
-    one random generator seeded with the seed of section 1, at the settings above:
-    """)
+    {N_DRAWS} continuations of the context, {DRAW_LENGTH} characters each, drawn one after
+    another from one random generator seeded with the seed of section 1, at the settings
+    above:
+    """
+    )
     return
 
 
 @app.cell(hide_code=True)
-def _(context_ids, dist_model, marked_draw, mo, np, seed_number, settings, tokenizer):
+def _(
+    DRAW_LENGTH,
+    N_DRAWS,
+    context_ids,
+    dist_model,
+    marked_draw,
+    mo,
+    np,
+    seed_number,
+    settings,
+    tokenizer,
+):
     _rng = np.random.default_rng(seed_number.value)
-    _draws = [dist_model.sample(_rng, 40, context_ids, **settings) for _ in range(8)]
+    _draws = [dist_model.sample(_rng, DRAW_LENGTH, context_ids, **settings) for _ in range(N_DRAWS)]
     _marked = [marked_draw(dist_model, tokenizer, context_ids, d) for d in _draws]
     _rows = "".join(
         f'<tr><td style="padding:2px 8px;text-align:right">{i + 1}</td>'
@@ -1282,9 +1334,9 @@ def _(context_ids, dist_model, marked_draw, mo, np, seed_number, settings, token
         [
             mo.Html(f"<table>{_rows}</table>"),
             mo.md(
-                f"**{distinct_draws} distinct** of 8; {_blind} of the {8 * 40} characters "
-                "were drawn after a context training never saw (red). Try T = 0 (one "
-                "greedy line, eight times), T = 0.5, top-k 3, and T = 2: lower temperature "
+                f"**{distinct_draws} distinct** of {N_DRAWS}; {_blind} of the "
+                f"{N_DRAWS * DRAW_LENGTH} characters were drawn after a context training never "
+                "saw (red). Try T = 0 (one greedy line, over and over), T = 0.5, top-k 3, and T = 2: lower temperature "
                 "and tighter truncation keep the draws on the counted text and make them "
                 "alike; higher temperature buys variety with nonsense."
             ),

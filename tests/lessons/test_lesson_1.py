@@ -219,3 +219,30 @@ def test_the_home_page_lists_lesson_1_as_available():
     outputs, defs = module.app.run()
     assert "4-1-1-what-is-a-language-model" in defs["available"]
     assert "lessons/4-1-1-what-is-a-language-model/" in text_of(outputs)
+
+
+def test_in_the_browser_the_text_arrives_through_core_datas_browser_path(
+    tmp_path, monkeypatch, data_available
+):
+    """Pyodide has no sockets: core.data asks the page's XMLHttpRequest (browser.browser_get)
+    for the registry's URL, verifies it and caches it. Here that request is stood in for,
+    and the lesson's own progress bar class is what draws the download."""
+    from core.data import browser
+    from core.data.files import read_bytes
+    from core.data.registry import spec
+
+    body = read_bytes("tinyshakespeare")
+    asked = []
+
+    def browser_get(url):
+        asked.append(url)
+        return body
+
+    monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(browser, "in_browser", lambda: True)
+    monkeypatch.setattr(browser, "browser_get", browser_get)
+    _, defs = run()
+    assert asked == [spec("tinyshakespeare").source_url(browser=True)]
+    assert (tmp_path / "tinyshakespeare.txt").read_bytes() == body
+    assert len(defs["train_ids"]) == 1_003_854
