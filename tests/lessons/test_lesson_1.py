@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import importlib.util
-import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -20,17 +19,13 @@ import pytest
 from core.course.ngram import NGramCounts, NGramModel, bigram_matrix, encode_chars, split_train_val
 from core.mirrors.sampling import filter_logits, softmax
 from core.tokenize.char import CharTokenizer
+from tests.lessons.test_lessons import callout_kinds, element
 
 REPO = Path(__file__).resolve().parents[2]
 LESSON = REPO / "lessons" / "4-1-1-what-is-a-language-model.py"
 COLD, HOT = "all mass on the most likely character", "uniform over all characters"
 # the held-out perplexities of orders 1 … 7 (add-one, 90/10 split): tests/core/course/test_ngram.py
 GOLDEN = [11.96, 7.91, 7.05, 8.79, 13.37, 20.63, 29.66]
-
-
-def element(value):
-    """A stand-in for a marimo UI element: the cells only read `.value`."""
-    return SimpleNamespace(value=value)
 
 
 def run(**defs):
@@ -42,15 +37,6 @@ def run(**defs):
 
 def text_of(outputs) -> str:
     return html.unescape("\n".join(getattr(o, "text", "") or "" for o in outputs))
-
-
-def callout_kinds(outputs, exercise: int) -> list[str]:
-    kinds = []
-    for output in outputs:
-        text = getattr(output, "text", "") or ""
-        if "marimo-callout-output" in text and f"Exercise {exercise}." in text:
-            kinds += re.findall(r"data-kind='&quot;(\w+)&quot;'", text)
-    return kinds
 
 
 @pytest.fixture(scope="module")
