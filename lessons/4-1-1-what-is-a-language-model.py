@@ -270,14 +270,15 @@ def _(alt, counts, mo, np, pd, shown, tokenizer):
         .properties(width=620, height=620)
     )
     _empty = int((counts == 0).sum())
+    _q_next = int((counts[tokenizer.stoi["q"]] > 0).sum())
     mo.vstack(
         [
             _heatmap,
             mo.md(
                 f"Rows are the previous character, columns the next; hover a cell for its "
                 f"count. {_V}×{_V} = {_V * _V:,} possible pairs, of which {_empty:,} never "
-                "occur (white): *q* is followed by one column only, and the uppercase block "
-                "(names in capitals, like *ROMEO:*) lights up mostly against itself."
+                f"occur (white): *q* is followed by {_q_next} column(s) only, and the uppercase "
+                "block (names in capitals, like *ROMEO:*) lights up mostly against itself."
             ),
         ]
     )
@@ -754,7 +755,8 @@ def _(
                 f"**k = {_k}** (a {_k + 1}-gram model): held-out perplexity "
                 f"**{format_number(order_perplexity)}**, {_change} than the bigram's "
                 f"{format_number(bigram_perplexity)}.\n\n"
-                f"- The table has {_V}^{_k} = {_V**_k:,} rows (contexts) × {_V} columns; "
+                f"- The table has {_V}<sup>{_k}</sup> = {_V**_k:,} rows (contexts) × {_V} "
+                "columns; "
                 f"training filled {_distinct:,} of the rows.\n"
                 f"- {100 * _unseen:.1f}% of the held-out characters come after a context "
                 f"training never saw: there the prediction is uniform, 1/{_V}.\n"

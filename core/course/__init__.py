@@ -3,4 +3,5 @@
 catalog.py            the table of contents, lesson files and the links between lessons
 attention_lessons.py  lessons 4-6's toy sentences and features, matrix formatting, and
                       the checker of the learner's own attention function
+ngram.py              lesson 1's counted n-gram models: counts, add-one, perplexity, sampling
 """
