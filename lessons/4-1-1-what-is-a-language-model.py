@@ -153,8 +153,9 @@ def _(CharTokenizer, DataUnavailableError, encode_chars, fetch, mo, split_train_
         train_ids, val_ids = split_train_val(encode_chars(text, tokenizer.vocab))
         _shown = mo.md(
             f"The text: **Tiny Shakespeare**, {len(text):,} characters of plays, "
-            f"{tokenizer.vocab_size} distinct characters (letters, digits that happen to occur, "
-            "punctuation, space and newline). The tokens of this lesson are those characters. "
+            f"{tokenizer.vocab_size} distinct characters "
+            f"({sum(c.isalpha() for c in tokenizer.vocab)} letters; punctuation, space, "
+            "newline and the rest). The tokens of this lesson are those characters. "
             f"As everywhere in this course, the first 90% ({len(train_ids):,} characters) is "
             f"for counting (training) and the last 10% ({len(val_ids):,}) is held out: a model "
             "is judged on text it never saw, the validation set of series 1."
@@ -1158,6 +1159,11 @@ def _(DIST_ORDER, context_text, encode_chars, mo, model_of, np, tokenizer):
             + ", ".join(repr(c) for c in sorted(set(context_text.value) - set(tokenizer.vocab)))
             + ". Showing the default context *my lord, th* instead."
         )
+    if context_problem is None and len(context_ids) == 0:
+        context_problem = (
+            "The context is empty, so this is the distribution of a first character: "
+            "plain character frequency."
+        )
     logits = np.log(dist_model.next_probs(context_ids))  # (V,) log-probabilities
     return context_ids, context_problem, dist_model, logits
 
@@ -1236,7 +1242,8 @@ def _(context_ids, dist_model, format_number, mo, np, shown, tokenizer):
         rf"""
     **Top-k** keeps the $k$ most likely tokens; **top-p** (nucleus sampling) keeps the
     smallest set of most likely tokens whose probability reaches $p$. Both cut the tail of
-    the distribution, where a model is least reliable. Here the tail is add-one's: the
+    the distribution, where a model is least reliable (Holtzman et al., 2019, who proposed
+    top-p, found that sampling from the tail is what derails long texts). Here the tail is add-one's: the
     {int(_never.sum())} characters that never followed *{_context}* in training
     (seen {_total:,} times) share {format_number(100 * _tail, 1)}% of the probability. That
     looks harmless, but a draw that reaches a rarer context meets a fatter tail (section 2),
