@@ -27,7 +27,9 @@ app = marimo.App(width="medium", app_title="1 · What is a Language Model?")
 def _():
     import json
     import time
+    from collections import Counter
     from functools import cache
+    from itertools import pairwise
 
     import altair as alt
     import marimo as mo
@@ -68,6 +70,7 @@ def _():
 
     return (
         CharTokenizer,
+        Counter,
         DataUnavailableError,
         NGramCounts,
         NGramModel,
@@ -85,6 +88,7 @@ def _():
         mo,
         next_lesson_markdown,
         np,
+        pairwise,
         pd,
         shown,
         softmax,
@@ -138,7 +142,7 @@ def _(CharTokenizer, DataUnavailableError, encode_chars, fetch, mo, split_train_
         tokenizer = train_ids = val_ids = None
         _shown = mo.callout(
             mo.md(
-                "**This lesson needs Tiny Shakespeare** (1.1 MB of plays, the text every "
+                "**This lesson needs Tiny Shakespeare** (a text file of plays, the text every "
                 "model in it is counted from), and it could not be found or downloaded:\n\n"
                 f"> {data_problem}\n\n"
                 "On your machine, fetch it once from a terminal in the course folder with "
@@ -223,10 +227,29 @@ def _(mo):
 
 
 @app.cell
-def _(bigram_matrix, mo, tokenizer, train_ids):
+def _(Counter, bigram_matrix, mo, pairwise, text, tokenizer, train_ids):
     mo.stop(train_ids is None)
-    # counts[a, b]: how often character b followed character a in the training text
-    counts = bigram_matrix(train_ids, tokenizer.vocab_size)  # (V, V) = (65, 65)
+    # by hand, on the first 20,000 training characters: count every adjacent pair
+    _n = 20_000
+    _pairs = Counter(pairwise(text[:_n]))  # ('F', 'i'), ('i', 'r'), ...
+    # core.course.ngram does the same in NumPy; counts[a, b]: b followed a
+    _core = bigram_matrix(train_ids[:_n], tokenizer.vocab_size)  # (V, V)
+    _same = sum(_pairs.values()) == _core.sum() and all(
+        _core[tokenizer.stoi[a], tokenizer.stoi[b]] == c for (a, b), c in _pairs.items()
+    )
+    counts = bigram_matrix(train_ids, tokenizer.vocab_size)  # all of the training text
+    mo.callout(
+        mo.md(
+            f"Counting pairs by hand (a `Counter` over the first {_n:,} characters) and "
+            "`core.course.ngram.bigram_matrix` "
+            + (
+                "agree on every pair, so the lesson counts with core from here on."
+                if _same
+                else "disagree: something is wrong."
+            )
+        ),
+        kind="success" if _same else "danger",
+    )
     return (counts,)
 
 

@@ -95,6 +95,7 @@ def test_headline_numbers_equal_core(default_run, core_side):
     assert defs["bigram_perplexity"] == pytest.approx(GOLDEN[0], abs=0.01)
     assert defs["train_ids"].tolist() == core_side.train.tolist()
     np.testing.assert_array_equal(defs["counts"], bigram_matrix(core_side.train, 65))
+    assert "agree on every pair" in text_of(default_run[0])  # the Counter by hand
 
 
 def test_unanswered_exercises_are_not_green_and_controls_wait(default_run):
