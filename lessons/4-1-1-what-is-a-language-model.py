@@ -295,13 +295,14 @@ def _(alt, counts, mo, np, pd, shown, tokenizer):
     )
     _empty = int((counts == 0).sum())
     _q_next = int((counts[tokenizer.stoi["q"]] > 0).sum())
+    _q_next_words = "a single column" if _q_next == 1 else f"{_q_next} columns"
     mo.vstack(
         [
             _heatmap,
             mo.md(
                 f"Rows are the previous character, columns the next; hover a cell for its "
                 f"count. {_V}×{_V} = {_V * _V:,} possible pairs, of which {_empty:,} never "
-                f"occur (white): *q* is followed by {_q_next} column(s) only, and the uppercase "
+                f"occur (white): *q* is followed by {_q_next_words} only, and the uppercase "
                 "block (names in capitals, like *ROMEO:*) lights up mostly against itself."
             ),
         ]
