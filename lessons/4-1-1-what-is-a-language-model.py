@@ -182,7 +182,7 @@ def _(mo):
 
     So a language model only has to answer one question, over and over: **what comes
     next?** Give it that and it can score a text (multiply), and write one (draw a token,
-    append it, ask again). Every model in this course, GPT-2 included, is this.
+    append it, ask again). Every language model in this course, GPT-2 included, works this way.
 
     The laziest answer says every character is equally likely next, $1/V$ each. Writing
     with it: start anywhere, draw a character, append it, draw again
@@ -254,7 +254,7 @@ def _(Counter, bigram_matrix, mo, pairwise, text, tokenizer, train_ids):
 
 
 @app.cell(hide_code=True)
-def _(alt, counts, mo, np, pd, shown, tokenizer):
+def _(alt, counts, format_number, mo, np, pd, shown, tokenizer):
     _V = tokenizer.vocab_size
     _labels = [shown(c) for c in tokenizer.vocab]
     _a, _b = np.meshgrid(np.arange(_V), np.arange(_V), indexing="ij")
@@ -296,14 +296,20 @@ def _(alt, counts, mo, np, pd, shown, tokenizer):
     _empty = int((counts == 0).sum())
     _q_next = int((counts[tokenizer.stoi["q"]] > 0).sum())
     _q_next_words = "a single column" if _q_next == 1 else f"{_q_next} columns"
+    _upper = np.array([c.isupper() for c in tokenizer.vocab])
+    _lower = np.array([c.islower() for c in tokenizer.vocab])
+    _upper_upper = counts[_upper][:, _upper].sum() / counts[_upper].sum()
+    _lower_upper = int(counts[_lower][:, _upper].sum())
     mo.vstack(
         [
             _heatmap,
             mo.md(
                 f"Rows are the previous character, columns the next; hover a cell for its "
                 f"count. {_V}×{_V} = {_V * _V:,} possible pairs, of which {_empty:,} never "
-                f"occur (white): *q* is followed by {_q_next_words} only, and the uppercase "
-                "block (names in capitals, like *ROMEO:*) lights up mostly against itself."
+                f"occur (white): *q* is followed by {_q_next_words} only. After a capital, "
+                f"{format_number(100 * _upper_upper, 0)}% of next characters are capitals too "
+                "(names in capitals, like *ROMEO:*), while a lowercase letter is followed by "
+                f"a capital {_lower_upper:,} times: the empty block in the lower middle."
             ),
         ]
     )
@@ -572,7 +578,7 @@ def _(mo):
     ### One number for a model: perplexity
 
     Average the surprisal over a long held-out text and you have the model's
-    **cross-entropy** (the loss every later lesson trains down). Its exponential is the
+    **cross-entropy** (the loss a GPT is trained to lower in lesson 11). Its exponential is the
     **perplexity**:
 
     $$\text{PPL} = \exp\Big(-\frac{1}{T}\sum_{t=1}^{T} \log P(x_t \mid x_{<t})\Big)
@@ -595,7 +601,7 @@ def _(bigram, format_number, mo, model_of, np, tokenizer, val_ids):
     mo.md(
         f"""
 | model | what it knows | held-out perplexity |
-|---|---|---:|
+|:---|:---|---:|
 | uniform | nothing: 1/V for each of {tokenizer.vocab_size} characters | {format_number(uniform_perplexity)} |
 | unigram (order 0) | how common each character is | {format_number(unigram_perplexity)} |
 | **bigram** (order 1) | the previous character | **{format_number(bigram_perplexity)}** |
@@ -797,27 +803,39 @@ def _(
     return order_model, order_perplexity
 
 
-@app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
-    **Exercise 3.** Move the slider through all seven orders. Which context length
-    gives the **lowest** held-out perplexity?
-    """)
-    return
-
-
 @app.cell
 def _(mo):
     best_order_number = mo.ui.number(value=None, step=1, label="best k =")
-    best_order_number
     return (best_order_number,)
 
 
 @app.cell(hide_code=True)
-def _(best_order_number, format_number, mo, model_of, np, val_ids):
+def _(best_order_number, mo, order_prediction):
+    # the exercise needs the slider, which waits for the prediction
+    mo.stop(order_prediction.value is None)
+    mo.vstack(
+        [
+            mo.md(
+                "**Exercise 3.** Move the slider through all seven orders. Which context "
+                "length gives the **lowest** held-out perplexity?"
+            ),
+            best_order_number,
+        ]
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(best_order_number, format_number, mo, model_of, order_prediction, val_ids):
+    mo.stop(order_prediction.value is None)
     _value = best_order_number.value
     if _value is None:
         _kind, _text = "neutral", "Type your answer above."
+    elif _value != int(_value) or not 1 <= _value <= 7:
+        _kind, _text = (
+            "warn",
+            f"Not {_value}: the slider's context lengths are the whole numbers 1 to 7.",
+        )
     else:
         # the check measures every order itself (the tables are counted once per session)
         _ppl = {k: model_of(k).perplexity(val_ids) for k in range(1, 8)}
@@ -847,9 +865,9 @@ def _(best_order_number, format_number, mo, model_of, np, val_ids):
         else:
             _kind, _text = (
                 "warn",
-                f"Not {int(_value)}: its perplexity is "
-                f"{format_number(_ppl.get(int(_value), np.nan))}. Hint: step the slider "
-                "down until the number stops falling.",
+                f"Not {int(_value)}: its perplexity is {format_number(_ppl[int(_value)])}, "
+                f"more than k = {int(_value) - 1}'s {format_number(_ppl[int(_value) - 1])}. "
+                "Hint: step the slider down until the number stops falling.",
             )
     mo.callout(mo.md(f"**Exercise 3.** {_text}"), kind=_kind)
     return
@@ -858,12 +876,38 @@ def _(best_order_number, format_number, mo, model_of, np, val_ids):
 @app.cell
 def _(mo):
     curve_button = mo.ui.run_button(label="Measure all seven orders")
-    curve_button
     return (curve_button,)
 
 
 @app.cell(hide_code=True)
-def _(ALPHA, alt, curve_button, format_number, mo, model_of, np, pd, time, tokenizer, val_ids):
+def _(best_order_number, curve_button, mo, order_prediction):
+    # the whole curve gives exercise 3 away: it waits for an answer
+    mo.stop(order_prediction.value is None)
+    mo.stop(
+        best_order_number.value is None,
+        mo.md("*Once you have answered exercise 3, a button here measures all seven orders.*"),
+    )
+    curve_button
+    return
+
+
+@app.cell(hide_code=True)
+def _(
+    ALPHA,
+    alt,
+    best_order_number,
+    curve_button,
+    format_number,
+    mo,
+    model_of,
+    np,
+    order_prediction,
+    pd,
+    time,
+    tokenizer,
+    val_ids,
+):
+    mo.stop(order_prediction.value is None or best_order_number.value is None)
     mo.stop(
         not curve_button.value,
         mo.md(
@@ -913,6 +957,13 @@ def _(ALPHA, alt, curve_button, format_number, mo, model_of, np, pd, time, token
             f"{100 * _v[4]:.1f}% |"
         )
     _best = int(curve["held-out perplexity"].idxmin())
+    _ppl = curve["held-out perplexity"].to_numpy()
+    _shape = (
+        "fall, then rise"
+        if 0 < _best < len(_ppl) - 1
+        else ("keep falling" if _best == len(_ppl) - 1 else "rise from k = 1 on")
+    )
+    _verdict = "as you predicted" if order_prediction.value == _shape else "not what you predicted"
     mo.vstack(
         [
             _chart,
@@ -920,7 +971,9 @@ def _(ALPHA, alt, curve_button, format_number, mo, model_of, np, pd, time, token
             mo.md(
                 f"Measured in {time.perf_counter() - _start:.1f} s. Best at k = "
                 f"{curve['context length k'][_best]} "
-                f"({format_number(curve['held-out perplexity'][_best])})."
+                f"({format_number(curve['held-out perplexity'][_best])}). You predicted "
+                f"*{order_prediction.value}*; the measured curve does *{_shape}*, "
+                f"{_verdict}."
             ),
         ]
     )
@@ -1040,8 +1093,11 @@ def _(DIST_ORDER, TASKS, encode_chars, mo, model_of, np, tokenizer):
         "model, asked "
         f"the question above, continues (always taking its most likely character): "
         f"`{_greedy.replace(chr(10), '↵')}`. It predicts plays because it counted plays. "
-        "GPT-2, which you will load in lesson 13, was trained on millions of web pages, "
-        "which contain questions and their answers."
+        "GPT-2, which you will load in lesson 13, was trained on WebText, about 8 million "
+        "web pages (Radford et al., 2019), which contain questions and their answers, "
+        "translations and code; its paper reports it translating and summarising, crudely, "
+        "with no training for either, from prompts like the ones above (*TL;DR:* after an article "
+        "for a summary)."
     )
     return
 
@@ -1080,6 +1136,12 @@ def _(NextTokenDistribution, mo, np, tokenizer):
     )
     dist_widget
     return (dist_widget,)
+
+
+@app.cell(hide_code=True)
+def _(context_problem, mo):
+    mo.callout(mo.md(context_problem), kind="warn") if context_problem else None
+    return
 
 
 @app.cell(hide_code=True)
@@ -1130,28 +1192,31 @@ def _(cold_radio, hot_radio, mo):
         _wrong = []
         if cold_radio.value != _right["cold"]:
             _wrong.append(
-                "for T → 0: z/T makes every gap between logits huge, so what does softmax "
-                "do with one logit far above the rest?"
+                "Hint for T → 0: z/T makes every gap between logits huge, so what does "
+                "softmax do with one logit far above the rest?"
             )
         if hot_radio.value != _right["hot"]:
             _wrong.append(
-                "for T → ∞: z/T makes every gap tiny; what does softmax give when all "
-                "logits are (nearly) equal?"
+                "Hint for T → ∞: z/T makes every gap tiny, so what does softmax give when "
+                "all logits are (nearly) equal?"
             )
-        _kind, _text = "warn", "Not quite. Hint " + "; hint ".join(_wrong)
+        _kind, _text = "warn", "Not quite. " + " ".join(_wrong)
     mo.callout(mo.md(f"**Exercise 4.** {_text}"), kind=_kind)
     return
 
 
 @app.cell
-def _(mo):
+def _(mo, tokenizer):
+    mo.stop(tokenizer is None)
     temperature_slider = mo.ui.slider(
         steps=[0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 100.0],
         value=1.0,
         label="temperature T",
         show_value=True,
     )
-    top_k_slider = mo.ui.slider(0, 65, value=0, step=1, label="top-k (0 = off)", show_value=True)
+    top_k_slider = mo.ui.slider(
+        0, tokenizer.vocab_size, value=0, step=1, label="top-k (0 = off)", show_value=True
+    )
     top_p_slider = mo.ui.slider(
         0.05, 1.0, value=1.0, step=0.05, label="top-p (1 = off)", show_value=True
     )
@@ -1159,12 +1224,12 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
-def _(cold_radio, hot_radio, mo, temperature_slider, top_k_slider, top_p_slider):
+def _(cold_radio, hot_radio, mo, temperature_slider):
     mo.stop(
         cold_radio.value is None or hot_radio.value is None,
-        mo.md("*The sampling controls appear here once you have answered both predictions.*"),
+        mo.md("*The temperature slider appears here once you have answered both predictions.*"),
     )
-    mo.hstack([temperature_slider, top_k_slider, top_p_slider], justify="start", gap=2)
+    temperature_slider
     return
 
 
@@ -1204,12 +1269,19 @@ def _(temperature_slider, top_k_slider, top_p_slider):
 
 
 @app.cell(hide_code=True)
+def _(dist_widget, filter_logits, logits, settings, softmax):
+    # the widget shows the distribution at the current settings; final_probs is what is drawn from
+    dist_widget.update(logits=logits.tolist(), **settings)
+    final_probs = softmax(filter_logits(logits, **settings))
+    return (final_probs,)
+
+
+@app.cell(hide_code=True)
 def _(
-    context_problem,
-    dist_widget,
+    cold_radio,
     entropy,
-    filter_logits,
     format_number,
+    hot_radio,
     logits,
     mo,
     np,
@@ -1218,44 +1290,31 @@ def _(
     softmax,
     tokenizer,
 ):
-    dist_widget.update(logits=logits.tolist(), **settings)
-    _model_p = softmax(logits)
-    _scaled = softmax(logits, settings["temperature"])
-    final_probs = softmax(filter_logits(logits, **settings))
-    _kept = final_probs > 0
-    _dropped_mass = float(_scaled[~_kept].sum())
-    _H = [float(entropy(p)) for p in (_model_p, _scaled, final_probs)]
-    _top = tokenizer.vocab[int(np.argmax(logits))]
+    mo.stop(cold_radio.value is None or hot_radio.value is None)
+    _H = [float(entropy(softmax(logits, t))) for t in (1.0, settings["temperature"])]
+    _V = tokenizer.vocab_size
     _lines = [
-        f"Entropy (nats; e^H is the effective number of choices): model "
-        f"**{format_number(_H[0])}** (≈ {format_number(np.exp(_H[0]), 1)} choices), after "
-        f"temperature **{format_number(_H[1])}**, after truncation **{format_number(_H[2])}**"
-        f" (≈ {format_number(np.exp(_H[2]), 1)}). A uniform choice among "
-        f"{tokenizer.vocab_size} would be ln {tokenizer.vocab_size} = "
-        f"{format_number(np.log(tokenizer.vocab_size))}.",
+        r"How spread out is a distribution? Its **entropy** $H(p) = -\sum_i p_i \ln p_i$ is "
+        "the mean surprisal of a token drawn from $p$ itself (nats): 0 when one token holds "
+        f"all the mass, ln {_V} = {format_number(np.log(_V))} for a uniform choice among "
+        f"{_V}. Like perplexity, e<sup>H</sup> reads as a number of equally likely choices.",
+        f"Here: the model's distribution **{format_number(_H[0])}** nats (≈ "
+        f"{format_number(np.exp(_H[0]), 1)} choices); after temperature "
+        f"T = {settings['temperature']:g}, **{format_number(_H[1])}** nats (≈ "
+        f"{format_number(np.exp(_H[1]), 1)} choices).",
     ]
     if settings["temperature"] == 0:
         _lines.append(
-            f"**T = 0** is greedy: only *{shown(_top)}*, the most likely character, is left "
-            "(probability 1, entropy 0), and every draw is the same."
+            f"**T = 0** is greedy: only *{shown(tokenizer.vocab[int(np.argmax(logits))])}*, "
+            "the most likely character, is left (probability 1, entropy 0), and every draw is "
+            "the same. Dividing by 0 is undefined, so T = 0 is defined as the limit T → 0."
         )
-    if settings["top_k"] or settings["top_p"]:
-        _lines.append(
-            f"The truncation removed **{int((~_kept).sum())}** of {tokenizer.vocab_size} "
-            f"characters, which held **{format_number(100 * _dropped_mass, 1)}%** of the "
-            "probability after temperature; the kept ones are renormalised to sum to 1."
-        )
-    else:
-        _lines.append("Top-k and top-p are off: every character can still be drawn.")
-    _out = [mo.md("\n\n".join(_lines))]
-    if context_problem:
-        _out.insert(0, mo.callout(mo.md(context_problem), kind="warn"))
-    mo.vstack(_out)
-    return (final_probs,)
+    mo.md("\n\n".join(_lines))
+    return
 
 
 @app.cell(hide_code=True)
-def _(context_ids, dist_model, format_number, mo, np, shown, tokenizer):
+def _(context_ids, dist_model, format_number, mo, shown, tokenizer):
     _counts, _total = dist_model.next_counts(context_ids)
     _never = _counts == 0
     _tail = float(dist_model.next_probs(context_ids)[_never].sum())
@@ -1264,18 +1323,52 @@ def _(context_ids, dist_model, format_number, mo, np, shown, tokenizer):
     )
     mo.md(
         rf"""
-    **Top-k** keeps the $k$ most likely tokens; **top-p** (nucleus sampling) keeps the
-    smallest set of most likely tokens whose probability reaches $p$. Both cut the tail of
-    the distribution, where a model is least reliable (Holtzman et al., 2019, who proposed
-    top-p, found that sampling from the tail is what derails long texts). Here the tail is add-one's: the
-    {int(_never.sum())} characters that never followed *{_context}* in training
-    (seen {_total:,} times) share {format_number(100 * _tail, 1)}% of the probability. That
-    looks harmless, but a draw that reaches a rarer context meets a fatter tail (section 2),
-    and one step into it can leave the counted text for good.
+    ### Cutting the tail: top-k and top-p
 
-    Written out by hand: temperature, then top-k, then top-p on what top-k left.
+    **Top-k** keeps the $k$ most likely tokens; **top-p** (nucleus sampling) keeps the
+    smallest set of most likely tokens whose probability reaches $p$. Both then renormalise
+    what is kept to sum to 1. Both cut the tail of the distribution, where a model is least
+    reliable (Holtzman et al., 2019, who proposed top-p, found that sampling from the tail
+    is what derails long texts). Here the tail is add-one's: the {int(_never.sum())}
+    characters that never followed *{_context}* in training (seen {_total:,} times) share
+    {format_number(100 * _tail, 1)}% of the probability. That looks harmless, but a draw
+    that reaches a rarer context meets a fatter tail (section 2), and one step into it can
+    leave the counted text for good. Set k or p and watch the grey bars in the chart above:
     """
     )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo, top_k_slider, top_p_slider):
+    mo.hstack([top_k_slider, top_p_slider], justify="start", gap=2)
+    return
+
+
+@app.cell(hide_code=True)
+def _(entropy, final_probs, format_number, logits, mo, np, settings, softmax, tokenizer):
+    _scaled = softmax(logits, settings["temperature"])
+    _kept = final_probs > 0
+    _H = float(entropy(final_probs))
+    if settings["top_k"] or settings["top_p"]:
+        _text = (
+            f"The truncation removed **{int((~_kept).sum())}** of {tokenizer.vocab_size} "
+            f"characters, which held **{format_number(100 * float(_scaled[~_kept].sum()), 1)}%**"
+            " of the probability after temperature; the kept ones are renormalised to sum to "
+            f"1. Entropy after truncation: **{format_number(_H)}** nats (≈ "
+            f"{format_number(np.exp(_H), 1)} choices)."
+        )
+    else:
+        _text = "Top-k and top-p are off: every character can still be drawn."
+    mo.md(_text)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    Written out by hand: temperature, then top-k, then top-p on what top-k left.
+    """)
     return
 
 
@@ -1363,19 +1456,31 @@ def _(
     )
     distinct_draws = len({tuple(d) for d in _draws})
     _blind = sum(n for _, n in _marked)
+    # the same seed again, from a fresh generator: the same lines, one by one
+    _again = np.random.default_rng(seed_number.value)
+    draws_repeat = all(
+        np.array_equal(d, dist_model.sample(_again, DRAW_LENGTH, context_ids, **settings))
+        for d in _draws
+    )
     mo.vstack(
         [
             mo.Html(f"<table>{_rows}</table>"),
             mo.md(
                 f"**{distinct_draws} distinct** of {N_DRAWS}; {_blind} of the "
                 f"{N_DRAWS * DRAW_LENGTH} characters were drawn after a context training never "
-                "saw (red). Try T = 0 (one greedy line, over and over), T = 0.5, top-k 3, and T = 2: lower temperature "
-                "and tighter truncation keep the draws on the counted text and make them "
-                "alike; higher temperature buys variety with nonsense."
+                "saw (red). Drawn again from a fresh generator with the same seed "
+                f"({seed_number.value}), the {N_DRAWS} lines come out "
+                + ("identical" if draws_repeat else "different (a bug)")
+                + ": the variety comes from drawing again and again from one generator, "
+                "and the seed makes the whole set repeatable (change it in section 1 for "
+                "another set).\n\n"
+                "Try T = 0 (one greedy line, over and over), T = 0.5, top-k 3, and T = 2: "
+                "lower temperature and tighter truncation keep the draws on the counted text "
+                "and make them alike; higher temperature buys variety with nonsense."
             ),
         ]
     )
-    return (distinct_draws,)
+    return distinct_draws, draws_repeat
 
 
 @app.cell(hide_code=True)

@@ -100,14 +100,41 @@ def test_headline_numbers_equal_core(default_run, core_side):
 
 def test_unanswered_exercises_are_not_green_and_controls_wait(default_run):
     outputs, defs = default_run
-    for exercise in (1, 2, 3, 4):
+    for exercise in (1, 2, 4):
         assert callout_kinds(outputs, exercise) == ["neutral"], exercise
     text = text_of(outputs)
     assert "The order slider appears here once you have made your prediction" in text
-    assert "The sampling controls appear here once you have answered both predictions" in text
+    assert "The temperature slider appears here once you have answered both predictions" in text
     assert "Why it turns" not in text  # the explanation waits for the prediction
     assert "order_perplexity" not in defs and "curve" not in defs
-    assert "Press <strong>Measure all seven orders</strong>" in text
+    # exercise 3 needs the slider, and the whole curve would give it away: both wait
+    assert callout_kinds(outputs, 3) == [] and "Exercise 3." not in text
+    assert "Measure all seven orders" not in text
+    # entropy is read out with the temperature slider, after the predictions
+    assert "How spread out is a distribution" not in text
+
+
+def test_the_curve_waits_for_an_answer_to_exercise_3(core_side):
+    outputs, defs = run(order_prediction=element("keep falling"), curve_button=element(True))
+    text = text_of(outputs)
+    assert callout_kinds(outputs, 3) == ["neutral"]
+    assert "Once you have answered exercise 3, a button here measures" in text
+    assert "curve" not in defs and "Best at k" not in text
+
+
+def test_exercise_3_hints_on_every_wrong_answer(core_side):
+    ppl = [core_side.models[k].perplexity(core_side.val) for k in range(8)]
+    for answer, hint in [
+        (8, "Not 8: the slider's context lengths are the whole numbers 1 to 7"),
+        (3.5, "Not 3.5: the slider's context lengths are the whole numbers 1 to 7"),
+        (2, f"Not 2: k = 3 is lower still ({ppl[3]:.2f} against {ppl[2]:.2f})"),
+        (5, f"Not 5: its perplexity is {ppl[5]:.2f}, more than k = 4's {ppl[4]:.2f}"),
+    ]:
+        outputs, _ = run(
+            order_prediction=element("fall, then rise"), best_order_number=element(answer)
+        )
+        assert callout_kinds(outputs, 3) == ["warn"], answer
+        assert hint in text_of(outputs), answer
 
 
 def test_right_answers_turn_green(answered_run):
@@ -129,6 +156,10 @@ def test_order_slider_and_curve_equal_core(answered_run, core_side):
     np.testing.assert_allclose(curve["held-out share after an unseen context"], unseen)
     text = text_of(outputs)
     assert "Best at k = 3 (7.05)" in text
+    assert (
+        "You predicted <em>fall, then rise</em>; the measured curve does <em>fall, then "
+        "rise</em>, as you predicted" in text
+    )
     assert "held-out perplexity <strong>13.37</strong>" in text  # k = 5, in the readout
 
 
@@ -138,8 +169,21 @@ def test_temperature_zero_is_greedy_and_every_draw_is_the_same(answered_run, cor
     np.testing.assert_allclose(defs["logits"], logits)
     final = defs["final_probs"]
     assert final[int(np.argmax(logits))] == 1.0 and final.sum() == 1.0
-    assert defs["distinct_draws"] == 1
-    assert "T = 0</strong> is greedy" in text_of(outputs)
+    assert defs["distinct_draws"] == 1 and defs["draws_repeat"]
+    text = text_of(outputs)
+    assert "T = 0</strong> is greedy" in text
+    # entropy is defined before its numbers; at T = 0 one character is left, entropy 0
+    uniform = f"ln 65 = {np.log(65):.2f}"
+    model_h = float(-(np.exp(logits) * logits).sum())
+    assert text.index("How spread out is a distribution") < text.index(uniform)
+    assert f"the model's distribution <strong>{model_h:.2f}</strong> nats" in text
+    assert "after temperature T = 0, <strong>0.00</strong> nats" in text
+
+
+def test_seeded_draws_repeat_and_vary(core_side):
+    outputs, defs = run(**right_answers(core_side))
+    assert defs["draws_repeat"] and defs["distinct_draws"] == 8  # T = 1: eight different lines
+    assert "the 8 lines come out identical" in text_of(outputs)
 
 
 def test_truncation_matches_core(core_side):
