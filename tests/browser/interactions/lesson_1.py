@@ -25,8 +25,9 @@ def interact(page) -> None:
     body = page.locator("body")
     expect_text(body, f"about {format_number(NGramModel(tables[:2]).perplexity(val), 0)}")
 
-    # the order slider appears only after a prediction; two steps right is k = 3
+    # the order slider and exercise 3 appear only after a prediction; two steps right is k = 3
     expect(page.locator("marimo-slider").filter(has_text="characters of context")).to_have_count(0)
+    expect(page.locator("marimo-number").filter(has_text="best k")).to_have_count(0)
     page.get_by_role("radio", name="fall, then rise").check()
     order = page.locator("marimo-slider").filter(has_text="characters of context")
     order.get_by_role("slider").focus()
@@ -44,10 +45,26 @@ def interact(page) -> None:
     ).check()
     radios.filter(has_text="As T → ∞").get_by_role("radio", name="uniform over all").check()
     expect_text(callout(page, 4), "Correct")
+    logits = np.log(NGramModel(tables).next_probs(encode_chars("my lord, th", tok.vocab)))
+
+    # top-k = 3 at T = 1: what the truncation removed, as core's filters say
+    top_k = page.locator("marimo-slider").filter(has_text="top-k")
+    top_k.get_by_role("slider").focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    kept = softmax(filter_logits(logits, temperature=1.0, top_k=3)) > 0
+    removed = 100 * float(softmax(logits)[~kept].sum())
+    expect_text(
+        body,
+        f"The truncation removed {int((~kept).sum())} of {tok.vocab_size} characters, which "
+        f"held {format_number(removed, 1)}% of the probability after temperature",
+    )
+    page.keyboard.press("Home")
+    expect_text(body, "Top-k and top-p are off")
+
     temperature = page.locator("marimo-slider").filter(has_text="temperature T")
     temperature.get_by_role("slider").focus()
     page.keyboard.press("Home")
-    logits = np.log(NGramModel(tables).next_probs(encode_chars("my lord, th", tok.vocab)))
     final = softmax(filter_logits(logits, temperature=0))
     top = tok.vocab[int(np.argmax(final))]
     assert final.max() == 1.0
