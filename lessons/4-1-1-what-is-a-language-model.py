@@ -584,8 +584,8 @@ def _(mo):
     $$\text{PPL} = \exp\Big(-\frac{1}{T}\sum_{t=1}^{T} \log P(x_t \mid x_{<t})\Big)
     = \Big(\prod_t P(x_t \mid x_{<t})\Big)^{-1/T}.$$
 
-    It reads as a number of choices: a model that is as unsure as a fair pick among $k$
-    characters at every step has perplexity $k$. Measured on the held-out 10%:
+    It reads as a number of choices: a model that is as unsure as a fair pick among $n$
+    characters at every step has perplexity $n$. Measured on the held-out 10%:
     """)
     return
 
@@ -704,6 +704,8 @@ def _(mo, tokenizer):
       each uses the context it has (the first uses plain frequency).
     - **Unseen characters:** the vocabulary is the {_V} characters of the whole file, so
       every held-out character has a token; text with any other character cannot be scored.
+      (Strictly, that is a peek at the held-out text, the data leakage of series 1; here it
+      only decides which characters exist, not how often they follow each other.)
     - **Held-out perplexity:** every character of the held-out 10%, scored once.
 
     Counting is fast in NumPy: each window of $k+1$ characters becomes one integer (its
@@ -981,8 +983,9 @@ def _(
 
 
 @app.cell(hide_code=True)
-def _(mo, order_prediction, tokenizer, train_ids, where_shown):
-    mo.stop(order_prediction.value is None or train_ids is None)
+def _(best_order_number, mo, order_prediction, tokenizer, train_ids, where_shown):
+    # the explanation waits until the learner has looked for the turning point
+    mo.stop(order_prediction.value is None or best_order_number.value is None or train_ids is None)
     _where = where_shown(mo)
     _how = {
         "editor": "change `ALPHA` in the cell that defines `counts_for` (section 1) to 0.01",
@@ -1003,9 +1006,11 @@ def _(mo, order_prediction, tokenizer, train_ids, where_shown):
     wanders into a context it never counted, it draws uniformly, which leads to more
     contexts it never counted, and it cannot find its way back.
 
-    Smoothing is not the cure. To see it, {_how}: the curve moves, but unseen contexts stay
-    uniform whatever $\alpha$ is. (Classical count models *back off* to shorter contexts when
-    a long one is rare; that helps, and is still counting.)
+    Smoothing is not the cure. Add-one is the case $\alpha = 1$ of add-$\alpha$,
+    $(N(\text{{context}}\;x_t) + \alpha) / (N(\text{{context}}) + \alpha V)$. To see it, {_how},
+    then measure the curve again: it moves and its best k can shift, but it still turns,
+    since unseen contexts stay uniform whatever $\alpha$ is. (Classical count models *back
+    off* to shorter contexts when a long one is rare; that helps, and is still counting.)
 
     The real problem is that a count table treats every context as a stranger: *the king*
     and *the queen*, *thee* and *thou* share nothing. A model that **learns** a
@@ -1488,16 +1493,20 @@ def _(mo):
     mo.md(r"""
     ## Recap
 
-    - A language model gives every text a probability, as a product of next-token
-      probabilities (the chain rule); generating is drawing one token at a time.
-    - A bigram model is a table of counts with add-one smoothing; you can compute its
-      probabilities and its perplexity, $\exp$ of the mean surprisal, by hand.
-    - Longer counted contexts help, then hurt: the counts thin out, and unseen contexts
-      leave the model guessing. Models that learn to share strength between contexts are
-      the way out.
-    - Translation, answering, classifying and coding are all continuations.
-    - Temperature reshapes the distribution (0: greedy, ∞: uniform); top-k and top-p cut
-      its tail; a seeded generator makes a draw repeatable.
+    You can now:
+
+    - write the probability of any text as a product of next-token probabilities (the
+      chain rule), and generate by drawing one token at a time;
+    - count a bigram model with add-one smoothing and compute, by hand, one of its
+      probabilities and its perplexity ($\exp$ of the mean surprisal) on a text;
+    - explain why longer counted contexts help, then hurt on held-out text (the counts
+      thin out and unseen contexts leave the model guessing), and why models that learn to
+      share strength between contexts are the way out;
+    - write translation, question answering, classification and code as continuations of
+      one token stream;
+    - predict what temperature does (0: greedy, ∞: uniform), read a distribution's
+      entropy, say what top-k and top-p cut from its tail, and make a set of draws
+      repeatable with a seed.
 
     Our tokens were characters. Lesson 2 asks what the tokens should be.
     """)

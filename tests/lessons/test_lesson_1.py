@@ -120,6 +120,7 @@ def test_the_curve_waits_for_an_answer_to_exercise_3(core_side):
     assert callout_kinds(outputs, 3) == ["neutral"]
     assert "Once you have answered exercise 3, a button here measures" in text
     assert "curve" not in defs and "Best at k" not in text
+    assert "Why it turns" not in text  # the explanation gives the turning point away too
 
 
 def test_exercise_3_hints_on_every_wrong_answer(core_side):
