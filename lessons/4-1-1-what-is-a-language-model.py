@@ -309,7 +309,9 @@ def _(alt, counts, format_number, mo, np, pd, shown, tokenizer):
                 f"occur (white): *q* is followed by {_q_next_words} only. After a capital, "
                 f"{format_number(100 * _upper_upper, 0)}% of next characters are capitals too "
                 "(names in capitals, like *ROMEO:*), while a lowercase letter is followed by "
-                f"a capital {_lower_upper:,} times: the empty block in the lower middle."
+                "a capital "
+                + ("never" if _lower_upper == 0 else f"only {_lower_upper:,} times")
+                + ": the empty block in the lower middle."
             ),
         ]
     )

@@ -98,6 +98,17 @@ def test_headline_numbers_equal_core(default_run, core_side):
     assert "agree on every pair" in text_of(default_run[0])  # the Counter by hand
 
 
+def test_the_heatmaps_capitals_sentence_is_counted(default_run, core_side):
+    counts = bigram_matrix(core_side.train, core_side.tok.vocab_size)
+    upper = np.array([c.isupper() for c in core_side.tok.vocab])
+    lower = np.array([c.islower() for c in core_side.tok.vocab])
+    share = counts[upper][:, upper].sum() / counts[upper].sum()
+    assert counts[lower][:, upper].sum() == 0  # Tiny Shakespeare: no camelCase
+    text = text_of(default_run[0])
+    assert f"After a capital, {100 * share:.0f}% of next characters are capitals too" in text
+    assert "a lowercase letter is followed by a capital never" in text
+
+
 def test_unanswered_exercises_are_not_green_and_controls_wait(default_run):
     outputs, defs = default_run
     for exercise in (1, 2, 4):
