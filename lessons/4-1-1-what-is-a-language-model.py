@@ -1185,7 +1185,9 @@ def _(cold_radio, hot_radio, mo):
         "cold": "all mass on the most likely character",
         "hot": "uniform over all characters",
     }
-    if cold_radio.value is None or hot_radio.value is None:
+    # the rest of section 4 (slider, by-hand code, draws) shows the answer: it waits for this
+    temperature_predicted = cold_radio.value is not None and hot_radio.value is not None
+    if not temperature_predicted:
         _kind, _text = "neutral", "Answer both predictions above."
     elif cold_radio.value == _right["cold"] and hot_radio.value == _right["hot"]:
         _kind, _text = (
@@ -1209,7 +1211,7 @@ def _(cold_radio, hot_radio, mo):
             )
         _kind, _text = "warn", "Not quite. " + " ".join(_wrong)
     mo.callout(mo.md(f"**Exercise 4.** {_text}"), kind=_kind)
-    return
+    return (temperature_predicted,)
 
 
 @app.cell
@@ -1231,10 +1233,13 @@ def _(mo, tokenizer):
 
 
 @app.cell(hide_code=True)
-def _(cold_radio, hot_radio, mo, temperature_slider):
+def _(mo, temperature_predicted, temperature_slider):
     mo.stop(
-        cold_radio.value is None or hot_radio.value is None,
-        mo.md("*The temperature slider appears here once you have answered both predictions.*"),
+        not temperature_predicted,
+        mo.md(
+            "*The temperature slider and the rest of this section appear here once you "
+            "have answered both predictions.*"
+        ),
     )
     temperature_slider
     return
@@ -1285,19 +1290,18 @@ def _(dist_widget, filter_logits, logits, settings, softmax):
 
 @app.cell(hide_code=True)
 def _(
-    cold_radio,
     entropy,
     format_number,
-    hot_radio,
     logits,
     mo,
     np,
     settings,
     shown,
     softmax,
+    temperature_predicted,
     tokenizer,
 ):
-    mo.stop(cold_radio.value is None or hot_radio.value is None)
+    mo.stop(not temperature_predicted)
     _H = [float(entropy(softmax(logits, t))) for t in (1.0, settings["temperature"])]
     _V = tokenizer.vocab_size
     _lines = [
@@ -1321,7 +1325,8 @@ def _(
 
 
 @app.cell(hide_code=True)
-def _(context_ids, dist_model, format_number, mo, shown, tokenizer):
+def _(context_ids, dist_model, format_number, mo, temperature_predicted, shown, tokenizer):
+    mo.stop(not temperature_predicted)
     _counts, _total = dist_model.next_counts(context_ids)
     _never = _counts == 0
     _tail = float(dist_model.next_probs(context_ids)[_never].sum())
@@ -1347,13 +1352,26 @@ def _(context_ids, dist_model, format_number, mo, shown, tokenizer):
 
 
 @app.cell(hide_code=True)
-def _(mo, top_k_slider, top_p_slider):
+def _(mo, temperature_predicted, top_k_slider, top_p_slider):
+    mo.stop(not temperature_predicted)
     mo.hstack([top_k_slider, top_p_slider], justify="start", gap=2)
     return
 
 
 @app.cell(hide_code=True)
-def _(entropy, final_probs, format_number, logits, mo, np, settings, softmax, tokenizer):
+def _(
+    entropy,
+    final_probs,
+    format_number,
+    logits,
+    mo,
+    temperature_predicted,
+    np,
+    settings,
+    softmax,
+    tokenizer,
+):
+    mo.stop(not temperature_predicted)
     _scaled = softmax(logits, settings["temperature"])
     _kept = final_probs > 0
     _H = float(entropy(final_probs))
@@ -1372,7 +1390,8 @@ def _(entropy, final_probs, format_number, logits, mo, np, settings, softmax, to
 
 
 @app.cell(hide_code=True)
-def _(mo):
+def _(mo, temperature_predicted):
+    mo.stop(not temperature_predicted)
     mo.md(r"""
     Written out by hand: temperature, then top-k, then top-p on what top-k left.
     """)
@@ -1380,7 +1399,9 @@ def _(mo):
 
 
 @app.cell
-def _(mo, np):
+def _(mo, temperature_predicted, np):
+    mo.stop(not temperature_predicted)
+
     def by_hand(logits, temperature, top_k=None, top_p=None):
         """The sampling distribution after temperature, top-k and top-p, step by step."""
         z = np.asarray(logits, dtype=float)
@@ -1404,7 +1425,10 @@ def _(mo, np):
 
 
 @app.cell(hide_code=True)
-def _(by_hand, filter_logits, format_number, logits, mo, np, settings, softmax):
+def _(
+    by_hand, filter_logits, format_number, logits, mo, temperature_predicted, np, settings, softmax
+):
+    mo.stop(not temperature_predicted)
     _cases = [settings, dict(temperature=0.7, top_k=5), dict(temperature=1.5, top_p=0.8)]
     _gap = max(
         float(np.abs(by_hand(logits, **c) - softmax(filter_logits(logits, **c))).max())
@@ -1427,7 +1451,8 @@ def _(by_hand, filter_logits, format_number, logits, mo, np, settings, softmax):
 
 
 @app.cell(hide_code=True)
-def _(DRAW_LENGTH, N_DRAWS, mo):
+def _(DRAW_LENGTH, N_DRAWS, mo, temperature_predicted):
+    mo.stop(not temperature_predicted)
     mo.md(
         f"""
     ### The variety a setting gives
@@ -1451,8 +1476,10 @@ def _(
     np,
     seed_number,
     settings,
+    temperature_predicted,
     tokenizer,
 ):
+    mo.stop(not temperature_predicted)
     _rng = np.random.default_rng(seed_number.value)
     _draws = [dist_model.sample(_rng, DRAW_LENGTH, context_ids, **settings) for _ in range(N_DRAWS)]
     _marked = [marked_draw(dist_model, tokenizer, context_ids, d) for d in _draws]
@@ -1506,7 +1533,7 @@ def _(mo):
       share strength between contexts are the way out;
     - write translation, question answering, classification and code as continuations of
       one token stream;
-    - predict what temperature does (0: greedy, ∞: uniform), read a distribution's
+    - predict what temperature does at its two limits, read a distribution's
       entropy, say what top-k and top-p cut from its tail, and make a set of draws
       repeatable with a seed.
 

@@ -115,7 +115,7 @@ def test_unanswered_exercises_are_not_green_and_controls_wait(default_run):
         assert callout_kinds(outputs, exercise) == ["neutral"], exercise
     text = text_of(outputs)
     assert "The order slider appears here once you have made your prediction" in text
-    assert "The temperature slider appears here once you have answered both predictions" in text
+    assert "The temperature slider and the rest of this section appear here" in text
     assert "Why it turns" not in text  # the explanation waits for the prediction
     assert "order_perplexity" not in defs and "curve" not in defs
     # exercise 3 needs the slider, and the whole curve would give it away: both wait
@@ -123,6 +123,10 @@ def test_unanswered_exercises_are_not_green_and_controls_wait(default_run):
     assert "Measure all seven orders" not in text
     # entropy is read out with the temperature slider, after the predictions
     assert "How spread out is a distribution" not in text
+    # the rest of section 4 says what T = 0 does: it waits for exercise 4 too, and the recap
+    # does not give it away
+    assert "by_hand" not in defs and "distinct_draws" not in defs
+    assert "greedy" not in text[text.index("Exercise 4.") :]
 
 
 def test_the_curve_waits_for_an_answer_to_exercise_3(core_side):
