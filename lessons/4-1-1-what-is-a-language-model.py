@@ -1390,18 +1390,26 @@ def _(
 
 
 @app.cell(hide_code=True)
-def _(mo, temperature_predicted):
+def _(by_hand, mo, temperature_predicted):
     mo.stop(not temperature_predicted)
-    mo.md(r"""
-    Written out by hand: temperature, then top-k, then top-p on what top-k left.
-    """)
+    import inspect as _inspect
+    import textwrap as _textwrap
+
+    try:  # the cell below, shown here once the predictions are in (its code gives them away)
+        _source = _textwrap.dedent(_inspect.getsource(by_hand))
+    except (OSError, TypeError):
+        _source = "# the source of by_hand is in the next cell of this notebook"
+    mo.vstack(
+        [
+            mo.md("Written out by hand: temperature, then top-k, then top-p on what top-k left."),
+            mo.ui.code_editor(value=_source, language="python", disabled=True, min_height=1),
+        ]
+    )
     return
 
 
-@app.cell
-def _(mo, temperature_predicted, np):
-    mo.stop(not temperature_predicted)
-
+@app.cell(hide_code=True)
+def _(np):
     def by_hand(logits, temperature, top_k=None, top_p=None):
         """The sampling distribution after temperature, top-k and top-p, step by step."""
         z = np.asarray(logits, dtype=float)
@@ -1420,7 +1428,6 @@ def _(mo, temperature_predicted, np):
         p = np.where(keep, p, 0.0)
         return p / p.sum()
 
-    mo.show_code()
     return (by_hand,)
 
 

@@ -125,7 +125,7 @@ def test_unanswered_exercises_are_not_green_and_controls_wait(default_run):
     assert "How spread out is a distribution" not in text
     # the rest of section 4 says what T = 0 does: it waits for exercise 4 too, and the recap
     # does not give it away
-    assert "by_hand" not in defs and "distinct_draws" not in defs
+    assert "Written out by hand" not in text and "distinct_draws" not in defs
     assert "greedy" not in text[text.index("Exercise 4.") :]
 
 
@@ -203,7 +203,7 @@ def test_seeded_draws_repeat_and_vary(core_side):
 
 
 def test_truncation_matches_core(core_side):
-    _, defs = run(
+    outputs, defs = run(
         **right_answers(core_side),
         temperature_slider=element(0.7),
         top_k_slider=element(4),
@@ -214,6 +214,8 @@ def test_truncation_matches_core(core_side):
     expected = softmax(filter_logits(defs["logits"], **settings))
     np.testing.assert_allclose(defs["final_probs"], expected)
     np.testing.assert_allclose(defs["by_hand"](defs["logits"], **settings), expected, atol=1e-12)
+    # the by-hand code is on the page, as its source
+    assert "def by_hand(logits, temperature, top_k=None, top_p=None):" in text_of(outputs)
     assert 1 <= (expected > 0).sum() <= 4
 
 
