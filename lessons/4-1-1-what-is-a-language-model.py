@@ -1373,16 +1373,19 @@ def _(
 ):
     mo.stop(not temperature_predicted)
     _scaled = softmax(logits, settings["temperature"])
-    _kept = final_probs > 0
+    # removed by the truncation: possible after temperature, gone after top-k / top-p
+    _removed = (_scaled > 0) & ~(final_probs > 0)
     _H = float(entropy(final_probs))
     if settings["top_k"] or settings["top_p"]:
         _text = (
-            f"The truncation removed **{int((~_kept).sum())}** of {tokenizer.vocab_size} "
-            f"characters, which held **{format_number(100 * float(_scaled[~_kept].sum()), 1)}%**"
+            f"The truncation removed **{int(_removed.sum())}** of {tokenizer.vocab_size} "
+            f"characters, which held **{format_number(100 * float(_scaled[_removed].sum()), 1)}%**"
             " of the probability after temperature; the kept ones are renormalised to sum to "
             f"1. Entropy after truncation: **{format_number(_H)}** nats (≈ "
             f"{format_number(np.exp(_H), 1)} choices)."
         )
+        if settings["temperature"] == 0:
+            _text += " At T = 0 only one character was left to keep, so there is nothing to cut."
     else:
         _text = "Top-k and top-p are off: every character can still be drawn."
     mo.md(_text)

@@ -188,12 +188,25 @@ def test_temperature_zero_is_greedy_and_every_draw_is_the_same(answered_run, cor
     assert defs["distinct_draws"] == 1 and defs["draws_repeat"]
     text = text_of(outputs)
     assert "T = 0</strong> is greedy" in text
+    assert "Top-k and top-p are off" in text
     # entropy is defined before its numbers; at T = 0 one character is left, entropy 0
     uniform = f"ln 65 = {np.log(65):.2f}"
     model_h = float(-(np.exp(logits) * logits).sum())
     assert text.index("How spread out is a distribution") < text.index(uniform)
     assert f"the model's distribution <strong>{model_h:.2f}</strong> nats" in text
     assert "after temperature T = 0, <strong>0.00</strong> nats" in text
+
+
+def test_truncation_after_greedy_removes_nothing(core_side):
+    outputs, _ = run(
+        **right_answers(core_side),
+        temperature_slider=element(0.0),
+        top_k_slider=element(3),
+        top_p_slider=element(1.0),
+    )
+    text = text_of(outputs)
+    assert "The truncation removed <strong>0</strong> of 65 characters" in text
+    assert "only one character was left to keep" in text
 
 
 def test_seeded_draws_repeat_and_vary(core_side):
