@@ -553,20 +553,29 @@ def _(alt, bigram, encode_chars, format_number, json, mo, np, pd, sentence_text,
             )
             _reversed = _sentence[::-1]
             _, _lp_rev = _score(_reversed)
+            _gap = float(_lp.sum() - _lp_rev.sum())  # log of P(sentence) / P(reversed)
+
+            def _sci(x):
+                """x as 7.62 × 10<sup>−20</sup>."""
+                _m, _e = f"{x:.2e}".split("e")
+                return f"{_m} × 10<sup>{format_number(int(_e), 0)}</sup>"
+
             _shown = mo.vstack(
                 [
                     _chart,
                     mo.md(
-                        f"log P = **{format_number(_lp.sum())}** nats over {len(_ids)} characters, "
-                        f"so P = e^{format_number(_lp.sum())} ≈ {np.exp(_lp.sum()):.2e}. Mean "
-                        f"surprisal {format_number(_surprisal.mean(), 3)} nats per character, "
-                        f"so perplexity e^{format_number(_surprisal.mean(), 3)} = "
+                        f"log P = **{format_number(_lp.sum())}** nats over {len(_ids)} "
+                        f"characters, so P = e<sup>{format_number(_lp.sum())}</sup> ≈ "
+                        f"{_sci(np.exp(_lp.sum()))}. Mean surprisal "
+                        f"{format_number(_surprisal.mean(), 3)} nats per character, so "
+                        f"perplexity e<sup>{format_number(_surprisal.mean(), 3)}</sup> = "
                         f"{format_number(np.exp(_surprisal.mean()))} (explained just below). "
                         f"The same characters reversed, *{_reversed}*, score log P = "
-                        f"{format_number(_lp_rev.sum())}: e^{format_number(_lp.sum() - _lp_rev.sum())} ≈ "
-                        f"{np.exp(_lp.sum() - _lp_rev.sum()):.1e} times less likely. The most surprising character here is "
-                        f"*{shown(_sentence[int(np.argmax(_surprisal))])}* at position "
-                        f"{int(np.argmax(_surprisal))}."
+                        f"{format_number(_lp_rev.sum())}, so the reversed text is "
+                        f"e<sup>{format_number(abs(_gap))}</sup> ≈ {_sci(np.exp(abs(_gap)))} "
+                        f"times {'less' if _gap >= 0 else 'more'} likely. The most surprising "
+                        f"character here is *{shown(_sentence[int(np.argmax(_surprisal))])}* "
+                        f"at position {int(np.argmax(_surprisal))}."
                     ),
                 ]
             )
@@ -613,7 +622,7 @@ One character of context takes the model from choosing among about
 {format_number(unigram_perplexity, 0)} characters to choosing among about {format_number(bigram_perplexity, 0)}.
 The last row is not computed here: Karpathy's nanoGPT
 README reports a validation loss of {_nanogpt_loss} for a small GPT trained on this same text
-and split, and e^{_nanogpt_loss} = {format_number(np.exp(_nanogpt_loss))}. That gap is what the
+and split, and e<sup>{_nanogpt_loss}</sup> = {format_number(np.exp(_nanogpt_loss))}. That gap is what the
 rest of this course builds.
 """
     )

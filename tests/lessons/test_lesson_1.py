@@ -254,6 +254,18 @@ def test_wrong_answers_get_hints(core_side):
     assert "for T → 0" in text and "for T → ∞" in text
 
 
+def test_the_sentence_and_its_reverse_compare_the_right_way_round(core_side):
+    bigram = core_side.models[1]
+    for sentence in ("To be, or not to be", "eb ot ton ro ,eb oT"):
+        gap = bigram.sequence_log_probs(core_side.tok.encode(sentence)).sum() - (
+            bigram.sequence_log_probs(core_side.tok.encode(sentence[::-1])).sum()
+        )
+        outputs, _ = run(sentence_text=element(sentence))
+        word = "less" if gap >= 0 else "more"
+        assert f"so the reversed text is e<sup>{abs(gap):.2f}</sup>" in text_of(outputs)
+        assert f"times {word} likely" in text_of(outputs), sentence
+
+
 def test_bad_sentences_and_contexts_get_a_message(core_side):
     outputs, _ = run(sentence_text=element("def f(x): return x % 2"), context_text=element("{}"))
     text = text_of(outputs)
