@@ -1547,9 +1547,9 @@ def _(mo):
       chain rule), and generate by drawing one token at a time;
     - count a bigram model with add-one smoothing and compute, by hand, one of its
       probabilities and its perplexity ($\exp$ of the mean surprisal) on a text;
-    - explain why longer counted contexts help, then hurt on held-out text (the counts
-      thin out and unseen contexts leave the model guessing), and why models that learn to
-      share strength between contexts are the way out;
+    - measure what longer counted contexts do to held-out perplexity, explain the curve
+      from the counts, and say why models that learn to share strength between contexts
+      are the way out;
     - write translation, question answering, classification and code as continuations of
       one token stream;
     - predict what temperature does at its two limits, read a distribution's

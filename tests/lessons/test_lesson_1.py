@@ -127,6 +127,7 @@ def test_unanswered_exercises_are_not_green_and_controls_wait(default_run):
     # does not give it away
     assert "Written out by hand" not in text and "distinct_draws" not in defs
     assert "greedy" not in text[text.index("Exercise 4.") :]
+    assert "then hurt" not in text and "then rise" not in text.replace("fall, then rise", "")
 
 
 def test_the_curve_waits_for_an_answer_to_exercise_3(core_side):
