@@ -359,7 +359,7 @@ def test_lesson_5_seeking_one_owner_only_is_not_enough():
     outputs = answer(5, **lesson_5_matrices(W_Q, W_K), score_number=element(scaled))
     assert callout_kinds(outputs, 1) == ["warn"]
     assert callout_kinds(outputs, 2) == ["warn"]  # the scaled score: not asked for yet
-    assert "section 4 motivates" in outputs_text(outputs)
+    assert "section 5 motivates" in outputs_text(outputs)
 
 
 def test_lesson_5_controls_wait_for_their_sections():
