@@ -347,7 +347,169 @@ def _(format_number, mo, mutual_radio, plane_names, plane_scores):
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
-    ## 4 · Trace it by hand: four tokens, three features
+    ## 4 · From averaging to attention: one weight matrix
+
+    Section 2's bag of words is a matrix product too. Put the weights in a $T \times T$
+    matrix $W$, every entry $1/T$: row $i$ of $W X$ is $\sum_j W_{ij}\, x_j$, the sentence's
+    average, the same for every token. Attention has exactly this shape, $A X$; only the
+    weights differ. Step from one to the other the way Karpathy does in *Let's build GPT*:
+
+    1. **uniform average**: $W_{ij} = 1/T$ (section 2's bag of words).
+    2. **causal average**: a model that predicts the next word may not look at the words
+       after it (lesson 5 says why), so keep only the lower triangle (`np.tril`) and
+       divide each row by its count: token $i$ averages tokens $0, \dots, i$.
+    3. **softmax(X Xᵀ), masked**: the same triangle, but the weights inside it come from
+       the dot products of section 3, so they depend on the tokens themselves. Karpathy
+       calls it **data-dependent averaging**.
+
+    Switch between the three: the map shows $W$ (row $i$: how token $i$ divides its
+    weight), the table the rows of $W X$.
+    """)
+    return
+
+
+@app.cell
+def _(mo):
+    averaging_radio = mo.ui.radio(
+        options=["uniform average", "causal average (tril)", "softmax(X Xᵀ), masked"],
+        value="uniform average",
+        label="weights W",
+    )
+    return (averaging_radio,)
+
+
+@app.cell
+def _(AttentionHeatmap, mo, np, tokens_a):
+    bridge_heatmap = mo.ui.anywidget(
+        AttentionHeatmap(tokens=tokens_a, weights=np.full((len(tokens_a),) * 2, 1 / len(tokens_a)))
+    )
+    return (bridge_heatmap,)
+
+
+@app.cell
+def _(X_a, attention_stages, np, softmax):
+    _T = len(X_a)
+    _tril = np.tril(np.ones((_T, _T)))
+    bridge_weights = {
+        "uniform average": np.full((_T, _T), 1 / _T),
+        "causal average (tril)": _tril / _tril.sum(axis=1, keepdims=True),  # rows sum to 1
+        # lesson 5's causal mask, no projections, no scale: W_Q = W_K = I
+        "softmax(X Xᵀ), masked": attention_stages(X_a, causal=True, scale=False)["weights"],
+    }
+    # Karpathy's way to the causal average: softmax of all-zero scores, -inf above the diagonal
+    bridge_zero_scores = np.where(_tril == 1, 0.0, -np.inf)
+    bridge_tril_matches = bool(
+        np.allclose(softmax(bridge_zero_scores), bridge_weights["causal average (tril)"])
+    )
+    return bridge_tril_matches, bridge_weights
+
+
+@app.cell
+def _(X_a, averaging_radio, bridge_heatmap, bridge_weights, tokens_a):
+    bridge_W = bridge_weights[averaging_radio.value]
+    bridge_out = bridge_W @ X_a  # (T, T) @ (T, C) = (T, C): row i mixes the tokens by row i of W
+    bridge_heatmap.update(tokens=tokens_a, weights=bridge_W)
+    return bridge_W, bridge_out
+
+
+@app.cell(hide_code=True)
+def _(
+    FEATURES,
+    SENTENCES,
+    X_a,
+    averaging_radio,
+    bridge_heatmap,
+    bridge_out,
+    matrix_block,
+    mo,
+    tokens_a,
+):
+    mo.vstack(
+        [
+            averaging_radio,
+            mo.hstack(
+                [
+                    bridge_heatmap,
+                    matrix_block(
+                        f"**W X** for *{SENTENCES[0]}*",
+                        bridge_out,
+                        tokens_a,
+                        FEATURES,
+                        corner="token",
+                    ),
+                    matrix_block("**X**", X_a, tokens_a, FEATURES, corner="token", decimals=1),
+                ],
+                justify="start",
+                gap=1.5,
+                align="start",
+                wrap=True,
+            ),
+        ]
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(
+    X_a,
+    averaging_radio,
+    bridge_W,
+    bridge_out,
+    bridge_tril_matches,
+    bridge_weights,
+    format_number,
+    mo,
+    np,
+    tokens_a,
+):
+    def _vec(v):
+        return "(" + ", ".join(format_number(x) for x in v) + ")"
+
+    _b = tokens_a.index("bark")
+    _same_rows = bool(np.allclose(bridge_out, bridge_out[0]))
+    _mode = averaging_radio.value
+    if _mode == "uniform average":
+        _text = (
+            "Every row of W X is "
+            + ("the same, " if _same_rows else "not the same? ")
+            + f"{_vec(bridge_out[0])}, the average of section 2. Every token gets the whole "
+            "sentence's average, including the words that come after it."
+        )
+    elif _mode == "causal average (tril)":
+        _text = (
+            f"Row *{tokens_a[0]}* sees only itself and keeps {_vec(bridge_out[0])}; row "
+            f"*bark*, last, averages all {len(tokens_a)} tokens, {_vec(bridge_out[_b])} "
+            "(the uniform average itself). The rows differ now, but only by position: token "
+            f"*i* splits its weight equally, 1/(i+1), whatever the tokens are (bark gives "
+            f"each token {format_number(bridge_W[_b, 0])}). Written Karpathy's way, a softmax "
+            "of an all-zero score matrix with −∞ above the diagonal gives this same matrix "
+            f"(`np.allclose`: **{bridge_tril_matches}**): zero scores, equal weights."
+        )
+    else:
+        _tril = bridge_weights["causal average (tril)"]
+        _row = ", ".join(f"*{t}* {format_number(w)}" for t, w in zip(tokens_a, bridge_W[_b]))
+        _top = tokens_a[int(np.argmax(bridge_W[_b]))]
+        _text = (
+            "The same triangle, but inside it the weights follow the scores $X X^\\top$. "
+            f"bark, which gave every token {format_number(_tril[_b, 0])} in the causal "
+            f"average, now gives {_row}: most to "
+            + (
+                "itself, the vector that matches its own best (section 7 comes back to that)"
+                if _top == "bark"
+                else f"*{_top}*, the token whose vector matches bark's best"
+            )
+            + f". Row *bark* of W X is {_vec(bridge_out[_b])}, not the plain "
+            f"average {_vec(X_a.mean(axis=0))}. That is attention: averaging with weights "
+            "computed from the data."
+        )
+    mo.md(_text)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## 5 · Trace it by hand: four tokens, three features
 
     Now the whole operation on the toy table, with nothing learned in it:
 
@@ -422,24 +584,37 @@ def _(A, FEATURES, S, X, matrix_block, mo, new_X, np, tokens):
 
 
 @app.cell(hide_code=True)
-def _(A, FEATURES, SENTENCES, embed, format_number, markdown_matrix, mo, softmax, tokens):
+def _(A, FEATURES, SENTENCES, embed, format_number, markdown_matrix, mo, np, softmax, tokens):
     def _new_bark(text):
         _tokens, _X = embed(text)
         return (softmax(_X @ _X.T) @ _X)[_tokens.index("bark")]
 
     _b = tokens.index("bark")
+    _barks = [_new_bark(s) for s in SENTENCES]
+    _differ = not np.allclose(*_barks)
+    _self, _owner = A[_b, _b], A[_b, 1]
+    if _self > _owner:
+        _where = (
+            f"{format_number(_self)} to itself, only {format_number(_owner)} to "
+            f"{tokens[1]}, its owner."
+        )
+    else:
+        _where = (
+            f"{format_number(_owner)} to {tokens[1]}, its owner, and "
+            f"{format_number(_self)} to itself: your edited table lets bark find its owner "
+            "first."
+        )
     mo.md(
         "**Context works, a little.** bark's new vector in each sentence:\n\n"
-        + markdown_matrix(
-            [_new_bark(s) for s in SENTENCES],
-            [f"bark in “{s}”" for s in SENTENCES],
-            FEATURES,
-            corner="",
+        + markdown_matrix(_barks, [f"bark in “{s}”" for s in SENTENCES], FEATURES, corner="")
+        + "\n\n"
+        + (
+            "The two barks now differ: each has taken in some of its owner. "
+            if _differ
+            else "The two barks are still the same vector: with your edited table, dog and tree "
+            "contribute alike. "
         )
-        + "\n\nThe two barks now differ: each has taken in some of its owner. But look at "
-        f"where bark's attention went (row *bark* of **A**): "
-        f"{format_number(A[_b, _b])} to itself, only {format_number(A[_b, 1])} to "
-        f"{tokens[1]}, its owner."
+        + f"Look at where bark's attention went (row *bark* of **A**): {_where}"
     )
     return
 
@@ -484,7 +659,7 @@ def _(FEATURES, embed, format_number, mo, np, score_number):
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
-    ## 5 · Attention does not see the order either
+    ## 6 · Attention does not see the order either
 
     Section 2's bag of words forgot the order. Does attention bring it back? Run the same
     operation on the words of exercise 1 in another order, **the bark 's dog**, and line
@@ -584,9 +759,9 @@ def _(ORDER_SENTENCES, format_number, mo, order_run):
     _positions = ", ".join(str(p) for p in range(len(_rows[0][0])))
     mo.md(
         rf"""
-    Where does order come from, then? Lesson 5 adds a **causal mask**: each token may see
-    only itself and the tokens before it. That lets order in, but only through *what*
-    each token sees. With the mask, *dog* in *{ORDER_SENTENCES[0]}* sees {_seen[0]} and
+    Where does order come from, then? Section 4's triangle, the **causal mask** of lesson
+    5, lets each token see only itself and the tokens before it. That lets order in, but
+    only through *what* each token sees. With the mask, *dog* in *{ORDER_SENTENCES[0]}* sees {_seen[0]} and
     becomes {_vec[0]} in the hand-made features, while in *{ORDER_SENTENCES[1]}* it sees
     {_seen[1]} and becomes {_vec[1]}; what it does see is still a bag.
 
@@ -609,7 +784,7 @@ def _(position_checkbox):
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
-    ## 6 · What one vector per token cannot say
+    ## 7 · What one vector per token cannot say
     """)
     return
 
