@@ -1,0 +1,179 @@
+"""Lesson 5 headless: M = W_Q W_Kᵀ and the slot remix, the softmax weight by hand (exercise 4),
+the √d section's computed counts, and the training section against core.course.qk_training."""
+
+import re
+
+import numpy as np
+import pytest
+
+from core.course.attention_lessons import SENTENCES, format_number, toy_sentence
+from core.course.qk_training import bilinear_form, train_queries_keys
+from core.mirrors.attention import attention_stages
+from tests.lessons.test_lessons import callout_kinds, element, load_app, outputs_text
+
+# exercise 1's solution: owned -> q0, animal and plant -> k0
+SOLVED_Q = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [2.0, 0.0, 0.0]]
+SOLVED_K = [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+
+
+def matrices(W_Q, W_K):
+    return {
+        "wq_matrix": element(W_Q),
+        "wk_matrix": element(W_K),
+        "sentence_radio": element(SENTENCES[0]),
+    }
+
+
+def run(**defs):
+    outputs, names = load_app(5).run(defs=defs)
+    return outputs, names, outputs_text(outputs)
+
+
+@pytest.fixture(scope="module")
+def solved_and_trained():
+    """Exercise 1 solved, a prediction typed, and the train button pressed."""
+    return run(
+        **matrices(SOLVED_Q, SOLVED_K),
+        variance_number=element(256),
+        train_button=element(True),
+    )
+
+
+def test_m_is_the_live_feature_by_feature_table(solved_and_trained):
+    _, names, text = solved_and_trained
+    M = bilinear_form(SOLVED_Q, SOLVED_K)
+    np.testing.assert_array_equal(names["M"], M)
+    assert M.shape == (3, 3)
+    assert "M[owned, animal] = 2.00: a token with <em>owned</em> seeks tokens with" in text
+    # bark → dog through M, derived term by term, equals q_bark · k_dog (2.00)
+    assert "<strong>2.00</strong>, the same as q<sub>bark</sub>" in text
+    assert "<strong>True</strong>" in text
+    # M is not symmetric, and the page names the most one-sided pair
+    assert "M differs from its transpose (largest |M − Mᵀ| = 2.00)" in text
+
+
+def test_symmetric_m_says_so():
+    eye = np.eye(3)
+    _, _, text = run(**matrices((2 * eye).tolist(), eye.tolist()))
+    assert "M equals its transpose (largest |M − Mᵀ| = 0.00)" in text
+
+
+@pytest.mark.parametrize("angle", [0, 30, 135])
+def test_remixed_slots_leave_m_and_scores_alone(angle):
+    _, _, text = run(**matrices(SOLVED_Q, SOLVED_K), mix_slider=element(angle))
+    moved = float(re.search(r"Largest entry that moved in W_Q: (\d+\.\d+)", text).group(1))
+    assert moved > 0.5  # the slots did change
+    m_change = float(re.search(r"Largest change in M: ([\d.e+-]+)", text).group(1))
+    score_change = float(re.search(r"in the scores of\s+<em>[^<]+</em>: ([\d.e+-]+)", text).group(1))
+    assert m_change < 1e-12 and score_change < 1e-12
+
+
+def softmax_weight_defs(value):
+    return {**matrices(SOLVED_Q, SOLVED_K), "variance_number": element(256), "weight_number": element(value)}
+
+
+def exercise_4_weights():
+    """The right answer and the usual slips, from core: 's looking at dog."""
+    _, X = toy_sentence(SENTENCES[0])
+    W_Q, W_K = np.array(SOLVED_Q), np.array(SOLVED_K)
+
+    def weight(**options):
+        return float(attention_stages(X, W_Q, W_K, **options)["weights"][2, 1])
+
+    return {
+        "right": weight(),
+        "no scale": weight(scale=False),
+        "no mask": weight(causal=False),
+        "neither": weight(causal=False, scale=False),
+    }
+
+
+def test_exercise_4_waits_for_a_prediction_then_asks():
+    outputs, _, text = run()
+    assert callout_kinds(outputs, 4) == []
+    assert "Exercise 4" not in text
+    outputs, _, text = run(variance_number=element(256))
+    assert callout_kinds(outputs, 4) == ["neutral"]
+    # the raw row of 's is given with the identity matrices: the 0, dog 0, 's 0.25, bark 0.5
+    assert "<em>the</em> 0.00, <em>dog</em> 0.00, <em>'s</em> 0.25, <em>bark</em> 0.50" in text
+
+
+def test_exercise_4_accepts_the_right_weight():
+    w = exercise_4_weights()
+    # golden: 's seeks with q = (1, 0, 0); it sees the, dog, 's with raw scores 0, 1, 0, so
+    # the weight on dog is e^(1/√3) / (1 + e^(1/√3) + 1)
+    assert format_number(w["right"], 3) == "0.471"
+    outputs, _, text = run(**softmax_weight_defs(round(w["right"], 3)))
+    assert callout_kinds(outputs, 4) == ["success"]
+    assert "= 0.471" in text
+
+
+@pytest.mark.parametrize(
+    "slip, hint",
+    [
+        ("no scale", "without the division by √3"),
+        ("no mask", "without the mask"),
+        ("neither", "forgets both the mask"),
+    ],
+)
+def test_exercise_4_names_the_slip(slip, hint):
+    w = exercise_4_weights()
+    assert abs(w[slip] - w["right"]) > 0.01, slip  # each slip gives a distinct number
+    outputs, _, text = run(**softmax_weight_defs(round(w[slip], 3)))
+    assert callout_kinds(outputs, 4) == ["warn"]
+    assert hint in text
+
+
+def test_exercise_4_other_wrong_answer_gets_the_steps():
+    outputs, _, text = run(**softmax_weight_defs(0.9))
+    assert callout_kinds(outputs, 4) == ["warn"]
+    assert "divide each by √3, exponentiate, and divide dog" in text
+
+
+def test_the_sqrt_d_section_computes_its_counts(solved_and_trained):
+    _, names, text = solved_and_trained
+    e = names["experiments"][64]
+    assert f"over {e['n_pairs']} random pairs" in text
+    assert f"largest of {e['n_keys']} softmax weights" in text
+    assert "divides by  $\\sqrt{3}$" not in text  # the toy d is rendered, not typed
+    assert "so it divides by" in text
+
+
+def test_the_mask_recalls_data_leakage():
+    _, _, text = run()
+    assert "data leakage</strong> in a new place" in text
+
+
+def test_training_waits_for_its_button():
+    _, names, text = run()
+    assert "training" not in names
+    assert "Press the button to run 100 steps" in text
+    assert names["gradient_gap"] < 1e-8  # the in-page check runs without training
+
+
+def test_training_section_matches_core(solved_and_trained):
+    _, names, text = solved_and_trained
+    run_ = names["training"]
+    expected = train_queries_keys(d=2, steps=100)
+    np.testing.assert_allclose(run_.W_Q, expected.W_Q)
+    assert run_.W_Q.shape == (3, 2)  # d differs from C here
+    assert len(run_.losses) == 101
+    assert (
+        f"fell from <strong>{format_number(expected.losses[0], 3)}</strong>" in text
+        and f"<strong>{format_number(expected.losses[-1], 3)}</strong> after 100 steps" in text
+    )
+    assert "<strong>3 × 2</strong>" in text and "trained W_Q</strong> (3 × 2)" in text
+    # the trained M and the hand-set one point the same way
+    trained_M = bilinear_form(run_.W_Q, run_.W_K)
+    hand_M = bilinear_form(SOLVED_Q, SOLVED_K)
+    cosine = (trained_M * hand_M).sum() / np.linalg.norm(trained_M) / np.linalg.norm(hand_M)
+    assert cosine > 0.8
+    assert f"is <strong>{format_number(cosine)}</strong>, so they point much the same way" in text
+
+
+def test_training_width_follows_the_slider():
+    _, names, text = run(train_button=element(True), train_d_slider=element(3), TRAIN_STEPS=100)
+    assert names["training"].W_Q.shape == (3, 3)
+    assert "3 × 3" in text
+    # with the identity matrices the comparison says so
+    assert "set W_Q and W_K as exercise 1 asks" in text
