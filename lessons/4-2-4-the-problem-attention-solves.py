@@ -435,7 +435,7 @@ def _(
                         bridge_out,
                         tokens_a,
                         FEATURES,
-                        corner="token",
+                        corner="new vector of ↓",
                     ),
                     matrix_block("**X**", X_a, tokens_a, FEATURES, corner="token", decimals=1),
                 ],

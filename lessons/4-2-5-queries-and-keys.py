@@ -285,8 +285,8 @@ def _(W_K, W_Q, format_number, mo, np, stages, tokens):
     _M = W_Q @ W_K.T  # QKᵀ = X (W_Q W_Kᵀ) Xᵀ: its symmetry is this matrix's
     _why = (
         "QKᵀ = X (W_Q W_Kᵀ) Xᵀ, so the scores are symmetric for every input exactly when "
-        f"W_Q W_Kᵀ is (here it {'is' if np.allclose(_M, _M.T) else 'is not'}; section 3 "
-        "shows that matrix)."
+        f"W_Q W_Kᵀ is (here it {'is' if np.allclose(_M, _M.T) else 'is not'}). Section 3 "
+        "shows that matrix."
     )
     if np.allclose(_S, _S.T):
         _text = (

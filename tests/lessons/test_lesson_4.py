@@ -100,7 +100,10 @@ def test_trace_sentences_follow_the_values():
     A = defs["A"]
     assert A[3, 1] > A[3, 3]
     text = outputs_text(outputs)
-    assert "lets bark find its owner first" in text and "only" not in text.split("row <em>bark")[1][:200]
+    assert (
+        "lets bark find its owner first" in text
+        and "only" not in text.split("row <em>bark")[1][:200]
+    )
 
 
 def test_plane_stand_in_still_works_with_the_bridge():

@@ -64,12 +64,18 @@ def test_remixed_slots_leave_m_and_scores_alone(angle):
     moved = float(re.search(r"Largest entry that moved in W_Q: (\d+\.\d+)", text).group(1))
     assert moved > 0.5  # the slots did change
     m_change = float(re.search(r"Largest change in M: ([\d.e+-]+)", text).group(1))
-    score_change = float(re.search(r"in the scores of\s+<em>[^<]+</em>: ([\d.e+-]+)", text).group(1))
+    score_change = float(
+        re.search(r"in the scores of\s+<em>[^<]+</em>: ([\d.e+-]+)", text).group(1)
+    )
     assert m_change < 1e-12 and score_change < 1e-12
 
 
 def softmax_weight_defs(value):
-    return {**matrices(SOLVED_Q, SOLVED_K), "variance_number": element(256), "weight_number": element(value)}
+    return {
+        **matrices(SOLVED_Q, SOLVED_K),
+        "variance_number": element(256),
+        "weight_number": element(value),
+    }
 
 
 def exercise_4_weights():

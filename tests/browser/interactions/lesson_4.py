@@ -74,3 +74,23 @@ def interact(page) -> None:
     )
     page.keyboard.press("Enter")
     expect_text(callout(page, 4), "Correct")
+
+    # section 4, Karpathy's bridge: the radio swaps the weight matrix; W X follows
+    bridge = page.locator("table").filter(has=page.locator("thead", has_text="new vector of"))
+    _, X = toy_sentence("the dog 's bark")
+    expect(bridge.locator("tbody tr").nth(0).locator("td")).to_have_text(
+        ["the", *map(format_number, X.mean(axis=0))]
+    )
+    page.get_by_role("radio", name="causal average (tril)").check()
+    causal = np.cumsum(X, axis=0) / np.arange(1, 5)[:, None]  # row i: the first i + 1 tokens
+    expect(bridge.locator("tbody tr").nth(1).locator("td")).to_have_text(
+        ["dog", *map(format_number, causal[1])]
+    )
+    expect_text(page.locator("body"), "bark gives each token 0.25")
+    page.get_by_role("radio", name="softmax(X Xᵀ), masked").check()
+    raw = attention_stages(X, causal=True, scale=False)
+    expect(bridge.locator("tbody tr").nth(2).locator("td")).to_have_text(
+        ["'s", *map(format_number, raw["output"][2])]
+    )
+    # the bridge's heatmap (the second on the page) shows bark's weight on itself
+    expect_text(page.locator(".cw-heatmap").nth(1), format_number(raw["weights"][3, 3]))

@@ -90,7 +90,7 @@ def numerical_gradient(f, W, eps=1e-6):
 @pytest.mark.parametrize("d, scale, causal", [(2, True, True), (3, False, True), (1, True, False)])
 def test_backward_equals_the_numerical_gradient(d, scale, causal):
     W_Q, W_K = random_pair(d, seed=3)
-    loss, dW_Q, dW_K = owner_loss_and_gradients(W_Q, W_K, scale=scale, causal=causal)
+    _, dW_Q, dW_K = owner_loss_and_gradients(W_Q, W_K, scale=scale, causal=causal)
 
     def at(q, k):
         return owner_loss_and_gradients(q, k, scale=scale, causal=causal)[0]
