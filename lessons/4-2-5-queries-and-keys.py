@@ -500,7 +500,11 @@ def _(
                     matrix_block("**W_Q R**", _Q2, list(FEATURES), slot_labels("q", _d)),
                     matrix_block("**W_K R⁻ᵀ**", _K2, list(FEATURES), slot_labels("k", _d)),
                     matrix_block(
-                        "**their M**", _M2, list(FEATURES), list(FEATURES), corner="query ↓ · key →"
+                        "**their M**",
+                        _M2,
+                        list(FEATURES),
+                        list(FEATURES),
+                        corner="query has ↓ · key has →",
                     ),
                 ],
                 justify="start",
@@ -1101,7 +1105,7 @@ def _(
     _o = FEATURES.index("owned")
     _norms = np.linalg.norm(_M) * np.linalg.norm(M)
     _cosine = float((_M * M).sum() / _norms) if _norms > 0 else float("nan")
-    _pair = "query ↓ · key →"
+    _pair = "query has ↓ · key has →"
 
     def _owner_weights(W_Q_, W_K_):
         _w = []
