@@ -609,11 +609,12 @@ def _(FEATURES, SENTENCES, attention_stages, format_number, mo, toy_sentence):
 
 
 @app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
+def _(W_Q, mo):
+    mo.md(rf"""
     ## 5 · Why divide by √d? An experiment
 
-    With three slots the scores stay small. GPT-2's heads use $d = 64$. What happens to
+    With your {W_Q.shape[1]} slots the scores stay small. GPT-2 small's heads use
+    $d = 768 / 12 = 64$ (its released configuration). What happens to
     the scores as $d$ grows? Draw random queries and keys whose entries are independent,
     with mean 0 and variance 1 (a toy assumption that keeps the arithmetic simple), and
     measure.
@@ -1206,9 +1207,17 @@ def _(mo):
       every input exactly when $W_Q W_K^\top$ is (merely different matrices, such as $W_Q = 2I$ and
       $W_K = I$, are not enough); otherwise *bark* can seek its owner without its owner
       seeking *bark*.
-    - The causal mask sets future scores to $-\infty$: their weights become 0.
+    - $M = W_Q W_K^\top$, feature × feature ($C \times C$ whatever $d$), is all the
+      scores see: $\text{score}(i \to j) = x_i M x_j^\top$. Any invertible $R$ remixes
+      the slots ($W_Q R$, $W_K R^{-\top}$) and leaves $M$ alone, so read a head through $M$.
+    - The causal mask sets future scores to $-\infty$: their weights become 0, and no
+      answer leaks into its question.
     - Raw scores have variance $d$; dividing by $\sqrt{d}$ brings it back to 1 and keeps
-      the softmax from saturating.
+      the softmax from saturating. You can compute one weight by hand: mask, divide by
+      $\sqrt{d}$, exp, sum, divide.
+    - $W_Q$ and $W_K$ are learned: gradient descent (with a gradient you checked against
+      the definition of a derivative) found a head whose $M$ points the way yours does,
+      though its $W_Q$ and $W_K$ look nothing like yours.
 
     So far each token only decides **where** to look. Lesson 6 decides **what it takes
     away**: the values.
