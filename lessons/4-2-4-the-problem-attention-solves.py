@@ -9,8 +9,9 @@
 # ///
 """Lesson 4 (module 4.2): the problem attention solves.
 
-Context changes meaning; a bag of words loses it; dot-product attention on raw embeddings
-(no projections) lets tokens look at each other, does not restore word order (positions do),
+Context changes meaning; a bag of words loses it; averaging is a weight matrix (uniform, causal
+`tril`, then softmax(X Xᵀ) masked: Karpathy's data-dependent averaging); dot-product attention on
+raw embeddings (no projections) lets tokens look at each other, does not restore word order (positions do),
 and shows what one vector per token cannot express: the score matrix is symmetric, and a token tends to match itself most.
 """
 
@@ -838,6 +839,9 @@ def _(mo):
 
     - An embedding table gives a token the same vector in every context.
     - Averaging a sentence (a bag of words) forgets the order.
+    - Averaging is a weight matrix times $X$: uniform, causal (`tril`, each row averaged),
+      or $\mathrm{softmax}(X X^\top)$ under the same triangle, whose weights come from the
+      tokens themselves: data-dependent averaging.
     - Dot-product attention lets each token mix in the tokens that match it:
       $\mathrm{softmax}(X X^\top)\,X$.
     - It does not see word order: reorder the words and the rows come out reordered,

@@ -12,8 +12,9 @@
 """Lesson 5 (module 4.2): queries, keys, and the relevance function.
 
 W_Q and W_K as two learned projections of the same embedding; QKᵀ as a relevance matrix that
-need not be symmetric; the causal mask; and an experiment that shows why scores are divided
-by √d.
+need not be symmetric; M = W_Q W_Kᵀ, the feature × feature table the scores see (slots are
+arbitrary); the causal mask; an experiment that shows why scores are divided by √d; one
+softmax weight by hand; and W_Q, W_K trained by gradient descent (core.course.qk_training).
 """
 
 import marimo
