@@ -1033,6 +1033,23 @@ def _(format_number, mo, np, owner_loss_and_gradients, train_d_slider, train_que
     return (gradient_gap,)
 
 
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    **Exercise 5.** Predict before you train: which entry of the trained $M$ will be the
+    largest (in size)? Think of what *bark* and *'s* have, and what their owners have.
+    """)
+    return
+
+
+@app.cell
+def _(FEATURES, mo):
+    seek_row = mo.ui.dropdown(options=list(FEATURES), label="row: the query token has")
+    seek_column = mo.ui.dropdown(options=list(FEATURES), label="column: the key token has")
+    mo.hstack([seek_row, seek_column], justify="start", gap=2)
+    return seek_column, seek_row
+
+
 @app.cell
 def _(TRAIN_STEPS, mo):
     train_button = mo.ui.run_button(label=f"Train W_Q and W_K ({TRAIN_STEPS} steps)")
@@ -1042,21 +1059,60 @@ def _(TRAIN_STEPS, mo):
 
 @app.cell
 def _(TRAIN_STEPS, mo, train_button, train_d_slider, train_queries_keys):
-    mo.stop(
-        not train_button.value,
-        mo.md(f"*Press the button to run {TRAIN_STEPS} steps of gradient descent (a blink).*"),
-    )
-    with mo.status.progress_bar(
-        total=TRAIN_STEPS, title="Training W_Q and W_K", remove_on_exit=True
-    ) as _bar:
-        training = train_queries_keys(
-            d=train_d_slider.value, steps=TRAIN_STEPS, on_step=lambda _step, _loss: _bar.update()
-        )
+    training = None  # until the button is pressed
+    if train_button.value:
+        with mo.status.progress_bar(
+            total=TRAIN_STEPS, title="Training W_Q and W_K", remove_on_exit=True
+        ) as _bar:
+            training = train_queries_keys(
+                d=train_d_slider.value,
+                steps=TRAIN_STEPS,
+                on_step=lambda _step, _loss: _bar.update(),
+            )
     return (training,)
 
 
 @app.cell(hide_code=True)
-def _(alt, format_number, mo, pd, training):
+def _(FEATURES, bilinear_form, format_number, mo, np, seek_column, seek_row, training):
+    if seek_row.value is None or seek_column.value is None:
+        _kind, _text = "neutral", "Pick a row and a column, then train."
+    elif training is None:
+        _kind, _text = (
+            "neutral",
+            f"Your prediction: M[{seek_row.value}, {seek_column.value}]. Now train.",
+        )
+    else:
+        _M = bilinear_form(training.W_Q, training.W_K)
+        _f, _g = FEATURES.index(seek_row.value), FEATURES.index(seek_column.value)
+        _top = np.abs(_M).max()
+        _F, _G = np.unravel_index(int(np.argmax(np.abs(_M))), _M.shape)
+        _yours = f"M[{seek_row.value}, {seek_column.value}] = {format_number(_M[_f, _g])}"
+        if abs(_M[_f, _g]) >= 0.8 * _top:
+            _kind = "success"
+            _text = (
+                f"Correct: {_yours}, among the largest (the largest is "
+                f"M[{FEATURES[_F]}, {FEATURES[_G]}] = {format_number(_M[_F, _G])}). The tokens "
+                "that look (bark, 's) are the ones with *owned*; the tokens they must find "
+                "(dog, tree) are the ones with *animal* or *plant*."
+            )
+        else:
+            _kind = "warn"
+            _text = (
+                f"Not quite: {_yours}, while the largest is M[{FEATURES[_F]}, "
+                f"{FEATURES[_G]}] = {format_number(_M[_F, _G])}. Hint: a row is a feature of "
+                "the token that looks (bark and 's: what do both have?), a column a feature "
+                "of the token it should find (dog or tree)."
+            )
+    mo.callout(mo.md(f"**Exercise 5.** {_text}"), kind=_kind)
+    return
+
+
+@app.cell(hide_code=True)
+def _(TRAIN_STEPS, alt, format_number, mo, pd, training):
+    mo.stop(
+        training is None,
+        mo.md(f"*Press the button to run {TRAIN_STEPS} steps of gradient descent (a blink).*"),
+    )
     _losses = pd.DataFrame({"step": range(len(training.losses)), "loss": training.losses})
     _d = training.W_Q.shape[1]
     loss_chart = (
@@ -1101,6 +1157,7 @@ def _(
     toy_sentence,
     training,
 ):
+    mo.stop(training is None)
     _d = training.W_Q.shape[1]
     _M = bilinear_form(training.W_Q, training.W_K)
     _f, _g = np.unravel_index(int(np.argmax(np.abs(_M))), _M.shape)

@@ -152,7 +152,7 @@ def test_the_mask_recalls_data_leakage():
 
 def test_training_waits_for_its_button():
     _, names, text = run()
-    assert "training" not in names
+    assert names["training"] is None
     assert "Press the button to run 100 steps" in text
     assert names["gradient_gap"] < 1e-8  # the in-page check runs without training
 
@@ -183,3 +183,25 @@ def test_training_width_follows_the_slider():
     assert "3 × 3" in text
     # with the identity matrices the comparison says so
     assert "set W_Q and W_K as exercise 1 asks" in text
+
+
+def test_exercise_5_predicts_the_largest_entry_of_the_trained_m():
+    outputs, _, _ = run()
+    assert callout_kinds(outputs, 5) == ["neutral"]
+    prediction = {"seek_row": element("owned"), "seek_column": element("animal")}
+    outputs, _, text = run(**prediction)
+    assert callout_kinds(outputs, 5) == ["neutral"] and "Now train" in text
+    outputs, _, text = run(**prediction, train_button=element(True))
+    assert callout_kinds(outputs, 5) == ["success"]
+    assert "M[owned, animal] = 10.32" in text  # golden: d = 2, seed 0, 100 steps
+    # plant is as good as animal (9.93, within 80% of the largest)
+    outputs, _, _ = run(
+        seek_row=element("owned"), seek_column=element("plant"), train_button=element(True)
+    )
+    assert callout_kinds(outputs, 5) == ["success"]
+    # the reverse direction is the classic slip: owners do not seek owned things
+    outputs, _, text = run(
+        seek_row=element("animal"), seek_column=element("owned"), train_button=element(True)
+    )
+    assert callout_kinds(outputs, 5) == ["warn"]
+    assert "a row is a feature of the token that looks" in text
