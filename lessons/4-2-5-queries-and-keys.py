@@ -42,6 +42,7 @@ def _():
     from core.course.qk_training import (
         OWNER_EXAMPLES,
         bilinear_form,
+        numerical_gradient,
         owner_loss_and_gradients,
         remix_slots,
         slot_mixer,
@@ -70,6 +71,7 @@ def _():
         mo,
         next_lesson_markdown,
         np,
+        numerical_gradient,
         owner_loss_and_gradients,
         pd,
         remix_slots,
@@ -1007,20 +1009,18 @@ def _(mo):
 
 
 @app.cell
-def _(format_number, mo, np, owner_loss_and_gradients, train_d_slider, train_queries_keys):
+def _(
+    format_number,
+    mo,
+    np,
+    numerical_gradient,
+    owner_loss_and_gradients,
+    train_d_slider,
+    train_queries_keys,
+):
     _start = train_queries_keys(d=train_d_slider.value, steps=0)  # the seeded random start
     _, _dW_Q, _dW_K = owner_loss_and_gradients(_start.W_Q, _start.W_K)
-
-    def numerical_gradient(loss_of, W, eps=1e-6):
-        """Central differences, one entry of W at a time."""
-        grad = np.zeros_like(W)
-        for index in np.ndindex(W.shape):
-            plus, minus = W.copy(), W.copy()
-            plus[index] += eps
-            minus[index] -= eps
-            grad[index] = (loss_of(plus) - loss_of(minus)) / (2 * eps)
-        return grad
-
+    # numerical_gradient: (L(W + ε) - L(W - ε)) / 2ε, one entry of W at a time
     _num_Q = numerical_gradient(lambda w: owner_loss_and_gradients(w, _start.W_K)[0], _start.W_Q)
     _num_K = numerical_gradient(lambda w: owner_loss_and_gradients(_start.W_Q, w)[0], _start.W_K)
     gradient_gap = float(max(np.abs(_num_Q - _dW_Q).max(), np.abs(_num_K - _dW_K).max()))

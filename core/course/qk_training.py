@@ -151,6 +151,22 @@ def owner_loss_and_gradients(
     return loss, dW_Q, dW_K
 
 
+def numerical_gradient(loss_of: Callable[[np.ndarray], float], W, eps: float = 1e-6) -> np.ndarray:
+    """dL/dW by central differences, (L(W + ε) - L(W - ε)) / 2ε one entry at a time.
+
+    The definition of a derivative, to check a hand-written backward pass against.
+    Example: numerical_gradient(lambda w: float((w**2).sum()), np.array([[3.0]])) ≈ [[6.0]]
+    """
+    W = np.asarray(W, dtype=np.float64)
+    grad = np.zeros_like(W)
+    for index in np.ndindex(W.shape):
+        plus, minus = W.copy(), W.copy()
+        plus[index] += eps
+        minus[index] -= eps
+        grad[index] = (loss_of(plus) - loss_of(minus)) / (2 * eps)
+    return grad
+
+
 @dataclass(frozen=True)
 class TrainingRun:
     """What `train_queries_keys` returns: the start, the end, and the loss at every step.

@@ -8,6 +8,7 @@ from core.course.attention_lessons import FEATURES, toy_sentence
 from core.course.qk_training import (
     OWNER_EXAMPLES,
     bilinear_form,
+    numerical_gradient,
     owner_loss_and_gradients,
     remix_slots,
     slot_mixer,
@@ -77,14 +78,10 @@ def test_scores_symmetric_exactly_when_m_is():
     assert not np.allclose(Y @ A @ Y.T, (Y @ A @ Y.T).T)
 
 
-def numerical_gradient(f, W, eps=1e-6):
-    grad = np.zeros_like(W)
-    for index in np.ndindex(W.shape):
-        plus, minus = W.copy(), W.copy()
-        plus[index] += eps
-        minus[index] -= eps
-        grad[index] = (f(plus) - f(minus)) / (2 * eps)
-    return grad
+def test_numerical_gradient_of_a_known_function():
+    W = np.array([[3.0, -1.0], [0.5, 2.0]])
+    grad = numerical_gradient(lambda w: float((w**2).sum() + w[0, 1] * w[1, 0]), W)
+    np.testing.assert_allclose(grad, [[6.0, -2.0 + 0.5], [1.0 - 1.0, 4.0]], atol=1e-8)
 
 
 @pytest.mark.parametrize("d, scale, causal", [(2, True, True), (3, False, True), (1, True, False)])
