@@ -445,11 +445,12 @@ def _(FEATURES, M, SENTENCES, W_K, W_Q, format_number, matrix_block, mo, np, toy
 def _(mo):
     mo.md(r"""
     **The slots mean nothing by themselves.** Exercise 1's hint put *owned* in slot q₀ and
-    *animal* in slot k₀. Slot 1 would have done as well, and so would any mix of the slots:
+    *animal* and *plant* in slot k₀. Slot 1 would have done as well, and so would any mix of
+    the slots:
     for any invertible $d \times d$ matrix $R$, the pair $(W_Q R,\; W_K R^{-\top})$ has the
     product $W_Q R R^{-1} W_K^\top = M$. Below, $R$ stretches slot 0 by 2 and then rotates
-    slots 0 and 1 by the angle you choose: every entry of $W_Q$ and $W_K$ moves, and $M$
-    and the scores stay where they are.
+    slots 0 and 1 by the angle you choose: $W_Q$ and $W_K$ change (every row that is not
+    all zeros), and $M$ and the scores stay where they are.
     """)
     return
 
