@@ -332,7 +332,7 @@ def _(format_number, mo, mutual_radio, plane_names, plane_scores):
         _text = (
             "Correct. Both would need $a\\cdot b > |a|^2$ and $a\\cdot b > |b|^2$, so "
             "$(a\\cdot b)^2 > |a|^2|b|^2$; but $a\\cdot b = |a||b|\\cos\\theta \\le |a||b|$. "
-            "Whichever of the two is longer always prefers itself. " + _now
+            "Whichever of the two is longer prefers itself, or at best ties. " + _now
         )
     else:
         _kind = "warn"
@@ -471,9 +471,8 @@ def _(
     _mode = averaging_radio.value
     if _mode == "uniform average":
         _text = (
-            "Every row of W X is "
-            + ("the same, " if _same_rows else "not the same? ")
-            + f"{_vec(bridge_out[0])}, the average of section 2. Every token gets the whole "
+            f"Every row of W X is the same (`np.allclose`: **{_same_rows}**), "
+            f"{_vec(bridge_out[0])}, the average of section 2. Every token gets the whole "
             "sentence's average, including the words that come after it."
         )
     elif _mode == "causal average (tril)":
@@ -512,7 +511,8 @@ def _(mo):
     mo.md(r"""
     ## 5 · Trace it by hand: four tokens, three features
 
-    Now the whole operation on the toy table, with nothing learned in it:
+    Now the whole operation on the toy table, with nothing learned in it and no mask
+    (every token sees every other, as in section 3):
 
     1. **scores** $S = X X^\top$, every token against every token;
     2. **weights** $A = \mathrm{softmax}(S)$, row by row;
@@ -557,6 +557,66 @@ def _(TOY_EMBEDDINGS, embedding_matrix, np, sentence_radio, toy_tokens):
     return S, X, embed, tokens
 
 
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    **Exercise 4.** Before the tables, one score by hand: from the embedding table above,
+    compute the score of *bark* looking at *tree* in **the tree 's bark**,
+    $x_\text{bark} \cdot x_\text{tree}$. (Edit the table first if you like: the check
+    follows your numbers.) The tables appear once you have typed an answer.
+    """)
+    return
+
+
+@app.cell
+def _(mo):
+    score_number = mo.ui.number(value=None, step=0.01, label="bark · tree =")
+    score_number
+    return (score_number,)
+
+
+@app.cell(hide_code=True)
+def _(FEATURES, embed, format_number, mo, np, score_number):
+    _tokens, _X = embed("the tree 's bark")
+    _bark, _tree = _X[_tokens.index("bark")], _X[_tokens.index("tree")]
+    _answer = float(_bark @ _tree)
+    _terms = " + ".join(
+        f"{format_number(b, 1)}·{format_number(t, 1)}" for b, t in zip(_bark, _tree)
+    )
+    _plane = [FEATURES.index("animal"), FEATURES.index("owned")]  # section 3's two features
+    # the usual slips, each named; checked only when it gives another number than the answer
+    _slips = [
+        (
+            float(_bark[_plane] @ _tree[_plane]),
+            "That uses only *animal* and *owned*, the two features of section 3's plane. "
+            "Here all three count: add the *plant* product too.",
+        ),
+        (
+            float(_bark @ _bark),
+            "That is bark with itself, |bark|²: use tree's row for the second vector.",
+        ),
+        (float(_bark.sum() + _tree.sum()), "That adds the entries; multiply them pairwise."),
+    ]
+    _value = score_number.value
+    if _value is None:
+        _kind, _text = "neutral", "Type your answer above."
+    elif np.isclose(_value, _answer, atol=0.006):
+        _kind, _text = "success", f"Correct: {_terms} = {format_number(_answer)}."
+    else:
+        _kind = "warn"
+        _text = next(
+            (
+                h
+                for v, h in _slips
+                if not np.isclose(v, _answer) and np.isclose(_value, v, atol=0.006)
+            ),
+            f"{format_number(_value)} is not it. Hint: multiply bark's and tree's entries "
+            f"feature by feature ({', '.join(FEATURES)}) and add the three products.",
+        )
+    mo.callout(mo.md(f"**Exercise 4.** {_text}"), kind=_kind)
+    return
+
+
 @app.cell
 def _(S, X, softmax):
     A = softmax(S)  # (4, 4) weights, each row sums to 1
@@ -565,9 +625,16 @@ def _(S, X, softmax):
 
 
 @app.cell(hide_code=True)
-def _(A, FEATURES, S, X, matrix_block, mo, new_X, np, tokens):
+def _(A, FEATURES, S, X, matrix_block, mo, new_X, np, score_number, tokens):
+    mo.stop(
+        score_number.value is None,
+        mo.md(
+            "*The tables of scores, weights and new vectors appear here once you have "
+            "typed an answer to exercise 4.*"
+        ),
+    )
     _diag = np.eye(len(tokens), dtype=bool)
-    _pairs = "looking ↓ · looked at →"
+    _pairs = "↓ looks at →"
     mo.hstack(
         [
             matrix_block("**X**: embeddings", X, tokens, FEATURES, corner="token", decimals=1),
@@ -585,7 +652,21 @@ def _(A, FEATURES, S, X, matrix_block, mo, new_X, np, tokens):
 
 
 @app.cell(hide_code=True)
-def _(A, FEATURES, SENTENCES, embed, format_number, markdown_matrix, mo, np, softmax, tokens):
+def _(
+    A,
+    FEATURES,
+    SENTENCES,
+    embed,
+    format_number,
+    markdown_matrix,
+    mo,
+    np,
+    score_number,
+    softmax,
+    tokens,
+):
+    mo.stop(score_number.value is None)
+
     def _new_bark(text):
         _tokens, _X = embed(text)
         return (softmax(_X @ _X.T) @ _X)[_tokens.index("bark")]
@@ -617,43 +698,6 @@ def _(A, FEATURES, SENTENCES, embed, format_number, markdown_matrix, mo, np, sof
         )
         + f"Look at where bark's attention went (row *bark* of **A**): {_where}"
     )
-    return
-
-
-@app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
-    **Exercise 4.** Compute by hand, from the table **X** above, the score of *bark*
-    looking at *dog* in **the dog 's bark**: $x_\text{bark} \cdot x_\text{dog}$.
-    (Edit the embedding table first if you like: the check follows your numbers.)
-    """)
-    return
-
-
-@app.cell
-def _(mo):
-    score_number = mo.ui.number(value=None, step=0.01, label="bark · dog =")
-    score_number
-    return (score_number,)
-
-
-@app.cell(hide_code=True)
-def _(FEATURES, embed, format_number, mo, np, score_number):
-    _tokens, _X = embed("the dog 's bark")
-    _bark, _dog = _X[3], _X[1]
-    _answer = float(_bark @ _dog)
-    _terms = " + ".join(f"{format_number(b, 1)}·{format_number(d, 1)}" for b, d in zip(_bark, _dog))
-    if score_number.value is None:
-        _kind, _text = "neutral", "Type your answer above."
-    elif np.isclose(score_number.value, _answer, atol=0.006):
-        _kind, _text = "success", f"Correct: {_terms} = {format_number(_answer)}."
-    else:
-        _kind, _text = (
-            "warn",
-            f"{format_number(score_number.value)} is not it. Hint: multiply bark's and dog's "
-            f"entries feature by feature ({', '.join(FEATURES)}) and add the three products.",
-        )
-    mo.callout(mo.md(f"**Exercise 4.** {_text}"), kind=_kind)
     return
 
 

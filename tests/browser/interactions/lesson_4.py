@@ -67,13 +67,23 @@ def interact(page) -> None:
         page.locator("marimo-callout-output").filter(has_text="order"), "Now the order shows"
     )
 
-    # typing exercise 4's answer (bark · dog in the toy table) turns its check green
-    _, X = toy_sentence("the dog 's bark")
-    page.locator("marimo-number").filter(has_text="bark · dog =").locator("input").fill(
-        format_number(X[3] @ X[1])
-    )
+    # exercise 4 (bark · tree) comes before the tables that hold its answer: they wait for it
+    expect(page.get_by_text("S = X Xᵀ")).to_have_count(0)
+    expect_text(page.locator("body"), "appear here once you have typed an answer to exercise 4")
+    _, X = toy_sentence("the tree 's bark")
+    number = page.locator("marimo-number").filter(has_text="bark · tree =").locator("input")
+    number.fill(format_number(X[3] @ X[3]))  # bark with itself: the slip is named
+    page.keyboard.press("Enter")
+    expect_text(callout(page, 4), "That is bark with itself")
+    number.fill(format_number(X[3] @ X[1]))
     page.keyboard.press("Enter")
     expect_text(callout(page, 4), "Correct")
+    # now the trace's tables: bark's row of S = X Xᵀ for the first sentence
+    _, X = toy_sentence("the dog 's bark")
+    scores = page.locator("table").filter(has=page.locator("thead", has_text="looks at")).first
+    expect(scores.locator("tbody tr").nth(3).locator("td")).to_have_text(
+        ["bark", *map(format_number, (X @ X.T)[3])]
+    )
 
     # section 4, Karpathy's bridge: the radio swaps the weight matrix; W X follows
     bridge = page.locator("table").filter(has=page.locator("thead", has_text="new vector of"))
