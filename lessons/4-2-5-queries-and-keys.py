@@ -307,56 +307,91 @@ def _(W_K, W_Q, format_number, mo, np, stages, tokens):
     return
 
 
+@app.cell
+def _(np):
+    # a toy token the two sentences do not have, so its key is on no table of the page:
+    # mostly animal, and a little owned (somebody's pet)
+    x_cat = np.array([0.9, 0.0, 0.4])
+    return (x_cat,)
+
+
 @app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
-    **Exercise 2.** With your current $W_Q$ and $W_K$, compute by hand the score of
-    *bark* looking at *dog* in *the dog 's bark*: $q_\text{bark} \cdot k_\text{dog}$.
-    Work out $q_\text{bark} = x_\text{bark} W_Q$ and $k_\text{dog} = x_\text{dog} W_K$
-    first.
-    """)
+def _(FEATURES, mo, x_cat):
+    _cat = ", ".join(f"{f} {v:.1f}" for f, v in zip(FEATURES, x_cat))
+    mo.md(
+        f"""
+    **Exercise 2.** The callout above already gives bark → dog, so take a token the
+    sentences do not have: *cat*, with embedding $x_\\text{{cat}}$ = ({_cat}). With your
+    current $W_Q$ and $W_K$, compute by hand the score *bark* would give it,
+    $q_\\text{{bark}} \\cdot k_\\text{{cat}}$. Read $q_\\text{{bark}}$ off the trace (row
+    *bark* of Q); work out $k_\\text{{cat}} = x_\\text{{cat}} W_K$ yourself.
+    """
+    )
     return
 
 
 @app.cell
 def _(mo):
-    score_number = mo.ui.number(value=None, step=0.01, label="q_bark · k_dog =")
+    score_number = mo.ui.number(value=None, step=0.01, label="q_bark · k_cat =")
     score_number
     return (score_number,)
 
 
 @app.cell(hide_code=True)
-def _(FEATURES, SENTENCES, W_K, W_Q, format_number, mo, np, score_number, toy_sentence):
+def _(FEATURES, SENTENCES, W_K, W_Q, format_number, mo, np, score_number, toy_sentence, x_cat):
     _tokens, _X = toy_sentence(SENTENCES[0])
-    _q, _k = _X[3] @ W_Q, _X[1] @ W_K
+    _bark = _X[_tokens.index("bark")]
+    _q, _k = _bark @ W_Q, x_cat @ W_K
     _answer = float(_q @ _k)
+    _d = W_Q.shape[1]
 
     def _vec(v):
         return "(" + ", ".join(format_number(x) for x in v) + ")"
 
+    # the usual slips, each named; one counts only when it gives another number than the answer
+    _slips = [
+        (
+            _answer / np.sqrt(_d),
+            f"That is the score divided by √{_d}, a step section 5 motivates. Here, only the "
+            "dot product q_bark · k_cat.",
+        ),
+        (
+            float((x_cat @ W_Q) @ (_bark @ W_K)),
+            "That is cat looking at bark, q_cat · k_bark. Here bark looks: bark's query "
+            "(through W_Q), cat's key (through W_K).",
+        ),
+        (
+            float(_q @ (x_cat @ W_Q)),
+            "You made cat's vector with W_Q. A key is made with W_K: k_cat = x_cat W_K.",
+        ),
+        (
+            float(_bark @ x_cat),
+            "That is x_bark · x_cat, lesson 4's raw score. Project first: q_bark = x_bark W_Q, "
+            "k_cat = x_cat W_K.",
+        ),
+    ]
     _value = score_number.value
     if _value is None:
         _kind, _text = "neutral", "Type your answer above."
     elif np.isclose(_value, _answer, atol=0.006):
         _kind, _text = (
             "success",
-            f"Correct: q_bark = {_vec(_q)}, k_dog = {_vec(_k)}, and their dot product is "
+            f"Correct: q_bark = {_vec(_q)}, k_cat = {_vec(_k)}, and their dot product is "
             f"{format_number(_answer)}.",
         )
-    elif _answer != 0 and np.isclose(_value, _answer / np.sqrt(W_Q.shape[1]), atol=0.006):
-        _kind, _text = (
-            "warn",
-            f"That is the score divided by √{W_Q.shape[1]}, a step section 5 motivates. Here, "
-            "only the dot product q_bark · k_dog.",
-        )
     else:
-        _row = ", ".join(format_number(x, 1) for x in _X[3])
-        _terms = " + ".join(f"{format_number(x, 1)}·W_Q[{f}, q₀]" for x, f in zip(_X[3], FEATURES))
-        _kind, _text = (
-            "warn",
-            f"Not {format_number(_value)}. Hint: q_bark is bark's row ({_row}) times W_Q, "
-            f"so q₀ = {_terms}; likewise k_dog from dog's row and W_K. Then multiply the "
-            "two slot by slot and add.",
+        _row = ", ".join(format_number(x, 1) for x in x_cat)
+        _terms = " + ".join(f"{format_number(x, 1)}·W_K[{f}, k₀]" for x, f in zip(x_cat, FEATURES))
+        _kind = "warn"
+        _text = next(
+            (
+                h
+                for v, h in _slips
+                if not np.isclose(v, _answer, atol=0.006) and np.isclose(_value, v, atol=0.006)
+            ),
+            f"Not {format_number(_value)}. Hint: k_cat is cat's row ({_row}) times W_K, so "
+            f"k₀ = {_terms}, and likewise k₁, k₂. Then multiply q_bark and k_cat slot by "
+            "slot and add.",
         )
     mo.callout(mo.md(f"**Exercise 2.** {_text}"), kind=_kind)
     return
@@ -449,8 +484,9 @@ def _(mo):
     the slots:
     for any invertible $d \times d$ matrix $R$, the pair $(W_Q R,\; W_K R^{-\top})$ has the
     product $W_Q R R^{-1} W_K^\top = M$. Below, $R$ stretches slot 0 by 2 and then rotates
-    slots 0 and 1 by the angle you choose: $W_Q$ and $W_K$ change (every row that is not
-    all zeros), and $M$ and the scores stay where they are.
+    slots 0 and 1 by the angle you choose: $W_Q$ and $W_K$ change (every row with
+    something in slot 0 or 1; slot 2 is left alone), and $M$ and the scores stay where they
+    are.
     """)
     return
 
@@ -617,7 +653,7 @@ def _(W_Q, mo):
     mo.md(rf"""
     ## 5 · Why divide by √d? An experiment
 
-    With your {W_Q.shape[1]} slots the scores stay small. GPT-2 small's heads use
+    Your head has {W_Q.shape[1]} slots, so a score is a sum of {W_Q.shape[1]} products. GPT-2 small's heads use
     $d = 768 / 12 = 64$ (its released configuration). What happens to
     the scores as $d$ grows? Draw random queries and keys whose entries are independent,
     with mean 0 and variance 1 (a toy assumption that keeps the arithmetic simple), and
@@ -1054,8 +1090,17 @@ def _(FEATURES, mo):
 @app.cell
 def _(TRAIN_STEPS, mo):
     train_button = mo.ui.run_button(label=f"Train W_Q and W_K ({TRAIN_STEPS} steps)")
-    train_button
     return (train_button,)
+
+
+@app.cell(hide_code=True)
+def _(mo, seek_column, seek_row, train_button):
+    mo.stop(
+        seek_row.value is None or seek_column.value is None,
+        mo.md("*The train button appears once you have picked a row and a column.*"),
+    )
+    train_button
+    return
 
 
 @app.cell
@@ -1224,8 +1269,8 @@ def _(
             ),
             mo.md(
                 f"""
-    The trained $W_Q$ and $W_K$ look nothing like yours: they started from random numbers,
-    and their slots are as arbitrary as section 3 showed. Read **M** instead. Its largest
+    The trained $W_Q$ and $W_K$ are not yours, entry by entry: they started from random
+    numbers, and their slots are as arbitrary as section 3 showed. Read **M** instead. Its largest
     entry is M[{FEATURES[_f]}, {FEATURES[_g]}] = {format_number(_M[_f, _g])}
     (a token with *{FEATURES[_f]}* {"seeks" if _M[_f, _g] > 0 else "avoids"} tokens with
     *{FEATURES[_g]}*), and M[owned, owned] = {format_number(_M[_o, _o])}
@@ -1271,12 +1316,13 @@ def _(mo):
       the slots ($W_Q R$, $W_K R^{-\top}$) and leaves $M$ alone, so read a head through $M$.
     - The causal mask sets future scores to $-\infty$: their weights become 0, and no
       answer leaks into its question.
-    - Raw scores have variance $d$; dividing by $\sqrt{d}$ brings it back to 1 and keeps
-      the softmax from saturating. You can compute one weight by hand: mask, divide by
+    - For random queries and keys with unit-variance entries, raw scores have variance
+      $d$; dividing by $\sqrt{d}$ brings it back to 1 and keeps the softmax from saturating. You can compute one weight by hand: mask, divide by
       $\sqrt{d}$, exp, sum, divide.
     - $W_Q$ and $W_K$ are learned: gradient descent (with a gradient you checked against
-      the definition of a derivative) found a head whose $M$ points the way yours does,
-      though its $W_Q$ and $W_K$ look nothing like yours.
+      the definition of a derivative) found, from a random start, a head whose $M$ has its
+      largest entries where exercise 1's hint puts them (*owned* seeking *animal* and
+      *plant*), though its $W_Q$ and $W_K$ differ from any hand-set pair.
 
     So far each token only decides **where** to look. Lesson 6 decides **what it takes
     away**: the values.

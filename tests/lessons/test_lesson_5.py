@@ -205,3 +205,91 @@ def test_exercise_5_predicts_the_largest_entry_of_the_trained_m():
     )
     assert callout_kinds(outputs, 5) == ["warn"]
     assert "a row is a feature of the token that looks" in text
+
+
+def cat_scores(W_Q, W_K):
+    """Exercise 2 from core's numbers: bark looking at the toy token cat, and the slips."""
+    _, X = toy_sentence(SENTENCES[0])
+    bark, cat = X[3], np.array([0.9, 0.0, 0.4])
+    W_Q, W_K = np.array(W_Q), np.array(W_K)
+    return {
+        "right": float((bark @ W_Q) @ (cat @ W_K)),
+        "scaled": float((bark @ W_Q) @ (cat @ W_K)) / np.sqrt(3),
+        "reversed": float((cat @ W_Q) @ (bark @ W_K)),
+        "key through W_Q": float((bark @ W_Q) @ (cat @ W_Q)),
+        "raw": float(bark @ cat),
+    }
+
+
+def test_exercise_2_asks_for_a_score_no_table_shows():
+    """bark → dog is printed in the relevance callout; exercise 2 asks for bark → cat."""
+    outputs, names, text = run(**matrices(SOLVED_Q, SOLVED_K))
+    assert callout_kinds(outputs, 2) == ["neutral"]
+    np.testing.assert_array_equal(names["x_cat"], [0.9, 0.0, 0.4])
+    assert "animal 0.9, plant 0.0, owned 0.4" in text
+    w = cat_scores(SOLVED_Q, SOLVED_K)
+    assert format_number(w["right"]) == "1.80"  # golden: q_bark = (2, 0, 0), k_cat = (0.9, 0, 0)
+    assert format_number(w["right"]) not in text.split("Exercise 2.")[0]
+
+
+@pytest.mark.parametrize(
+    "slip, hint",
+    [
+        ("scaled", "divided by √3"),
+        ("reversed", "That is cat looking at bark"),
+        ("key through W_Q", "You made cat"),
+        ("raw", "lesson 4"),
+    ],
+)
+def test_exercise_2_names_the_slip(slip, hint):
+    w = cat_scores(SOLVED_Q, SOLVED_K)
+    assert abs(w[slip] - w["right"]) > 0.01, slip  # each slip gives its own number
+    outputs, _, text = run(**matrices(SOLVED_Q, SOLVED_K), score_number=element(round(w[slip], 2)))
+    assert callout_kinds(outputs, 2) == ["warn"]
+    assert hint in text
+
+
+def test_exercise_2_right_and_other_answers():
+    w = cat_scores(SOLVED_Q, SOLVED_K)
+    outputs, _, text = run(**matrices(SOLVED_Q, SOLVED_K), score_number=element(1.8))
+    assert callout_kinds(outputs, 2) == ["success"]
+    assert "k_cat = (0.90, 0.00, 0.00)" in text and w["right"] == pytest.approx(1.8)
+    outputs, _, text = run(**matrices(SOLVED_Q, SOLVED_K), score_number=element(5.0))
+    assert callout_kinds(outputs, 2) == ["warn"] and "k_cat is cat" in text
+    # with W_Q = W_K = I every slip gives the right number, and the right number wins
+    eye = np.eye(3).tolist()
+    outputs, _, _ = run(**matrices(eye, eye), score_number=element(0.67))
+    assert callout_kinds(outputs, 2) == ["success"]
+
+
+def test_remix_changes_exactly_the_rows_with_something_in_slots_0_and_1():
+    """The prose: every row with something in slot 0 or 1 changes; slot 2 is left alone."""
+    from core.course.qk_training import remix_slots, slot_mixer
+
+    W_Q = np.array(SOLVED_Q) + np.array([[0, 0, 0.5], [0, 0, 0], [0, 0, 0]])  # animal: slot 2
+    for angle in (0, 30, 135):
+        W_Q2, _ = remix_slots(W_Q, np.array(SOLVED_K), slot_mixer(angle, 3))
+        moved = ~np.isclose(W_Q2, W_Q).all(axis=1)
+        np.testing.assert_array_equal(moved, (W_Q[:, :2] != 0).any(axis=1))
+        np.testing.assert_array_equal(W_Q2[:, 2], W_Q[:, 2])
+    _, _, text = run(**matrices(SOLVED_Q, SOLVED_K))
+    assert "every row with\n    something in slot 0 or 1" not in text  # rendered, not raw
+    assert "something in slot 0 or 1; slot 2 is left alone" in text
+
+
+def test_the_train_button_waits_for_exercise_5s_prediction():
+    _, _, text = run()
+    assert "The train button appears once you have picked a row and a column" in text
+    assert "Train W_Q and W_K" not in text
+    _, _, text = run(seek_row=element("owned"), seek_column=element("animal"))
+    assert "The train button appears" not in text and "Train W_Q and W_K" in text
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 4])
+def test_the_recap_claim_holds_for_every_width(d):
+    """The recap: from a random start, the trained M's two largest entries are owned →
+    animal and owned → plant, whatever d the slider picks."""
+    trained = train_queries_keys(d=d)
+    M = np.abs(bilinear_form(trained.W_Q, trained.W_K))
+    top_two = {np.unravel_index(i, M.shape) for i in np.argsort(-M.ravel())[:2]}
+    assert top_two == {(2, 0), (2, 1)}

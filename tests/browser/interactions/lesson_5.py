@@ -46,6 +46,16 @@ def interact(page) -> None:
     for stage in ("V", "output"):
         expect(trace.locator(f'table[data-stage="{stage}"]')).to_have_count(0)
 
+    # exercise 2: bark looking at the toy token cat (on no table of the page)
+    cat = np.array([0.9, 0.0, 0.4])
+    number = page.locator("marimo-number").filter(has_text="q_bark · k_cat").locator("input")
+    number.fill(format_number((cat @ W_Q) @ (X[3] @ W_K)))  # the roles swapped
+    page.keyboard.press("Enter")
+    expect_text(callout(page, 2), "That is cat looking at bark")
+    number.fill(format_number((X[3] @ W_Q) @ (cat @ W_K)))
+    page.keyboard.press("Enter")
+    expect_text(callout(page, 2), "Correct")
+
     # the mask starts off and switches on in its own section: dog's weight on bark drops to 0
     mask_table = page.locator("table").filter(has_text="query ↓ · key →").first
     s = attention_stages(X, W_Q, W_K, causal=False, scale=False)
@@ -89,7 +99,13 @@ def interact(page) -> None:
     expected = train_queries_keys(d=2, steps=100)
     charts = page.locator(".vega-embed")
     before = charts.count()  # the √d section's two
+    expect(page.get_by_role("button", name="Train W_Q and W_K")).to_have_count(0)
+    for label, feature in (("row: the query", "owned"), ("column: the key", "animal")):
+        page.locator("marimo-dropdown").filter(has_text=label).locator("select").select_option(
+            feature
+        )
     page.get_by_role("button", name="Train W_Q and W_K").click()
     expect_text(page.locator("body"), f"{format_number(expected.losses[-1], 3)} after 100 steps")
     expect_text(page.locator("body"), f"fell from {format_number(expected.losses[0], 3)}")
     expect(charts).to_have_count(before + 1)  # the loss curve
+    expect_text(callout(page, 5), "Correct: M[owned, animal]")
