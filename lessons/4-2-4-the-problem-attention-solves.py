@@ -618,10 +618,14 @@ def _(FEATURES, embed, format_number, mo, np, score_number):
 
 
 @app.cell
-def _(S, X, softmax):
+def _(S, X, attention_stages, np, softmax):
     A = softmax(S)  # (4, 4) weights, each row sums to 1
     new_X = A @ X  # (4, 3) each token's mix of the sentence
-    return A, new_X
+    # verify: core's attention with no projections (W_Q = W_K = W_V = I), no mask, no scale
+    trace_matches_core = bool(
+        np.allclose(new_X, attention_stages(X, causal=False, scale=False)["output"])
+    )
+    return A, new_X, trace_matches_core
 
 
 @app.cell(hide_code=True)
@@ -664,6 +668,7 @@ def _(
     score_number,
     softmax,
     tokens,
+    trace_matches_core,
 ):
     mo.stop(score_number.value is None)
 
@@ -696,7 +701,10 @@ def _(
             else "The two barks are still the same vector: with your edited table, dog and tree "
             "contribute alike. "
         )
-        + f"Look at where bark's attention went (row *bark* of **A**): {_where}"
+        + f"Look at where bark's attention went (row *bark* of **A**): {_where}\n\n"
+        + "Those three steps are all of it: `core.mirrors.attention.attention_stages`, "
+        "with no projections, no mask and no scale, gives the same **A X** (`np.allclose`: "
+        f"**{trace_matches_core}**), and section 6 uses it."
     )
     return
 

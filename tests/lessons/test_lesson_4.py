@@ -164,3 +164,15 @@ def test_exercise_4_follows_the_edited_table():
     answer = 0.3 * 0.5 + 0.3 * 1.0 + 1.0 * 0.2
     assert exercise_4(round(answer, 2), table)[0] == ["success"]
     assert exercise_4(0.3, table)[0] == ["warn"]  # the unedited table's answer
+
+
+def test_the_hand_trace_is_checked_against_core():
+    table = [list(v) for v in TOY_EMBEDDINGS.values()]
+    table[1] = [1.0, 0.5, 0.2]  # an edited dog: the check follows the table
+    outputs, defs = load_app(4).run(defs=edited(table))
+    X = np.array([table[0], table[1], table[3], table[4]])
+    np.testing.assert_allclose(
+        defs["new_X"], attention_stages(X, causal=False, scale=False)["output"]
+    )
+    assert defs["trace_matches_core"] is True
+    assert "gives the same <strong>A X</strong>" in outputs_text(outputs)
