@@ -681,15 +681,30 @@ def _(mo):
 
 @app.cell(hide_code=True)
 def _(experiments, format_number, mo, variance_number):
-    _measured = experiments[256]["raw_variance"]
-    if variance_number.value is None:
+    _d = 256  # the width the exercise asks about
+    _sd = int(_d**0.5)
+    _measured = experiments[_d]["raw_variance"]
+    _value = variance_number.value
+    if _value is None:
         _kind, _text = "neutral", "Type your prediction above."
-    elif abs(variance_number.value - 256) <= 0.1 * 256:
+    elif abs(_value - _d) <= 0.1 * _d:
         _kind, _text = (
             "success",
-            f"Correct: 256 products of variance 1 add up to variance 256 (the experiment "
-            f"measured {format_number(_measured, 1)}). Divided by √256 = 16, the variance "
-            "drops to 256 / 16² = 1.",
+            f"Correct: {_d} products of variance 1 add up to variance {_d} (the experiment "
+            f"measured {format_number(_measured, 1)}). Divided by √{_d} = {_sd}, the variance "
+            f"drops to {_d} / {_sd}² = 1.",
+        )
+    elif abs(_value - _sd) <= 0.1 * _sd:
+        _kind, _text = (
+            "warn",
+            f"{_sd} = √{_d} is the spread (standard deviation) of q · k, not its variance. "
+            "Hint: variances of independent terms add; standard deviations do not.",
+        )
+    elif abs(_value - 1) <= 0.1:
+        _kind, _text = (
+            "warn",
+            "1 is the variance of one product q_c k_c (and, the experiment will show, of the scaled "
+            f"score). The raw score adds {_d} of them, and variances of independent terms add.",
         )
     else:
         _kind, _text = (
@@ -1291,8 +1306,8 @@ def _(
             mo.md(
                 f"A toy, of course: {len(OWNER_EXAMPLES)} rows, {len(FEATURES)} hand-made "
                 f"features, {len(training.losses) - 1} steps. A real head learns its W_Q and "
-                "W_K the same way, from the next-token loss of the whole model over billions "
-                "of tokens, and nobody writes down what it should seek."
+                "W_K the same way, from the next-token loss of the whole model over its "
+                "whole training text, and nobody writes down what it should seek."
             ),
         ],
         gap=0.5,

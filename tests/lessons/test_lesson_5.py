@@ -293,3 +293,18 @@ def test_the_recap_claim_holds_for_every_width(d):
     M = np.abs(bilinear_form(trained.W_Q, trained.W_K))
     top_two = {np.unravel_index(i, M.shape) for i in np.argsort(-M.ravel())[:2]}
     assert top_two == {(2, 0), (2, 1)}
+
+
+@pytest.mark.parametrize(
+    "guess, kind, words",
+    [
+        (256, "success", "Divided by √256 = 16"),
+        (16, "warn", "is the spread (standard deviation)"),
+        (1, "warn", "1 is the variance of one product"),
+        (64, "warn", "variances of independent terms add"),
+    ],
+)
+def test_exercise_3_names_the_square_root_slip(guess, kind, words):
+    outputs, _, text = run(variance_number=element(guess))
+    assert callout_kinds(outputs, 3) == [kind]
+    assert words in text
