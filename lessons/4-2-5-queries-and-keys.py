@@ -1151,10 +1151,15 @@ def _(FEATURES, bilinear_form, format_number, mo, np, seek_column, seek_row, tra
         if abs(_M[_f, _g]) >= 0.8 * _top:
             _kind = "success"
             _text = (
-                f"Correct: {_yours}, among the largest (the largest is "
-                f"M[{FEATURES[_F]}, {FEATURES[_G]}] = {format_number(_M[_F, _G])}). The tokens "
-                "that look (bark, 's) are the ones with *owned*; the tokens they must find "
-                "(dog, tree) are the ones with *animal* or *plant*."
+                f"Correct: {_yours}, "
+                + (
+                    "the largest entry. "
+                    if (_f, _g) == (_F, _G)
+                    else f"close to the largest, M[{FEATURES[_F]}, {FEATURES[_G]}] = "
+                    f"{format_number(_M[_F, _G])}. "
+                )
+                + "The tokens that look (bark, 's) are the ones with *owned*; the tokens they "
+                "must find (dog, tree) are the ones with *animal* or *plant*."
             )
         else:
             _kind = "warn"
