@@ -864,8 +864,8 @@ def _(FEATURES, S, X, format_number, mo, np, tokens):
     it is {tokens[int(np.argmax(X[:, _o]))]}; {tokens[1]}, the owner bark is looking for, has
     {format_number(X[1, _o], 1)} of it, and scores {format_number(S[_b, 1])} with bark.
 
-    **Two tokens cannot both prefer each other** (exercise 3): the longer one always
-    prefers itself.
+    **Two tokens cannot both prefer each other** (exercise 3): the longer one prefers
+    itself, or at best ties.
     """
     )
     return
