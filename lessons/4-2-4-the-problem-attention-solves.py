@@ -9,8 +9,9 @@
 # ///
 """Lesson 4 (module 4.2): the problem attention solves.
 
-Context changes meaning; a bag of words loses it; dot-product attention on raw embeddings
-(no projections) lets tokens look at each other, does not restore word order (positions do),
+Context changes meaning; a bag of words loses it; averaging is a weight matrix (uniform, causal
+`tril`, then softmax(X Xᵀ) masked: Karpathy's data-dependent averaging); dot-product attention on
+raw embeddings (no projections) lets tokens look at each other, does not restore word order (positions do),
 and shows what one vector per token cannot express: the score matrix is symmetric, and a token tends to match itself most.
 """
 
@@ -331,7 +332,7 @@ def _(format_number, mo, mutual_radio, plane_names, plane_scores):
         _text = (
             "Correct. Both would need $a\\cdot b > |a|^2$ and $a\\cdot b > |b|^2$, so "
             "$(a\\cdot b)^2 > |a|^2|b|^2$; but $a\\cdot b = |a||b|\\cos\\theta \\le |a||b|$. "
-            "Whichever of the two is longer always prefers itself. " + _now
+            "Whichever of the two is longer prefers itself, or at best ties. " + _now
         )
     else:
         _kind = "warn"
@@ -347,9 +348,171 @@ def _(format_number, mo, mutual_radio, plane_names, plane_scores):
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
-    ## 4 · Trace it by hand: four tokens, three features
+    ## 4 · From averaging to attention: one weight matrix
 
-    Now the whole operation on the toy table, with nothing learned in it:
+    Section 2's bag of words is a matrix product too. Put the weights in a $T \times T$
+    matrix $W$, every entry $1/T$: row $i$ of $W X$ is $\sum_j W_{ij}\, x_j$, the sentence's
+    average, the same for every token. Attention has exactly this shape, $A X$; only the
+    weights differ. Step from one to the other the way Karpathy does in *Let's build GPT*:
+
+    1. **uniform average**: $W_{ij} = 1/T$ (section 2's bag of words).
+    2. **causal average**: a model that predicts the next word may not look at the words
+       after it (lesson 5 says why), so keep only the lower triangle (`np.tril`) and
+       divide each row by its count: token $i$ averages tokens $0, \dots, i$.
+    3. **softmax(X Xᵀ), masked**: the same triangle, but the weights inside it come from
+       the dot products of section 3, so they depend on the tokens themselves. Karpathy
+       calls it **data-dependent averaging**.
+
+    Switch between the three: the map shows $W$ (row $i$: how token $i$ divides its
+    weight), the table the rows of $W X$.
+    """)
+    return
+
+
+@app.cell
+def _(mo):
+    averaging_radio = mo.ui.radio(
+        options=["uniform average", "causal average (tril)", "softmax(X Xᵀ), masked"],
+        value="uniform average",
+        label="weights W",
+    )
+    return (averaging_radio,)
+
+
+@app.cell
+def _(AttentionHeatmap, mo, np, tokens_a):
+    bridge_heatmap = mo.ui.anywidget(
+        AttentionHeatmap(tokens=tokens_a, weights=np.full((len(tokens_a),) * 2, 1 / len(tokens_a)))
+    )
+    return (bridge_heatmap,)
+
+
+@app.cell
+def _(X_a, attention_stages, np, softmax):
+    _T = len(X_a)
+    _tril = np.tril(np.ones((_T, _T)))
+    bridge_weights = {
+        "uniform average": np.full((_T, _T), 1 / _T),
+        "causal average (tril)": _tril / _tril.sum(axis=1, keepdims=True),  # rows sum to 1
+        # lesson 5's causal mask, no projections, no scale: W_Q = W_K = I
+        "softmax(X Xᵀ), masked": attention_stages(X_a, causal=True, scale=False)["weights"],
+    }
+    # Karpathy's way to the causal average: softmax of all-zero scores, -inf above the diagonal
+    bridge_zero_scores = np.where(_tril == 1, 0.0, -np.inf)
+    bridge_tril_matches = bool(
+        np.allclose(softmax(bridge_zero_scores), bridge_weights["causal average (tril)"])
+    )
+    return bridge_tril_matches, bridge_weights
+
+
+@app.cell
+def _(X_a, averaging_radio, bridge_heatmap, bridge_weights, tokens_a):
+    bridge_W = bridge_weights[averaging_radio.value]
+    bridge_out = bridge_W @ X_a  # (T, T) @ (T, C) = (T, C): row i mixes the tokens by row i of W
+    bridge_heatmap.update(tokens=tokens_a, weights=bridge_W)
+    return bridge_W, bridge_out
+
+
+@app.cell(hide_code=True)
+def _(
+    FEATURES,
+    SENTENCES,
+    X_a,
+    averaging_radio,
+    bridge_heatmap,
+    bridge_out,
+    matrix_block,
+    mo,
+    tokens_a,
+):
+    mo.vstack(
+        [
+            averaging_radio,
+            mo.hstack(
+                [
+                    bridge_heatmap,
+                    matrix_block(
+                        f"**W X** for *{SENTENCES[0]}*",
+                        bridge_out,
+                        tokens_a,
+                        FEATURES,
+                        corner="new vector of ↓",
+                    ),
+                    matrix_block("**X**", X_a, tokens_a, FEATURES, corner="token", decimals=1),
+                ],
+                justify="start",
+                gap=1.5,
+                align="start",
+                wrap=True,
+            ),
+        ]
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(
+    X_a,
+    averaging_radio,
+    bridge_W,
+    bridge_out,
+    bridge_tril_matches,
+    bridge_weights,
+    format_number,
+    mo,
+    np,
+    tokens_a,
+):
+    def _vec(v):
+        return "(" + ", ".join(format_number(x) for x in v) + ")"
+
+    _b = tokens_a.index("bark")
+    _same_rows = bool(np.allclose(bridge_out, bridge_out[0]))
+    _mode = averaging_radio.value
+    if _mode == "uniform average":
+        _text = (
+            f"Every row of W X is the same (`np.allclose`: **{_same_rows}**), "
+            f"{_vec(bridge_out[0])}, the average of section 2. Every token gets the whole "
+            "sentence's average, including the words that come after it."
+        )
+    elif _mode == "causal average (tril)":
+        _text = (
+            f"Row *{tokens_a[0]}* sees only itself and keeps {_vec(bridge_out[0])}; row "
+            f"*bark*, last, averages all {len(tokens_a)} tokens, {_vec(bridge_out[_b])} "
+            "(the uniform average itself). The rows differ now, but only by position: token "
+            f"*i* splits its weight equally, 1/(i+1), whatever the tokens are (bark gives "
+            f"each token {format_number(bridge_W[_b, 0])}). Written Karpathy's way, a softmax "
+            "of an all-zero score matrix with −∞ above the diagonal gives this same matrix "
+            f"(`np.allclose`: **{bridge_tril_matches}**): zero scores, equal weights."
+        )
+    else:
+        _tril = bridge_weights["causal average (tril)"]
+        _row = ", ".join(f"*{t}* {format_number(w)}" for t, w in zip(tokens_a, bridge_W[_b]))
+        _top = tokens_a[int(np.argmax(bridge_W[_b]))]
+        _text = (
+            "The same triangle, but inside it the weights follow the scores $X X^\\top$. "
+            f"bark, which gave every token {format_number(_tril[_b, 0])} in the causal "
+            f"average, now gives {_row}: most to "
+            + (
+                "itself, the vector that matches its own best (section 7 comes back to that)"
+                if _top == "bark"
+                else f"*{_top}*, the token whose vector matches bark's best"
+            )
+            + f". Row *bark* of W X is {_vec(bridge_out[_b])}, not the plain "
+            f"average {_vec(X_a.mean(axis=0))}. That is attention: averaging with weights "
+            "computed from the data."
+        )
+    mo.md(_text)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## 5 · Trace it by hand: four tokens, three features
+
+    Now the whole operation on the toy table, with nothing learned in it and no mask
+    (every token sees every other, as in section 3):
 
     1. **scores** $S = X X^\top$, every token against every token;
     2. **weights** $A = \mathrm{softmax}(S)$, row by row;
@@ -394,17 +557,88 @@ def _(TOY_EMBEDDINGS, embedding_matrix, np, sentence_radio, toy_tokens):
     return S, X, embed, tokens
 
 
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    **Exercise 4.** Before the tables, one score by hand: from the embedding table above,
+    compute the score of *bark* looking at *tree* in **the tree 's bark**,
+    $x_\text{bark} \cdot x_\text{tree}$. (Edit the table first if you like: the check
+    follows your numbers.) The tables appear once you have typed an answer.
+    """)
+    return
+
+
 @app.cell
-def _(S, X, softmax):
-    A = softmax(S)  # (4, 4) weights, each row sums to 1
-    new_X = A @ X  # (4, 3) each token's mix of the sentence
-    return A, new_X
+def _(mo):
+    score_number = mo.ui.number(value=None, step=0.01, label="bark · tree =")
+    score_number
+    return (score_number,)
 
 
 @app.cell(hide_code=True)
-def _(A, FEATURES, S, X, matrix_block, mo, new_X, np, tokens):
+def _(FEATURES, embed, format_number, mo, np, score_number):
+    _tokens, _X = embed("the tree 's bark")
+    _bark, _tree = _X[_tokens.index("bark")], _X[_tokens.index("tree")]
+    _answer = float(_bark @ _tree)
+    _terms = " + ".join(
+        f"{format_number(b, 1)}·{format_number(t, 1)}" for b, t in zip(_bark, _tree)
+    )
+    _plane = [FEATURES.index("animal"), FEATURES.index("owned")]  # section 3's two features
+    # the usual slips, each named; checked only when it gives another number than the answer
+    _slips = [
+        (
+            float(_bark[_plane] @ _tree[_plane]),
+            "That uses only *animal* and *owned*, the two features of section 3's plane. "
+            "Here all three count: add the *plant* product too.",
+        ),
+        (
+            float(_bark @ _bark),
+            "That is bark with itself, |bark|²: use tree's row for the second vector.",
+        ),
+        (float(_bark.sum() + _tree.sum()), "That adds the entries; multiply them pairwise."),
+    ]
+    _value = score_number.value
+    if _value is None:
+        _kind, _text = "neutral", "Type your answer above."
+    elif np.isclose(_value, _answer, atol=0.006):
+        _kind, _text = "success", f"Correct: {_terms} = {format_number(_answer)}."
+    else:
+        _kind = "warn"
+        _text = next(
+            (
+                h
+                for v, h in _slips
+                if not np.isclose(v, _answer) and np.isclose(_value, v, atol=0.006)
+            ),
+            f"{format_number(_value)} is not it. Hint: multiply bark's and tree's entries "
+            f"feature by feature ({', '.join(FEATURES)}) and add the three products.",
+        )
+    mo.callout(mo.md(f"**Exercise 4.** {_text}"), kind=_kind)
+    return
+
+
+@app.cell
+def _(S, X, attention_stages, np, softmax):
+    A = softmax(S)  # (4, 4) weights, each row sums to 1
+    new_X = A @ X  # (4, 3) each token's mix of the sentence
+    # verify: core's attention with no projections (W_Q = W_K = W_V = I), no mask, no scale
+    trace_matches_core = bool(
+        np.allclose(new_X, attention_stages(X, causal=False, scale=False)["output"])
+    )
+    return A, new_X, trace_matches_core
+
+
+@app.cell(hide_code=True)
+def _(A, FEATURES, S, X, matrix_block, mo, new_X, np, score_number, tokens):
+    mo.stop(
+        score_number.value is None,
+        mo.md(
+            "*The tables of scores, weights and new vectors appear here once you have "
+            "typed an answer to exercise 4.*"
+        ),
+    )
     _diag = np.eye(len(tokens), dtype=bool)
-    _pairs = "looking ↓ · looked at →"
+    _pairs = "↓ looks at →"
     mo.hstack(
         [
             matrix_block("**X**: embeddings", X, tokens, FEATURES, corner="token", decimals=1),
@@ -422,24 +656,55 @@ def _(A, FEATURES, S, X, matrix_block, mo, new_X, np, tokens):
 
 
 @app.cell(hide_code=True)
-def _(A, FEATURES, SENTENCES, embed, format_number, markdown_matrix, mo, softmax, tokens):
+def _(
+    A,
+    FEATURES,
+    SENTENCES,
+    embed,
+    format_number,
+    markdown_matrix,
+    mo,
+    np,
+    score_number,
+    softmax,
+    tokens,
+    trace_matches_core,
+):
+    mo.stop(score_number.value is None)
+
     def _new_bark(text):
         _tokens, _X = embed(text)
         return (softmax(_X @ _X.T) @ _X)[_tokens.index("bark")]
 
     _b = tokens.index("bark")
+    _barks = [_new_bark(s) for s in SENTENCES]
+    _differ = not np.allclose(*_barks)
+    _self, _owner = A[_b, _b], A[_b, 1]
+    if _self > _owner:
+        _where = (
+            f"{format_number(_self)} to itself, only {format_number(_owner)} to "
+            f"{tokens[1]}, its owner."
+        )
+    else:
+        _where = (
+            f"{format_number(_owner)} to {tokens[1]}, its owner, and "
+            f"{format_number(_self)} to itself: your edited table lets bark find its owner "
+            "first."
+        )
     mo.md(
         "**Context works, a little.** bark's new vector in each sentence:\n\n"
-        + markdown_matrix(
-            [_new_bark(s) for s in SENTENCES],
-            [f"bark in “{s}”" for s in SENTENCES],
-            FEATURES,
-            corner="",
+        + markdown_matrix(_barks, [f"bark in “{s}”" for s in SENTENCES], FEATURES, corner="")
+        + "\n\n"
+        + (
+            "The two barks now differ: each has taken in some of its owner. "
+            if _differ
+            else "The two barks are still the same vector: with your edited table, dog and tree "
+            "contribute alike. "
         )
-        + "\n\nThe two barks now differ: each has taken in some of its owner. But look at "
-        f"where bark's attention went (row *bark* of **A**): "
-        f"{format_number(A[_b, _b])} to itself, only {format_number(A[_b, 1])} to "
-        f"{tokens[1]}, its owner."
+        + f"Look at where bark's attention went (row *bark* of **A**): {_where}\n\n"
+        + "Those three steps are all of it: `core.mirrors.attention.attention_stages`, "
+        "with no projections, no mask and no scale, gives the same **A X** (`np.allclose`: "
+        f"**{trace_matches_core}**), and section 6 uses it."
     )
     return
 
@@ -447,44 +712,7 @@ def _(A, FEATURES, SENTENCES, embed, format_number, markdown_matrix, mo, softmax
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
-    **Exercise 4.** Compute by hand, from the table **X** above, the score of *bark*
-    looking at *dog* in **the dog 's bark**: $x_\text{bark} \cdot x_\text{dog}$.
-    (Edit the embedding table first if you like: the check follows your numbers.)
-    """)
-    return
-
-
-@app.cell
-def _(mo):
-    score_number = mo.ui.number(value=None, step=0.01, label="bark · dog =")
-    score_number
-    return (score_number,)
-
-
-@app.cell(hide_code=True)
-def _(FEATURES, embed, format_number, mo, np, score_number):
-    _tokens, _X = embed("the dog 's bark")
-    _bark, _dog = _X[3], _X[1]
-    _answer = float(_bark @ _dog)
-    _terms = " + ".join(f"{format_number(b, 1)}·{format_number(d, 1)}" for b, d in zip(_bark, _dog))
-    if score_number.value is None:
-        _kind, _text = "neutral", "Type your answer above."
-    elif np.isclose(score_number.value, _answer, atol=0.006):
-        _kind, _text = "success", f"Correct: {_terms} = {format_number(_answer)}."
-    else:
-        _kind, _text = (
-            "warn",
-            f"{format_number(score_number.value)} is not it. Hint: multiply bark's and dog's "
-            f"entries feature by feature ({', '.join(FEATURES)}) and add the three products.",
-        )
-    mo.callout(mo.md(f"**Exercise 4.** {_text}"), kind=_kind)
-    return
-
-
-@app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
-    ## 5 · Attention does not see the order either
+    ## 6 · Attention does not see the order either
 
     Section 2's bag of words forgot the order. Does attention bring it back? Run the same
     operation on the words of exercise 1 in another order, **the bark 's dog**, and line
@@ -584,9 +812,9 @@ def _(ORDER_SENTENCES, format_number, mo, order_run):
     _positions = ", ".join(str(p) for p in range(len(_rows[0][0])))
     mo.md(
         rf"""
-    Where does order come from, then? Lesson 5 adds a **causal mask**: each token may see
-    only itself and the tokens before it. That lets order in, but only through *what*
-    each token sees. With the mask, *dog* in *{ORDER_SENTENCES[0]}* sees {_seen[0]} and
+    Where does order come from, then? Section 4's triangle, the **causal mask** of lesson
+    5, lets each token see only itself and the tokens before it. That lets order in, but
+    only through *what* each token sees. With the mask, *dog* in *{ORDER_SENTENCES[0]}* sees {_seen[0]} and
     becomes {_vec[0]} in the hand-made features, while in *{ORDER_SENTENCES[1]}* it sees
     {_seen[1]} and becomes {_vec[1]}; what it does see is still a bag.
 
@@ -609,7 +837,7 @@ def _(position_checkbox):
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
-    ## 6 · What one vector per token cannot say
+    ## 7 · What one vector per token cannot say
     """)
     return
 
@@ -636,8 +864,8 @@ def _(FEATURES, S, X, format_number, mo, np, tokens):
     it is {tokens[int(np.argmax(X[:, _o]))]}; {tokens[1]}, the owner bark is looking for, has
     {format_number(X[1, _o], 1)} of it, and scores {format_number(S[_b, 1])} with bark.
 
-    **Two tokens cannot both prefer each other** (exercise 3): the longer one always
-    prefers itself.
+    **Two tokens cannot both prefer each other** (exercise 3): the longer one prefers
+    itself, or at best ties.
     """
     )
     return
@@ -663,6 +891,9 @@ def _(mo):
 
     - An embedding table gives a token the same vector in every context.
     - Averaging a sentence (a bag of words) forgets the order.
+    - Averaging is a weight matrix times $X$: uniform, causal (`tril`, each row averaged),
+      or $\mathrm{softmax}(X X^\top)$ under the same triangle, whose weights come from the
+      tokens themselves: data-dependent averaging.
     - Dot-product attention lets each token mix in the tokens that match it:
       $\mathrm{softmax}(X X^\top)\,X$.
     - It does not see word order: reorder the words and the rows come out reordered,

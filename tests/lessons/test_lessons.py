@@ -298,8 +298,8 @@ def test_lesson_4_exercises_accept_right_answers(default_runs):
     _, defs = default_runs[4]
     table = np.array(defs["embedding_matrix"].value)
     # exercise 1: a reordering with the same bag of words; exercise 3: "no, never";
-    # exercise 4: the dot product of bark's and dog's rows of the (unedited) table
-    bark_dog = float(table[4] @ table[1])
+    # exercise 4: the dot product of bark's and tree's rows of the (unedited) table
+    bark_dog = float(table[4] @ table[2])
     outputs = answer(
         4,
         bag_text=element("the bark 's dog"),
@@ -340,11 +340,11 @@ def lesson_5_matrices(W_Q, W_K):
 def test_lesson_5_exercises_accept_right_answers():
     W_Q = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [2.0, 0.0, 0.0]]  # owned -> q0
     W_K = [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]  # animal, plant -> k0
-    # bark = (0.3, 0.3, 1.0), dog = (1, 0, 0): q_bark = (2, 0, 0), k_dog = (1, 0, 0)
+    # bark = (0.3, 0.3, 1.0), cat = (0.9, 0, 0.4): q_bark = (2, 0, 0), k_cat = (0.9, 0, 0)
     outputs = answer(
         5,
         **lesson_5_matrices(W_Q, W_K),
-        score_number=element(2.0),
+        score_number=element(1.8),
         variance_number=element(250),
     )
     for exercise in (1, 2, 3):
@@ -355,11 +355,11 @@ def test_lesson_5_seeking_one_owner_only_is_not_enough():
     """W_K that finds dogs but not trees fails exercise 1 (both sentences are checked)."""
     W_Q = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [2.0, 0.0, 0.0]]
     W_K = [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
-    scaled = round(2.0 / np.sqrt(3), 2)
+    scaled = round(1.8 / np.sqrt(3), 2)  # q_bark · k_cat = 2 · 0.9, divided by √3
     outputs = answer(5, **lesson_5_matrices(W_Q, W_K), score_number=element(scaled))
     assert callout_kinds(outputs, 1) == ["warn"]
     assert callout_kinds(outputs, 2) == ["warn"]  # the scaled score: not asked for yet
-    assert "section 4 motivates" in outputs_text(outputs)
+    assert "section 5 motivates" in outputs_text(outputs)
 
 
 def test_lesson_5_controls_wait_for_their_sections():

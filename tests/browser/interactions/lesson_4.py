@@ -67,10 +67,40 @@ def interact(page) -> None:
         page.locator("marimo-callout-output").filter(has_text="order"), "Now the order shows"
     )
 
-    # typing exercise 4's answer (bark · dog in the toy table) turns its check green
-    _, X = toy_sentence("the dog 's bark")
-    page.locator("marimo-number").filter(has_text="bark · dog =").locator("input").fill(
-        format_number(X[3] @ X[1])
-    )
+    # exercise 4 (bark · tree) comes before the tables that hold its answer: they wait for it
+    expect(page.get_by_text("S = X Xᵀ")).to_have_count(0)
+    expect_text(page.locator("body"), "appear here once you have typed an answer to exercise 4")
+    _, X = toy_sentence("the tree 's bark")
+    number = page.locator("marimo-number").filter(has_text="bark · tree =").locator("input")
+    number.fill(format_number(X[3] @ X[3]))  # bark with itself: the slip is named
+    page.keyboard.press("Enter")
+    expect_text(callout(page, 4), "That is bark with itself")
+    number.fill(format_number(X[3] @ X[1]))
     page.keyboard.press("Enter")
     expect_text(callout(page, 4), "Correct")
+    # now the trace's tables: bark's row of S = X Xᵀ for the first sentence
+    _, X = toy_sentence("the dog 's bark")
+    scores = page.locator("table").filter(has=page.locator("thead", has_text="looks at")).first
+    expect(scores.locator("tbody tr").nth(3).locator("td")).to_have_text(
+        ["bark", *map(format_number, (X @ X.T)[3])]
+    )
+
+    # section 4, Karpathy's bridge: the radio swaps the weight matrix; W X follows
+    bridge = page.locator("table").filter(has=page.locator("thead", has_text="new vector of"))
+    _, X = toy_sentence("the dog 's bark")
+    expect(bridge.locator("tbody tr").nth(0).locator("td")).to_have_text(
+        ["the", *map(format_number, X.mean(axis=0))]
+    )
+    page.get_by_role("radio", name="causal average (tril)").check()
+    causal = np.cumsum(X, axis=0) / np.arange(1, 5)[:, None]  # row i: the first i + 1 tokens
+    expect(bridge.locator("tbody tr").nth(1).locator("td")).to_have_text(
+        ["dog", *map(format_number, causal[1])]
+    )
+    expect_text(page.locator("body"), "bark gives each token 0.25")
+    page.get_by_role("radio", name="softmax(X Xᵀ), masked").check()
+    raw = attention_stages(X, causal=True, scale=False)
+    expect(bridge.locator("tbody tr").nth(2).locator("td")).to_have_text(
+        ["'s", *map(format_number, raw["output"][2])]
+    )
+    # the bridge's heatmap (the second on the page) shows bark's weight on itself
+    expect_text(page.locator(".cw-heatmap").nth(1), format_number(raw["weights"][3, 3]))
