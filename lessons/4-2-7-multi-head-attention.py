@@ -32,6 +32,9 @@ def _():
     from core.course.catalog import next_lesson_markdown
     from core.course.heads import (
         FEATURES,
+        GOAL,
+        GPT2_SMALL,
+        LABEL_THRESHOLD,
         SENTENCES,
         TOY_EMBEDDINGS,
         attention_cost,
@@ -63,6 +66,9 @@ def _():
     return (
         AttentionHeatmap,
         FEATURES,
+        GOAL,
+        GPT2_SMALL,
+        LABEL_THRESHOLD,
         SENTENCES,
         TOY_EMBEDDINGS,
         attention_cost,
@@ -110,7 +116,7 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
-def _(FEATURES, SENTENCES, TOY_EMBEDDINGS, markdown_matrix, mo):
+def _(FEATURES, GOAL, SENTENCES, TOY_EMBEDDINGS, markdown_matrix, mo):
     mo.md(
         r"""
     ## 1 · One head must choose
@@ -131,7 +137,7 @@ def _(FEATURES, SENTENCES, TOY_EMBEDDINGS, markdown_matrix, mo):
     *bark* now needs **two** things at once: its **owner** (dog or tree: which kind of bark)
     and its **describing word** (loud or rough: what the bark is like). Your task: one
     head, $W_Q$ and $W_K$ of size {len(FEATURES)} × {len(FEATURES)}, such that bark gives
-    **at least 0.8** of its attention to its owner **and at least 0.8** to its describing
+    **at least {GOAL}** of its attention to its owner **and at least {GOAL}** to its describing
     word, in both sentences. The matrices start at lesson 5's answer (bark's query asks
     for an owner; dog's and tree's keys answer).
     """
@@ -165,6 +171,7 @@ def _(FEATURES, mo, np, slot_labels):
 
 @app.cell(hide_code=True)
 def _(
+    GOAL,
     SENTENCES,
     attention_stages,
     markdown_matrix,
@@ -185,7 +192,7 @@ def _(
         one_head_shares.append(relation_shares(_tokens, _weights))
     _owner = min(s["owner"] for s in one_head_shares)
     _describer = min(s["describer"] for s in one_head_shares)
-    _met = _owner >= 0.8 and _describer >= 0.8
+    _met = _owner >= GOAL and _describer >= GOAL
     mo.vstack(
         [
             mo.md(
@@ -204,8 +211,8 @@ def _(
                     + (
                         "Goal met."
                         if _met
-                        else "Goal not met: both must reach 0.80. Keep trying, then answer "
-                        "the question below."
+                        else f"Goal not met: both must reach {GOAL}. Keep trying, then "
+                        "answer the question below."
                     )
                 ),
                 kind="success" if _met else "warn",
@@ -216,21 +223,22 @@ def _(
 
 
 @app.cell
-def _(mo):
+def _(GOAL, mo):
     one_head_prediction = mo.ui.radio(
         options=[
             "Yes: with large enough numbers",
             "Yes: with negative numbers somewhere",
             "No: no W_Q and W_K can do it",
         ],
-        label="Can any W_Q and W_K give bark 0.8 on its owner and 0.8 on its describing word?",
+        label=f"Can any W_Q and W_K give bark {GOAL} on its owner and {GOAL} on its describing "
+        "word?",
     )
     one_head_prediction
     return (one_head_prediction,)
 
 
 @app.cell(hide_code=True)
-def _(format_number, mo, one_head_prediction, one_head_rows, one_head_shares):
+def _(GOAL, format_number, mo, one_head_prediction, one_head_rows, one_head_shares):
     _best = max(s["owner"] + s["describer"] for s in one_head_shares)
     _row = one_head_rows[0]
     if one_head_prediction.value is None:
@@ -243,7 +251,9 @@ def _(format_number, mo, one_head_prediction, one_head_rows, one_head_shares):
             f"row now is {' + '.join(format_number(w) for w in _row)} = "
             f"{format_number(sum(_row))}. Whatever goes to the owner is taken from the "
             f"describing word. Owner + describing word is {format_number(_best)} now and can "
-            "never pass 1, so 0.8 + 0.8 is out of reach for any matrices, however large."
+            f"never pass 1, so {GOAL} + {GOAL} is out of reach for any matrices, however "
+            "large. (The softmax of a classifier, earlier in the course, works the same way: "
+            "raising one class's probability lowers the others'.)"
             "\n\nAnd a split is not a fix: what bark receives is **one** weighted average "
             "of values. With half on *dog* and half on *loud*, each clue arrives at half "
             "strength, blended into the same vector with the other. A head is one question "
@@ -267,7 +277,7 @@ def _(FEATURES, mo):
     grew to {_C} features: $H$ must divide $C$.
 
     Head 1 starts at lesson 5's answer cut to width {_C // _H} (bark asks for an owner);
-    head 2 starts at zero (it attends evenly). Its $W_V$ sends *describes* to $v_0$ and
+    head 2 starts at zero (it attends evenly). Head 2's $W_V$ sends *describes* to $v_0$ and
     the animal-or-plant hint to $v_1$ (+ for animal, − for plant).
     """
     )
@@ -387,10 +397,10 @@ def _(SENTENCES, markdown_matrix, mo, relation_shares, toy_heads, toy_maps, toy_
 
 
 @app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
+def _(GOAL, mo):
+    mo.md(rf"""
     **Exercise 1.** Set the two heads so that **each finds one relation**: one head gives
-    bark at least 0.8 of its attention on its owner, the other at least 0.8 on its
+    bark at least {GOAL} of its attention on its owner, the other at least {GOAL} on its
     describing word, in both sentences.
     """)
     return
@@ -665,23 +675,26 @@ def _(H, W_O, check_concat_row, concat, concat_text, head_outputs, mo, vec):
 
 
 @app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
+def _(lesson, mo):
+    _c = lesson.model.config
+    mo.md(rf"""
     ## 4 · Heads are free
 
-    The trained model of the next section has width $C = 128$ and 4 heads of 32. Compare
-    it with one head of width 128: same $X$, same $C$, same $T$.
+    The model of the next section has width $C = {_c.n_embd}$ and {_c.n_head} heads of
+    {_c.n_embd // _c.n_head}. Compare it with one head of width {_c.n_embd}: same $X$,
+    same $C$, same $T$.
     """)
     return
 
 
 @app.cell
-def _(mo):
+def _(lesson, mo):
+    _H = lesson.model.config.n_head
     cost_prediction = mo.ui.radio(
         options=[
-            "4 heads have about 4 × the parameters of one head",
-            "4 heads have the same parameters and multiply-adds",
-            "4 heads have fewer parameters (each is 4 × narrower)",
+            f"{_H} heads have about {_H} × the parameters of one head",
+            f"{_H} heads have the same parameters and multiply-adds",
+            f"{_H} heads have fewer parameters (each is {_H} × narrower)",
         ],
         label="Your prediction:",
     )
@@ -690,7 +703,7 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
-def _(attention_cost, cost_prediction, lesson, mo, multi_head_attention, np, time):
+def _(GPT2_SMALL, attention_cost, cost_prediction, lesson, mo, multi_head_attention, np, time):
     def _cost_table(T, C, heads):
         _rows = [attention_cost(T, C, h) for h in heads]
         _head = "| | " + " | ".join(f"H = {h} (D = {C // h})" for h in heads) + " |\n"
@@ -715,7 +728,10 @@ def _(attention_cost, cost_prediction, lesson, mo, multi_head_attention, np, tim
     _c = lesson.model.config
     _w = lesson.model.weights
     _per_layer = _w["h.0.attn.c_attn.weight"].size + _w["h.0.attn.c_proj.weight"].size
-    _one, _many = _timing(_c.block_size, _c.n_embd, 1), _timing(_c.block_size, _c.n_embd, 4)
+    _one = _timing(_c.block_size, _c.n_embd, 1)
+    _many = _timing(_c.block_size, _c.n_embd, _c.n_head)
+    _g = GPT2_SMALL
+    _g1, _gH = attention_cost(_g["T"], _g["C"], 1), attention_cost(_g["T"], _g["C"], _g["H"])
     if cost_prediction.value is None:
         _out = mo.md("*Choose a prediction to see the counts.*")
     else:
@@ -730,12 +746,15 @@ def _(attention_cost, cost_prediction, lesson, mo, multi_head_attention, np, tim
             f"({' × '.join(map(str, _w['h.0.attn.c_proj.weight'].shape))}) hold "
             f"{_per_layer:,} = 4 · {_c.n_embd}² numbers, and nothing in them says how many "
             f"heads there are: the reshape does. Measured here (NumPy, median of 30 runs): "
-            f"{_one * 1e3:.2f} ms with 1 head, {_many * 1e3:.2f} ms with 4.\n\n"
+            f"{_one * 1e3:.2f} ms with 1 head, {_many * 1e3:.2f} ms with {_c.n_head}.\n\n"
             "Why: the heads **split** the width, they do not copy it. Each head's "
             "projections are C × D, so H of them are C × C, one head's worth; each head's "
             "scores cost T·T·D, so H of them cost T·T·C. Only the softmax runs H times "
-            "(H·T·T exponentials), small beside the rest. GPT-2 small does the same with "
-            "C = 768 and H = 12 (D = 64).\n\n"
+            "(H·T·T exponentials), small beside the rest. GPT-2 small (Radford et al. 2019: "
+            f"C = {_g['C']}, H = {_g['H']} heads of D = {_g['C'] // _g['H']}, T up to "
+            f"{_g['T']:,}) has {_gH['parameters']:,} attention parameters per layer and "
+            f"{_gH['multiply-adds']:,} multiply-adds on a full context: with one head, "
+            f"{_g1['parameters']:,} and {_g1['multiply-adds']:,}.\n\n"
             "So heads are free in parameters and arithmetic. What they trade is width: a "
             "head compares queries and keys in only D dimensions, so each can express "
             "simpler patterns than one head of width C, but there are H of them, each with "
@@ -754,6 +773,7 @@ def _(mo):
     descent on next-character prediction. Below is a small GPT trained on Tiny
     Shakespeare, character by character, running in this page in NumPy: the attention map
     of every head on **your text**, one layer at a time (click a head to enlarge it).
+    Layers and heads are numbered from 0, as in the model's arrays.
     """)
     return
 
@@ -788,7 +808,7 @@ def _(lesson, mo):
         rows=2,
     )
     real_layer = mo.ui.slider(
-        1, lesson.model.config.n_layer, value=1, step=1, label="layer", show_value=True
+        0, lesson.model.config.n_layer - 1, value=0, step=1, label="layer", show_value=True
     )
     return real_layer, real_source, real_text
 
@@ -837,7 +857,7 @@ def _(
 ):
     if real_weights is not None:
         real_map.update(
-            tokens=list(lesson.decode(real_ids)), weights=real_weights[real_layer.value - 1]
+            tokens=list(lesson.decode(real_ids)), weights=real_weights[real_layer.value]
         )
     _parts = [real_source, real_text] if real_source.value == "my text" else [real_source]
     if real_problem:
@@ -849,8 +869,8 @@ def _(
 
 
 @app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
+def _(LABEL_THRESHOLD, mo):
+    mo.md(rf"""
     **What to look for.** A **previous-token head** draws a bright line just below the
     diagonal: every character looks one step back. That is how a layer can know *which
     character came before me*, which content alone cannot tell it (lesson 4: without
@@ -867,14 +887,15 @@ def _(mo):
     Two scores per head turn the pictures into numbers: **previous-token**, the mean
     weight a character puts on the one just before it; **induction**, the mean weight a
     character puts on the character that followed its latest earlier occurrence (over the
-    characters that occurred before). A head gets the label when a score reaches 0.5, half
-    of its attention.
+    characters that occurred before). A head gets the label when a score reaches
+    {LABEL_THRESHOLD}.
     """)
     return
 
 
 @app.cell(hide_code=True)
 def _(
+    LABEL_THRESHOLD,
     distance_profile,
     format_number,
     head_label,
@@ -903,15 +924,15 @@ def _(
             return format_number(value) if value == value else "–"
 
         def _cell(layer, h):
-            _label = head_label(_prev[layer, h], _ind[layer, h], threshold=0.5)
+            _label = head_label(_prev[layer, h], _ind[layer, h])
             _text = f"{_score(_prev[layer, h])} · {_score(_ind[layer, h])}"
             return f"**{_text}** {_label}" if _label else _text
 
         _table = (
-            "| layer | " + " | ".join(f"head {h + 1}" for h in range(_H)) + " |\n"
+            "| layer | " + " | ".join(f"head {h}" for h in range(_H)) + " |\n"
             + "|:---|" + "---:|" * _H + "\n"
             + "\n".join(
-                f"| {layer + 1} | " + " | ".join(_cell(layer, h) for h in range(_H)) + " |"
+                f"| {layer} | " + " | ".join(_cell(layer, h) for h in range(_H)) + " |"
                 for layer in range(_L)
             )
         )  # fmt: skip
@@ -921,14 +942,16 @@ def _(
                 return f"No {name} score: no character of this text occurred before."
             _l, _h = np.unravel_index(np.nanargmax(scores), scores.shape)
             _best = scores[_l, _h]
-            _where = f"layer {_l + 1} head {_h + 1}, {format_number(_best)}"
+            _where = f"layer {_l} head {_h}, {format_number(_best)}"
             _ratio = f"{_best / baseline:.1f} × an even spread" if baseline > 0 else ""
-            _n = int(np.sum(scores >= 0.5))
+            _n = int(np.sum(scores >= LABEL_THRESHOLD))
             if _n:
                 return f"**{_n} {name} head{'s' if _n > 1 else ''}** (strongest: {_where})."
-            return f"No {name} head reaches 0.5; the strongest is {_where} ({_ratio})."
+            return (
+                f"No {name} head reaches {LABEL_THRESHOLD}; the strongest is {_where} ({_ratio})."
+            )
 
-        _layer = real_layer.value - 1
+        _layer = real_layer.value
         _profiles = distance_profile(real_weights[_layer], 6)
         _baseline = distance_profile(_even, 6)
         _near = _profiles[:, :3].sum(axis=1)
@@ -936,17 +959,17 @@ def _(
         _out = mo.vstack(
             [
                 mo.md(
-                    f"**How far back the heads of layer {real_layer.value} look** on this "
+                    f"**How far back the heads of layer {_layer} look** on this "
                     "text (the share of attention k characters back, averaged over the "
                     "characters; each row sums to 1):\n\n"
                     + markdown_matrix(
                         [*_profiles, _baseline],
-                        [f"head {h + 1}" for h in range(_H)] + ["an even spread"],
+                        [f"head {h}" for h in range(_H)] + ["an even spread"],
                         _columns,
                         corner="head",
                     )
                     + f"\n\nWithin the last three characters (itself, 1 and 2 back): "
-                    f"{', '.join(format_number(v) for v in _near)} for heads 1–{_H}, against "
+                    f"{', '.join(format_number(v) for v in _near)} for heads 0–{_H - 1}, against "
                     f"{format_number(_baseline[:3].sum())} for an even spread."
                 ),
                 mo.md(

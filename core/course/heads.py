@@ -56,6 +56,11 @@ SENTENCES = ("the dog 's loud bark", "the tree 's rough bark")
 OWNERS = {"dog", "tree"}
 DESCRIBERS = {"loud", "rough"}
 RELATIONS = ("owner", "describer")
+GOAL = 0.8  # the share of bark's attention each relation must get (exercise 1)
+LABEL_THRESHOLD = 0.5  # a head is labelled when a score reaches half of its attention
+# GPT-2 small (Radford et al. 2019): 1,024 positions, width 768, 12 heads of 64
+# (core.model.config's "gpt2" preset; a test holds them equal)
+GPT2_SMALL = {"T": 1024, "C": 768, "H": 12}
 
 
 def toy_sentence(text: str) -> tuple[list[str], np.ndarray]:
@@ -85,7 +90,7 @@ def relation_shares(tokens: list[str], weights) -> dict[str, float]:
     }
 
 
-def check_two_heads(shares: list[list[dict[str, float]]], goal: float = 0.8) -> Check:
+def check_two_heads(shares: list[list[dict[str, float]]], goal: float = GOAL) -> Check:
     """Exercise: one head finds bark's owner, the other its describing word, in every sentence.
 
     shares[s][h]: `relation_shares` of head h in sentence s. Passes when, in every sentence,
@@ -277,7 +282,7 @@ def distance_profile(weights, distances: int = 6) -> np.ndarray:
     return np.stack([*columns, farther], axis=-1)
 
 
-def head_label(previous: float, induction: float, threshold: float = 0.4) -> str:
+def head_label(previous: float, induction: float, threshold: float = LABEL_THRESHOLD) -> str:
     """ "previous-token", "induction" or "" for a head's two scores (NaN counts as 0)."""
     previous = 0.0 if math.isnan(previous) else previous
     induction = 0.0 if math.isnan(induction) else induction

@@ -11,6 +11,9 @@ import torch
 from core.course.attention_lessons import TOY_EMBEDDINGS as TOY_3
 from core.course.heads import (
     FEATURES,
+    GOAL,
+    GPT2_SMALL,
+    LABEL_THRESHOLD,
     SENTENCES,
     TOY_EMBEDDINGS,
     attention_cost,
@@ -183,3 +186,9 @@ def test_the_scores_read_a_torch_model_like_the_mirror(tmp_path):
     prev, ind = previous_token_score(weights), induction_score(weights, ids)
     assert prev.shape == ind.shape == (2, 2)
     assert ((0 <= prev) & (prev <= 1)).all() and ((0 <= ind) & (ind <= 1)).all()
+
+
+def test_gpt2_small_shape_matches_core():
+    config = GPTConfig.from_preset("gpt2")
+    assert GPT2_SMALL == {"T": config.block_size, "C": config.n_embd, "H": config.n_head}
+    assert GOAL == 0.8 and 0 < LABEL_THRESHOLD < 1
