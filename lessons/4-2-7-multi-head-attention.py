@@ -29,7 +29,7 @@ def _():
     import numpy as np
 
     from core.course.attention_lessons import format_number, markdown_matrix, slot_labels
-    from core.course.catalog import next_lesson_markdown
+    from core.course.catalog import next_lesson_markdown, where_shown
     from core.course.heads import (
         FEATURES,
         GOAL,
@@ -97,6 +97,7 @@ def _():
         toy_sentence,
         uniform_causal,
         vec,
+        where_shown,
     )
 
 
@@ -525,7 +526,9 @@ def _(
 
 
 @app.cell(hide_code=True)
-def _(H, K, Q, V, W_O, W_Q, X, concat, differences, fused, head_outputs, head_weights, mo):
+def _(
+    H, K, Q, V, W_O, W_Q, X, concat, differences, fused, head_outputs, head_weights, mo, where_shown
+):
     _steps = [
         ("X", "the tokens' embeddings", X),
         ("W_Q (also W_K, W_V)", "the heads' matrices side by side", W_Q),
@@ -543,6 +546,13 @@ def _(H, K, Q, V, W_O, W_Q, X, concat, differences, fused, head_outputs, head_we
         f"| {name} | {what} | {' × '.join(map(str, a.shape))} |" for name, what, a in _steps
     )
     _same = max(differences.values()) < 1e-12
+    _where_code = {
+        "editor": "The code is in the cell above this table: change it and see.",
+        "app": "To read the code of the loop and of the fused form, open the lesson in the "
+        "editor (`just edit`).",
+        "site": "To read the code of the loop and of the fused form, open this page's edit "
+        "view (the link “Edit this lesson and do its exercises”).",
+    }[where_shown(mo)]
     mo.vstack(
         [
             mo.md(
@@ -562,8 +572,7 @@ def _(H, K, Q, V, W_O, W_Q, X, concat, differences, fused, head_outputs, head_we
                     "block h of $W_Q$, which is $X W_Q^h$; so the split of the big product "
                     "is each head's own product. The concatenation undoes the split, and "
                     "nothing between split and concatenation mixes heads. From here on the "
-                    "course computes heads the fused way (open the editor to read this "
-                    "cell's code)."
+                    "course computes heads the fused way. " + _where_code
                 ),
                 kind="success" if _same else "danger",
             ),

@@ -16,6 +16,9 @@ in it is relative. Layout, with the app's URLs (tools/serve.py) mirrored on purp
     lessons/assets/ …           marimo's frontend, one copy shared by every page
     lessons/public/wheels/      the course's own modules (core, widgets) as wheels, which the
                                 WebAssembly lessons install when they load
+    lessons/public/shakespeare-char-cpu.npz  the trained model lessons 7 and 9 look inside, when
+                                it was made on this machine (`python -m core.train.lesson_model`;
+                                never committed); without it those pages show a random model
 
 Why lessons/assets: a WebAssembly page starts marimo's worker from `assets/`, and the worker
 resolves both `mo.notebook_location()` and the wheels (`../public/wheels/…`) from the folder
