@@ -282,6 +282,24 @@ def distance_profile(weights, distances: int = 6) -> np.ndarray:
     return np.stack([*columns, farther], axis=-1)
 
 
+def ideal_heads(ids) -> np.ndarray:
+    """Two heads made by hand for the text `ids`, to compare a trained model's with: (2, T, T).
+
+    Head 0, a perfect previous-token head: every token puts all its weight on the one before
+    (the first on itself). Head 1, a perfect induction head: every token whose token appeared
+    before puts all its weight on the token after that earlier occurrence (`induction_targets`);
+    the others on themselves.
+    """
+    T = len(np.asarray(ids))
+    previous = np.eye(T, k=-1)
+    previous[0, 0] = 1.0
+    induction = np.eye(T)
+    for i, target in induction_targets(ids):
+        induction[i] = 0.0
+        induction[i, target] = 1.0
+    return np.stack([previous, induction])
+
+
 def head_label(previous: float, induction: float, threshold: float = LABEL_THRESHOLD) -> str:
     """ "previous-token", "induction" or "" for a head's two scores (NaN counts as 0)."""
     previous = 0.0 if math.isnan(previous) else previous

@@ -20,6 +20,7 @@ from core.course.heads import (
     check_concat_row,
     check_two_heads,
     head_label,
+    ideal_heads,
     induction_score,
     induction_targets,
     parse_row,
@@ -192,3 +193,12 @@ def test_gpt2_small_shape_matches_core():
     config = GPTConfig.from_preset("gpt2")
     assert GPT2_SMALL == {"T": config.block_size, "C": config.n_embd, "H": config.n_head}
     assert GOAL == 0.8 and 0 < LABEL_THRESHOLD < 1
+
+
+def test_ideal_heads_score_one():
+    ids = [3, 4, 5, 3, 4, 5, 9]
+    ideal = ideal_heads(ids)
+    assert ideal.shape == (2, 7, 7)
+    np.testing.assert_array_equal(ideal.sum(axis=-1), 1.0)
+    assert previous_token_score(ideal[0]) == 1.0 and induction_score(ideal[1], ids) == 1.0
+    assert (np.triu(ideal, k=1) == 0).all()  # causal: nothing looks ahead
