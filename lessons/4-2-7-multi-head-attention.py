@@ -255,7 +255,7 @@ def _(GOAL, format_number, mo, one_head_prediction, one_head_rows, one_head_shar
             f"{format_number(sum(_row))}. Whatever goes to the owner is taken from the "
             f"describing word. Owner + describing word is {format_number(_best)} now and can "
             f"never pass 1, so {GOAL} + {GOAL} is out of reach for any matrices, however "
-            "large. (The softmax of a classifier, earlier in the course, works the same way: "
+            "large. (A classifier's softmax, from the earlier series, works the same way: "
             "raising one class's probability lowers the others'.)"
             "\n\nAnd a split is not a fix: what bark receives is **one** weighted average "
             "of values. With half on *dog* and half on *loud*, each clue arrives at half "

@@ -19,7 +19,7 @@ Torch-free: the browser lessons import this module.
 
 Example:
     >>> lm = load_lesson_model()
-    >>> lm.trained, lm.model.config.n_head       # False until the file is made
+    >>> lm.trained, lm.model.config.n_head       # (True, 4) once the file is made
     (False, 4)
     >>> logits, weights = lm.model.forward(lm.encode("To be"))
     >>> weights.shape                              # (layers, heads, T, T)
