@@ -279,8 +279,8 @@ def _(FEATURES, mo):
     queries, keys and values have width $D = C/H = {_C // _H}$. That is why the table
     grew to {_C} features: $H$ must divide $C$.
 
-    Head 1 starts at lesson 5's answer cut to width {_C // _H} (bark asks for an owner);
-    head 2 starts at zero (it attends evenly). Head 2's $W_V$ sends *describes* to $v_0$ and
+    Head 0 starts at lesson 5's answer cut to width {_C // _H} (bark asks for an owner);
+    head 1 starts at zero (it attends evenly). Head 1's $W_V$ sends *describes* to $v_0$ and
     the animal-or-plant hint to $v_1$ (+ for animal, − for plant).
     """
     )
@@ -305,40 +305,40 @@ def _(FEATURES, mo, np, slot_labels):
     _owner_query[2, 0] = 2.0  # bark's query (its *owned* feature) asks in slot 0 ...
     _owner_key = np.zeros((4, 2))
     _owner_key[0, 0] = _owner_key[1, 0] = 1.0  # ... animals and plants answer there
-    head1_wq = _head_matrix(1, "W_Q", "q", _owner_query)
-    head1_wk = _head_matrix(1, "W_K", "k", _owner_key)
-    head1_wv = _head_matrix(1, "W_V", "v", [[1, 0], [0, 1], [0, 0], [0, 0]])  # which owner
-    head2_wq = _head_matrix(2, "W_Q", "q", np.zeros((4, 2)))
-    head2_wk = _head_matrix(2, "W_K", "k", np.zeros((4, 2)))
-    head2_wv = _head_matrix(2, "W_V", "v", [[0, 1], [0, -1], [0, 0], [1, 0]])  # what it says
+    head0_wq = _head_matrix(0, "W_Q", "q", _owner_query)
+    head0_wk = _head_matrix(0, "W_K", "k", _owner_key)
+    head0_wv = _head_matrix(0, "W_V", "v", [[1, 0], [0, 1], [0, 0], [0, 0]])  # which owner
+    head1_wq = _head_matrix(1, "W_Q", "q", np.zeros((4, 2)))
+    head1_wk = _head_matrix(1, "W_K", "k", np.zeros((4, 2)))
+    head1_wv = _head_matrix(1, "W_V", "v", [[0, 1], [0, -1], [0, 0], [1, 0]])  # what it says
     mo.vstack(
         [
+            mo.hstack([head0_wq, head0_wk, head0_wv], justify="start", gap=2),
             mo.hstack([head1_wq, head1_wk, head1_wv], justify="start", gap=2),
-            mo.hstack([head2_wq, head2_wk, head2_wv], justify="start", gap=2),
         ]
     )
-    return head1_wk, head1_wq, head1_wv, head2_wk, head2_wq, head2_wv
+    return head0_wk, head0_wq, head0_wv, head1_wk, head1_wq, head1_wv
 
 
 @app.cell
 def _(
     attention_stages,
+    head0_wk,
+    head0_wq,
+    head0_wv,
     head1_wk,
     head1_wq,
     head1_wv,
-    head2_wk,
-    head2_wq,
-    head2_wv,
     np,
     toy_sentence,
 ):
     # each head's matrices, stacked: (H, C, D) = (2, 4, 2)
-    W_Q_heads = np.array([head1_wq.value, head2_wq.value], dtype=float)
-    W_K_heads = np.array([head1_wk.value, head2_wk.value], dtype=float)
-    W_V_heads = np.array([head1_wv.value, head2_wv.value], dtype=float)
+    W_Q_heads = np.array([head0_wq.value, head1_wq.value], dtype=float)
+    W_K_heads = np.array([head0_wk.value, head1_wk.value], dtype=float)
+    W_V_heads = np.array([head0_wv.value, head1_wv.value], dtype=float)
 
     def toy_heads(text):
-        """(tokens, X, [stages of head 1, stages of head 2]) on a toy sentence."""
+        """(tokens, X, [stages of head 0, stages of head 1]) on a toy sentence."""
         _tokens, _X = toy_sentence(text)
         _stages = [
             attention_stages(_X, W_Q_heads[h], W_K_heads[h], W_V_heads[h])
@@ -377,13 +377,13 @@ def _(SENTENCES, markdown_matrix, mo, relation_shares, toy_heads, toy_maps, toy_
         toy_shares.append([relation_shares(_t, _s["weights"]) for _s in _st])
         for _h, _share in enumerate(toy_shares[-1]):
             _rows.append([_share["owner"], _share["describer"]])
-            _labels.append(f"head {_h + 1}, “{_text}”")
+            _labels.append(f"head {_h}, “{_text}”")
     mo.vstack(
         [
             toy_sentence_radio,
             mo.hstack(
                 [
-                    mo.vstack([mo.md(f"**head {_h + 1}** (query ↓, key →)"), _map])
+                    mo.vstack([mo.md(f"**head {_h}** (query ↓, key →)"), _map])
                     for _h, _map in enumerate(toy_maps)
                 ],
                 justify="start",
@@ -431,32 +431,9 @@ def _(mo):
     for $W_K$, $W_V$). One product $XW_Q$ makes every head's queries at once, and a
     reshape **splits** them into heads. Each head **attends** on its own; the outputs are
     **concatenated** back to width $C$ and **projected** by one more matrix, $W_O$
-    ($C \times C$), whose job the table under the code shows.
-
-    Edit $W_O$ here: rows are the slots of the concatenation (head 1's $D$ slots, then
-    head 2's), columns the features of the embedding the output is added back to (the
-    residual stream of lesson 6).
+    ($C \times C$), whose job you will see after exercise 2.
     """)
     return
-
-
-@app.cell
-def _(FEATURES, mo):
-    # start: head 1's slots go back to animal and plant, head 2's v₀ to describes, and its
-    # animal-or-plant hint (v₁) half into animal, half (negated) into plant
-    _W_O = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0.5, -0.5, 0, 0]]
-    wo_matrix = mo.ui.matrix(
-        [[float(v) for v in row] for row in _W_O],
-        min_value=-3,
-        max_value=3,
-        step=0.1,
-        precision=1,
-        row_labels=["head 1 · v₀", "head 1 · v₁", "head 2 · v₀", "head 2 · v₁"],
-        column_labels=list(FEATURES),
-        label="W_O: concatenation slot → feature",
-    )
-    wo_matrix
-    return (wo_matrix,)
 
 
 @app.cell
@@ -584,46 +561,6 @@ def _(
 
 
 @app.cell(hide_code=True)
-def _(FEATURES, H, W_O, concat, markdown_matrix, mo, np):
-    _D = concat.shape[1] // H
-    _row = concat[-1]  # bark's concatenated row
-    _parts = [_row[h * _D : (h + 1) * _D] @ W_O[h * _D : (h + 1) * _D] for h in range(H)]
-    _both = [
-        f for f, column in zip(FEATURES, np.array(_parts).T) if all(abs(v) > 1e-9 for v in column)
-    ]
-    _fed = [
-        f
-        for f, column in zip(FEATURES, W_O.T)
-        if all(np.any(column[h * _D : (h + 1) * _D] != 0) for h in range(H))
-    ]
-    mo.md(
-        "**What W_O does: it mixes the heads.** bark's output is its concatenated row times "
-        "W_O. Split that product by rows of W_O: head h's D slots meet only W_O's D rows "
-        "for head h, and the output is the **sum** of what each head writes:\n\n"
-        + markdown_matrix(
-            [*_parts, sum(_parts)],
-            [f"head {h + 1} writes" for h in range(H)] + ["output (the sum)"],
-            FEATURES,
-            corner="bark",
-        )
-        + "\n\n"
-        + (
-            f"W_O lets both heads write into **{', '.join(_fed)}**"
-            + (f" (for bark now: {', '.join(_both)})" if _both else "")
-            + ": those features of the output mix the heads. "
-            if _fed
-            else "With this W_O every feature hears from one head only: no mixing. Put a "
-            "number in a row of head 1 and a row of head 2 of the same column to mix them. "
-        )
-        + "Without W_O, the concatenation would leave head 1's answer in slots 0–1 and head "
-        "2's in slots 2–3, an order that means nothing to the features the output is added "
-        "to. W_O is learned: it decides where each head's answer lands in the residual "
-        "stream, and lets the next layer read the heads together."
-    )
-    return
-
-
-@app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
     **Exercise 2.** Compute bark's **concatenated row** (before $W_O$) for *the dog 's
@@ -642,7 +579,7 @@ def _(H, V, head_weights, markdown_matrix, mo, slot_labels):
             mo.vstack(
                 [
                     mo.md(
-                        f"**head {h + 1}**\n\n"
+                        f"**head {h}**\n\n"
                         + markdown_matrix(head_weights[h][-1:], ["bark"], _tokens, corner="weights")
                         + "\n\n"
                         + markdown_matrix(V[h], _tokens, slot_labels("v", V.shape[-1]), corner="V")
@@ -686,6 +623,74 @@ def _(H, W_O, check_concat_row, concat, concat_text, head_outputs, mo, vec):
 
 
 @app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    **The output projection.** The concatenation holds each head's answer in its own
+    slots, in an order that means nothing to the features the output is added back to
+    (the residual stream of lesson 6). $W_O$ maps it back. Edit it here: rows are the
+    slots of the concatenation (head 0's $D$ slots, then head 1's), columns the features.
+    """)
+    return
+
+
+@app.cell
+def _(FEATURES, mo):
+    # start: head 0's slots go back to animal and plant, head 1's v₀ to describes, and its
+    # animal-or-plant hint (v₁) half into animal, half (negated) into plant
+    _W_O = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0.5, -0.5, 0, 0]]
+    wo_matrix = mo.ui.matrix(
+        [[float(v) for v in row] for row in _W_O],
+        min_value=-3,
+        max_value=3,
+        step=0.1,
+        precision=1,
+        row_labels=["head 0 · v₀", "head 0 · v₁", "head 1 · v₀", "head 1 · v₁"],
+        column_labels=list(FEATURES),
+        label="W_O: concatenation slot → feature",
+    )
+    wo_matrix
+    return (wo_matrix,)
+
+
+@app.cell(hide_code=True)
+def _(FEATURES, H, W_O, concat, markdown_matrix, mo, np):
+    _D = concat.shape[1] // H
+    _row = concat[-1]  # bark's concatenated row
+    _parts = [_row[h * _D : (h + 1) * _D] @ W_O[h * _D : (h + 1) * _D] for h in range(H)]
+    _both = [
+        f for f, column in zip(FEATURES, np.array(_parts).T) if all(abs(v) > 1e-9 for v in column)
+    ]
+    _fed = [
+        f
+        for f, column in zip(FEATURES, W_O.T)
+        if all(np.any(column[h * _D : (h + 1) * _D] != 0) for h in range(H))
+    ]
+    mo.md(
+        "**What W_O does: it mixes the heads.** bark's output is its concatenated row times "
+        "W_O. Split that product by rows of W_O: head h's D slots meet only W_O's D rows "
+        "for head h, and the output is the **sum** of what each head writes:\n\n"
+        + markdown_matrix(
+            [*_parts, sum(_parts)],
+            [f"head {h} writes" for h in range(H)] + ["output (the sum)"],
+            FEATURES,
+            corner="bark",
+        )
+        + "\n\n"
+        + (
+            f"W_O lets both heads write into **{', '.join(_fed)}**"
+            + (f" (for bark now: {', '.join(_both)})" if _both else "")
+            + ": those features of the output mix the heads. "
+            if _fed
+            else "With this W_O every feature hears from one head only: no mixing. Put a "
+            "number in a row of head 0 and a row of head 1 of the same column to mix them. "
+        )
+        + "W_O is learned: it decides where each head's answer lands in the residual "
+        "stream, and lets the next layer read the heads together."
+    )
+    return
+
+
+@app.cell(hide_code=True)
 def _(lesson, mo):
     _c = lesson.model.config
     mo.md(rf"""
@@ -714,7 +719,18 @@ def _(lesson, mo):
 
 
 @app.cell(hide_code=True)
-def _(GPT2_SMALL, attention_cost, cost_prediction, lesson, mo, multi_head_attention, np, time):
+def _(
+    GPT2_SMALL,
+    attention_cost,
+    cost_prediction,
+    lesson,
+    mo,
+    multi_head_attention,
+    np,
+    scaled_dot_product,
+    split_heads,
+    time,
+):
     def _cost_table(T, C, heads):
         _rows = [attention_cost(T, C, h) for h in heads]
         _head = "| | " + " | ".join(f"H = {h} (D = {C // h})" for h in heads) + " |\n"
@@ -724,23 +740,28 @@ def _(GPT2_SMALL, attention_cost, cost_prediction, lesson, mo, multi_head_attent
         )
 
     def _timing(T, C, H, repeats=30):
+        """Median seconds of the whole attention and of its step between split and concat."""
         _rng = np.random.default_rng(0)
         _X = _rng.normal(size=(T, C))
         _args = (
             _rng.normal(size=(3 * C, C)), np.zeros(3 * C), _rng.normal(size=(C, C)), np.zeros(C)
         )  # fmt: skip
-        _times = []
+        _q, _k, _v = (split_heads(p, H) for p in np.split(_rng.normal(size=(T, 3 * C)), 3, 1))
+        _whole, _step = [], []
         for _ in range(repeats):
             _start = time.perf_counter()
             multi_head_attention(_X, *_args, H)
-            _times.append(time.perf_counter() - _start)
-        return float(np.median(_times))
+            _middle = time.perf_counter()
+            scaled_dot_product(_q, _k, _v, causal=True)
+            _whole.append(_middle - _start)
+            _step.append(time.perf_counter() - _middle)
+        return float(np.median(_whole)), float(np.median(_step))
 
     _c = lesson.model.config
     _w = lesson.model.weights
     _per_layer = _w["h.0.attn.c_attn.weight"].size + _w["h.0.attn.c_proj.weight"].size
-    _one = _timing(_c.block_size, _c.n_embd, 1)
-    _many = _timing(_c.block_size, _c.n_embd, _c.n_head)
+    _one, _one_step = _timing(_c.block_size, _c.n_embd, 1)
+    _many, _many_step = _timing(_c.block_size, _c.n_embd, _c.n_head)
     _g = GPT2_SMALL
     _g1, _gH = attention_cost(_g["T"], _g["C"], 1), attention_cost(_g["T"], _g["C"], _g["H"])
     if cost_prediction.value is None:
@@ -752,25 +773,32 @@ def _(GPT2_SMALL, attention_cost, cost_prediction, lesson, mo, multi_head_attent
             + f"Counts for T = {_c.block_size}, C = {_c.n_embd} (attention only, no biases, "
             "the mask's savings not counted):\n\n"
             + _cost_table(_c.block_size, _c.n_embd, [1, 2, 4, 8])
-            + f"\n\nThe model's own arrays agree: layer 1's $W_Q, W_K, W_V$ (stored as one "
+            + "\n\nWhy: the heads **split** the width, they do not copy it. Each head's "
+            "projections are C × D, so H of them are C × C, one head's worth; each head's "
+            "scores cost T·T·D, so H of them cost T·T·C. Only the softmax runs H times "
+            "(H·T·T exponentials, 1/D of the score products), small beside the rest. "
+            f"The model's own arrays agree: the first layer's $W_Q, W_K, W_V$ (stored as one "
             f"{' × '.join(map(str, _w['h.0.attn.c_attn.weight'].shape))} matrix) and $W_O$ "
             f"({' × '.join(map(str, _w['h.0.attn.c_proj.weight'].shape))}) hold "
             f"{_per_layer:,} = 4 · {_c.n_embd}² numbers, and nothing in them says how many "
-            f"heads there are: the reshape does. Measured here (NumPy, median of 30 runs): "
-            f"{_one * 1e3:.2f} ms with 1 head, {_many * 1e3:.2f} ms with {_c.n_head} "
-            f"({_many / _one:.1f} ×). The multiply-adds are the same; the clock also counts "
-            f"{_c.n_head} softmaxes instead of one (H·T·T exponentials, 1/D of the score "
-            f"products) and the bookkeeping of {_c.n_head} smaller products, which shows at "
-            "this tiny size.\n\n"
-            "Why: the heads **split** the width, they do not copy it. Each head's "
-            "projections are C × D, so H of them are C × C, one head's worth; each head's "
-            "scores cost T·T·D, so H of them cost T·T·C. Only the softmax runs H times "
-            "(H·T·T exponentials), small beside the rest. GPT-2 small (Radford et al. 2019: "
+            "heads there are: the reshape does. GPT-2 small (Radford et al. 2019: "
             f"C = {_g['C']}, H = {_g['H']} heads of D = {_g['C'] // _g['H']}, T up to "
-            f"{_g['T']:,}) has {_gH['parameters']:,} attention parameters per layer and "
-            f"{_gH['multiply-adds']:,} multiply-adds on a full context: with one head, "
-            f"{_g1['parameters']:,} and {_g1['multiply-adds']:,}.\n\n"
-            "So heads are free in parameters and arithmetic. What they trade is width: a "
+            f"{_g['T']:,}) has {_gH['parameters']:,} attention parameters per layer (no "
+            f"biases) and {_gH['multiply-adds']:,} multiply-adds on a full context; with one "
+            f"head it would have {_g1['parameters']:,} and {_g1['multiply-adds']:,}.\n\n"
+            "**And the clock?** Measured here (NumPy, median of 30 runs): "
+            f"{_one * 1e3:.2f} ms with 1 head, {_many * 1e3:.2f} ms with {_c.n_head} "
+            f"({_many / _one:.1f} ×). A clock is not a count: the multiply-adds above are "
+            "equal, and wall time also depends on the implementation, the machine and what "
+            "else runs on it; at a size this small, fixed overheads weigh a lot. What does "
+            "grow with H is one row of the table: each head has its own T × T map, so "
+            "scaling, masking and the softmax touch H·T·T numbers, "
+            f"{_c.n_head} × as many as with one head (still only 1/D of the multiply-adds). "
+            "The step between split and concatenation, where those maps live, took "
+            f"{_one_step * 1e3:.2f} ms with 1 head and {_many_step * 1e3:.2f} ms with "
+            f"{_c.n_head}. How much time that costs depends on the code and the sizes; the "
+            "counts that fix a model's size and arithmetic do not change with H.\n\n"
+            + "So heads are free in parameters and multiply-adds. What they trade is width: a "
             "head compares queries and keys in only D dimensions, so each can express "
             "simpler patterns than one head of width C, but there are H of them, each with "
             "its own softmax, and that is what section 1 needed."

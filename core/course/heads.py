@@ -109,7 +109,7 @@ def check_two_heads(shares: list[list[dict[str, float]]], goal: float = GOAL) ->
         a, b = pairs[0]
         return Check(
             True,
-            f"head {a + 1} finds bark's owner and head {b + 1} its describing word, in both "
+            f"head {a} finds bark's owner and head {b} its describing word, in both "
             f"sentences, each with at least {goal:.0%} of its own softmax row.",
         )
     if found["owner"] and found["owner"] == found["describer"]:
@@ -176,15 +176,15 @@ def check_concat_row(
             return Check(False, f"{err}: a concatenation is as wide as all heads together.")
         return Check(False, f"{err}.")
     if np.allclose(got, expected, atol=tol):
-        return Check(True, "that is the concatenated row: head 1's output, then head 2's.")
+        return Check(True, "that is the concatenated row: head 0's output, then head 1's.")
     if np.allclose(got, np.concatenate(head_rows[::-1]), atol=tol):
-        return Check(False, "those are the right numbers in the wrong order: head 1 comes first.")
+        return Check(False, "those are the right numbers in the wrong order: head 0 comes first.")
     if np.allclose(got, after_projection, atol=tol):
         return Check(False, "that is the row after W_O; the concatenation comes before it.")
     return Check(
         False,
         "not yet. For each head h, multiply bark's row of weights (one number per token) by "
-        "each column of V_h and add; write head 1's D numbers, then head 2's.",
+        "each column of V_h and add; write head 0's D numbers, then head 1's.",
     )
 
 

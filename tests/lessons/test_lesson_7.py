@@ -82,8 +82,8 @@ def heads(W_Q1, W_K1, W_Q2, W_K2, W_V1=None, W_V2=None):
     W_V1 = [[1, 0], [0, 1], [0, 0], [0, 0]] if W_V1 is None else W_V1
     W_V2 = [[0, 1], [0, -1], [0, 0], [1, 0]] if W_V2 is None else W_V2
     return dict(
-        head1_wq=element(W_Q1), head1_wk=element(W_K1), head1_wv=element(W_V1),
-        head2_wq=element(W_Q2), head2_wk=element(W_K2), head2_wv=element(W_V2),
+        head0_wq=element(W_Q1), head0_wk=element(W_K1), head0_wv=element(W_V1),
+        head1_wq=element(W_Q2), head1_wk=element(W_K2), head1_wv=element(W_V2),
     )  # fmt: skip
 
 
@@ -142,7 +142,7 @@ def test_exercise_1_accepts_two_specialised_heads(no_model):
     outputs, _ = load_app().run(defs=solved_heads())
     assert callout_kinds(outputs, 1) == ["success"]
     text = page_text(outputs)
-    assert "head 1 finds bark's owner and head 2 its describing word" in text
+    assert "head 0 finds bark's owner and head 1 its describing word" in text
 
 
 def test_exercise_1_one_head_for_both_is_not_enough(no_model):
@@ -156,7 +156,7 @@ def concat_row(defs_in):
     """bark's concatenated row for the first sentence, computed with core, from the heads."""
     _, X = toy_sentence(SENTENCES[0])
     rows = []
-    for h in (1, 2):
+    for h in (0, 1):
         W = [np.array(defs_in[f"head{h}_w{k}"].value, dtype=float) for k in "qkv"]
         rows.append(attention_stages(X, *W)["output"][-1])
     return rows

@@ -1,4 +1,4 @@
-"""Lesson 7 in Chromium: give head 2 a query and a key, see its shares; step the real model's
+"""Lesson 7 in Chromium: give head 1 a query and a key, see its shares; step the real model's
 layer, see that layer's heads measured (numbers from core's NumPy GPT)."""
 
 from __future__ import annotations
@@ -12,21 +12,21 @@ from core.mirrors.attention import attention_stages
 from tests.browser.interactions import callout, expect_text, type_into_matrix
 
 NOTEBOOK = "4-2-7-multi-head-attention.py"
-HEAD2_WQ, HEAD2_WK = 5, 6  # the page's mo.ui.matrix elements, in order
+HEAD1_WQ, HEAD1_WK = 5, 6  # the page's mo.ui.matrix elements, in order
 TEXT = "First Citizen:\nBefore we proceed any further, hear me speak."
 
 
 def interact(page) -> None:
     expect_text(callout(page, 1), "Not yet")
-    type_into_matrix(page, HEAD2_WQ, 2, 0, 3.0)  # head 2: bark's *owned* asks in slot q₀
-    type_into_matrix(page, HEAD2_WK, 3, 0, 3.0)  # head 2: describing words answer there
+    type_into_matrix(page, HEAD1_WQ, 2, 0, 3.0)  # head 1: bark's *owned* asks in slot q₀
+    type_into_matrix(page, HEAD1_WK, 3, 0, 3.0)  # head 1: describing words answer there
     W_Q, W_K = np.zeros((4, 2)), np.zeros((4, 2))
     W_Q[2, 0], W_K[3, 0] = 3.0, 3.0
     tokens, X = toy_sentence(SENTENCES[0])
     shares = relation_shares(tokens, attention_stages(X, W_Q, W_K)["weights"])
-    row = page.locator("tr").filter(has_text=f"head 2, “{SENTENCES[0]}”")
+    row = page.locator("tr").filter(has_text=f"head 1, “{SENTENCES[0]}”")
     expect_text(row, format_number(shares["describer"]))
-    expect_text(callout(page, 1), "Not yet")  # head 1 still gives the owner too little
+    expect_text(callout(page, 1), "Not yet")  # head 0 still gives the owner too little
 
     # the real model: step the layer slider to 1; the page measures layer 1's heads
     lesson = load_lesson_model()

@@ -55,11 +55,11 @@ def heads(W_Q, W_K, text):
 
 
 def solved():
-    """Head 1 finds the owner, head 2 the describing word (D = 2)."""
+    """Head 0 finds the owner, head 1 the describing word (D = 2)."""
     W_Q, W_K = np.zeros((2, 4, 2)), np.zeros((2, 4, 2))
     W_Q[:, 2, 0] = 3.0  # bark asks (its *owned* feature), in both heads
-    W_K[0, 0, 0] = W_K[0, 1, 0] = 3.0  # owners answer in head 1
-    W_K[1, 3, 0] = 3.0  # describing words answer in head 2
+    W_K[0, 0, 0] = W_K[0, 1, 0] = 3.0  # owners answer in head 0
+    W_K[1, 3, 0] = 3.0  # describing words answer in head 1
     return W_Q, W_K
 
 
