@@ -232,5 +232,30 @@ def test_real_heads_bad_input(quick_model):
 def test_repeated_random_string(quick_model):
     outputs, defs = load_app().run(defs=real_controls("", source="a random string written twice"))
     ids = defs["real_ids"]
-    assert len(ids) == 64 and list(ids[:32]) == list(ids[32:])
+    L = len(ids) // 2
+    assert L == 27 and list(ids[:L]) == list(ids[L:]) and len(set(ids[:L])) == L
     assert "induction head" in page_text(outputs)
+
+
+def test_heads_are_numbered_from_0_and_exercise_2_comes_before_w_o(default_run):
+    """The toy heads are numbered from 0, as the real model's are and as the column formula
+    hD … (h+1)D-1 assumes; exercise 2 (the concatenated row) is asked before the table of
+    what each head writes through W_O, which with the starting W_O shows head 0's output."""
+    outputs, _ = default_run
+    texts = [page_text([o]) for o in outputs]
+    page = " ".join(texts)
+    assert "head 0 · W_Q" in page and "head 2 · W_Q" not in page
+    assert "head 0 writes" in page and "W_Q^0" in page
+    exercise = next(i for i, t in enumerate(texts) if "Type your row above" in t)
+    w_o_table = next(i for i, t in enumerate(texts) if "What W_O does" in t)
+    assert exercise < w_o_table
+
+
+def test_the_clock_is_framed_as_the_implementation(no_model):
+    outputs, _ = load_app().run(
+        defs={"cost_prediction": element("4 heads have the same parameters and multiply-adds")}
+    )
+    text = page_text(outputs)
+    assert "Right." in text and "fastest of 30 runs each" in text
+    assert "A clock is not a count: the multiply-adds above are equal" in text
+    assert "So heads are free in parameters and multiply-adds" in text

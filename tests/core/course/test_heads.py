@@ -168,9 +168,22 @@ def test_head_labels_and_repeated_text():
     assert head_label(0.7, 0.1) == "previous-token"
     assert head_label(0.1, 0.5) == "induction"
     assert head_label(0.2, float("nan")) == ""
-    text = repeated_random_text("ab c\n!", 10, seed=1)
-    assert len(text) == 20 and text[:10] == text[10:] and set(text) <= set("ab c")
-    assert text == repeated_random_text("ab c\n!", 10, seed=1)
+    text = repeated_random_text("ab c\n!", 3, seed=1)
+    assert len(text) == 6 and text[:3] == text[3:] and set(text) <= set("ab c")
+    assert len(set(text[:3])) == 3  # no character twice within a copy
+    assert text == repeated_random_text("ab c\n!", 3, seed=1)
+    assert len(repeated_random_text("ab c\n!", 10, seed=1)) == 8  # only 4 characters to use
+
+
+def test_a_perfect_induction_head_on_repeated_text_is_one_stripe():
+    """On the repeated string, every character of the second copy (position L + k) points at
+    the character after its first occurrence (k + 1): one diagonal, as the lesson describes."""
+    text = repeated_random_text("abcdefghijklmnopqrstuvwxyz ", 32, seed=0)
+    L = len(text) // 2
+    ids = [ord(c) for c in text]
+    assert L == 27 and induction_targets(ids) == [(L + k, k + 1) for k in range(L)]
+    ideal = ideal_heads(ids)
+    assert induction_score(ideal[1], ids) == 1.0
 
 
 def test_the_scores_read_a_torch_model_like_the_mirror(tmp_path):
