@@ -280,8 +280,9 @@ def _(FEATURES, mo):
     grew to {_C} features: $H$ must divide $C$.
 
     Head 0 starts at lesson 5's answer cut to width {_C // _H} (bark asks for an owner);
-    head 1 starts at zero (it attends evenly). Head 1's $W_V$ sends *describes* to $v_0$ and
-    the animal-or-plant hint to $v_1$ (+ for animal, − for plant).
+    head 1 starts at zero (it attends evenly). The values matter only from section 3 on:
+    head 0's $W_V$ passes on *animal* and *plant* (which owner); head 1's sends *describes*
+    to $v_0$ and the animal-or-plant hint to $v_1$ (+ for animal, − for plant).
     """
     )
     return
@@ -813,15 +814,21 @@ def _(
 
 
 @app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
+def _(lesson, mo):
+    _which = (
+        "Below is a small GPT trained on Tiny Shakespeare, character by character"
+        if lesson.trained
+        else "Below is meant to be a small GPT trained on Tiny Shakespeare, character by "
+        "character; its file is not here, so a random model of the same shape stands in "
+        "(the callout below says which one command makes the trained one)"
+    )
+    mo.md(f"""
     ## 5 · What real heads attend to
 
     The toy heads did what you set. A trained model's heads set themselves, by gradient
-    descent on next-character prediction. Below is a small GPT trained on Tiny
-    Shakespeare, character by character, running in this page in NumPy: the attention map
-    of every head on **your text**, one layer at a time (click a head to enlarge it).
-    Layers and heads are numbered from 0, as in the model's arrays.
+    descent on next-character prediction. {_which}, running in this page in NumPy: the
+    attention map of every head on **your text**, one layer at a time (click a head to
+    enlarge it). Layers and heads are numbered from 0, as in the model's arrays.
     """)
     return
 

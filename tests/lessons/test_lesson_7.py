@@ -124,6 +124,7 @@ def test_defaults(default_run):
     assert "one T × T map per head 2 × 5 × 5" in text
     # no model file: the random stand-in, said plainly, with the command
     assert "random, untrained model" in text and "python -m core.train.lesson_model" in text
+    assert "its file is not here, so a random model of the same shape stands in" in text
 
 
 def test_one_head_prediction_reveals_the_sum(no_model):
@@ -215,6 +216,7 @@ def test_real_heads_of_a_model_file_match_core(quick_model):
     np.testing.assert_allclose(defs["real_weights"], weights)
     page = page_text(outputs)
     assert "trained 3 steps on Tiny Shakespeare, validation loss 4.000" in page
+    assert "Below is a small GPT trained on Tiny Shakespeare" in page
     assert "How far back the heads of layer 2 look" in page
     prev, ind = previous_token_score(weights), induction_score(weights, ids)
     assert f"{format_number(prev[3, 1])} · {format_number(ind[3, 1])}" in page
