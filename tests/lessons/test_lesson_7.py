@@ -261,3 +261,22 @@ def test_the_clock_is_framed_as_the_implementation(no_model):
     assert "Right." in text and "fastest of 30 runs each" in text
     assert "A clock is not a count: the multiply-adds above are equal" in text
     assert "So heads are free in parameters and multiply-adds" in text
+
+
+def test_exercise_2_accepts_a_row_computed_from_the_rounded_tables(no_model):
+    """Large values (W_V of 3s) make the 2-decimal tables' rounding matter: a row computed
+    from the numbers the page shows is still accepted."""
+    big = [[3, 0], [3, 0], [0, 3], [0, 3]]
+    defs = {**solved_heads()}
+    defs["head0_wv"] = element(big)
+    defs["head1_wv"] = element(big)
+    _, X = toy_sentence(SENTENCES[0])
+    rows = []
+    for h in (0, 1):
+        W = [np.array(defs[f"head{h}_w{k}"].value, dtype=float) for k in "qkv"]
+        stages = attention_stages(X, *W)
+        shown_w, shown_v = np.round(stages["weights"][-1], 2), np.round(stages["V"], 2)
+        rows.append(shown_w @ shown_v)
+    typed = ", ".join(f"{v:.2f}" for v in np.concatenate(rows))
+    outputs, _ = load_app().run(defs={**defs, "concat_text": element(typed)})
+    assert callout_kinds(outputs, 2) == ["success"]
