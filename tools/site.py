@@ -16,6 +16,9 @@ in it is relative. Layout, with the app's URLs (tools/serve.py) mirrored on purp
     lessons/assets/ …           marimo's frontend, one copy shared by every page
     lessons/public/wheels/      the course's own modules (core, widgets) as wheels, which the
                                 WebAssembly lessons install when they load
+    lessons/public/shakespeare-char-cpu.npz  the trained model lessons 7 and 9 look inside, when
+                                it was made on this machine (`python -m core.train.lesson_model`;
+                                never committed); without it those pages show a random model
 
 Why lessons/assets: a WebAssembly page starts marimo's worker from `assets/`, and the worker
 resolves both `mo.notebook_location()` and the wheels (`../public/wheels/…`) from the folder
@@ -73,7 +76,7 @@ REPO = Path(__file__).resolve().parent.parent
 if not __package__ and str(REPO) not in sys.path:  # run as `python tools/site.py`
     sys.path.insert(0, str(REPO))
 
-from core.course import catalog  # noqa: E402
+from core.course import catalog, lesson_model  # noqa: E402
 from core.data.atomic import write_bytes_atomically  # noqa: E402
 from tools import lock as course_lock  # noqa: E402
 from tools.coming_soon import coming_soon_html  # noqa: E402
@@ -146,6 +149,7 @@ class SiteReport:
     pyodide_lock: Path | None = None
     seconds: float = 0.0
     browser_versions: list[BrowserVersion] = field(default_factory=list)
+    lesson_model: Path | None = None  # the trained model shipped for lessons 7 and 9, if any
 
 
 # --- which notebooks ------------------------------------------------------------------------
@@ -566,6 +570,42 @@ def _install(job: _Job, exported: Path, site: Path, versions: dict[str, str]) ->
     return []
 
 
+# --- the trained model lessons 7 and 9 look inside -------------------------------------------
+
+MODEL_LESSONS = (7, 9)  # browser lessons that call core.course.lesson_model.load_lesson_model
+
+
+def ship_lesson_model(
+    site: Path, lessons: Iterable[catalog.Lesson], model: Path | None = None
+) -> Path | None:
+    """Copy the lessons' trained model into `site`/lessons/public/, where their pages fetch it
+    (`mo.notebook_location() / "public"` is `lessons/` on the site), when a browser lesson that
+    loads it is published. Returns the file shipped, or None (no such lesson, or no model).
+
+    model: the .npz to ship (default: the first of `lesson_model.model_paths()` that exists,
+    which `python -m core.train.lesson_model` writes). The file is never committed, so a site
+    built without it shows those lessons' random stand-in, which says so and how to make it.
+    Raises SiteBuildError when the file is not a lesson model.
+    """
+    if not any(lesson.number in MODEL_LESSONS and lesson.browser for lesson in lessons):
+        return None
+    if model is None:
+        model = next((path for path in lesson_model.model_paths() if path.is_file()), None)
+        if model is None:
+            return None
+    try:
+        lesson_model.from_file(model)
+    except (OSError, ValueError, KeyError) as err:
+        raise SiteBuildError(
+            f"{model} is not a lesson model ({err}): make it again with "
+            f"`{lesson_model.MAKE_COMMAND} --force`"
+        ) from err
+    target = site / "lessons" / "public" / lesson_model.MODEL_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(model, target)  # not copy2: the cache's file may be private (0600)
+    return Path(model)
+
+
 # --- the site -------------------------------------------------------------------------------
 
 
@@ -576,6 +616,7 @@ def build_site(
     home: Path | str = HOME,
     pyodide_lock_file: Path | str | None = None,
     jobs: int | None = None,
+    lesson_model_file: Path | str | None = None,
 ) -> SiteReport:
     """Build the static site into `out_dir` and return what was made.
 
@@ -584,7 +625,9 @@ def build_site(
     soon". `jobs`: exports run side by side (default: the number of CPUs, at most 4).
     `out_dir` is replaced only if it is empty or a site this function built before; the new
     site is built beside it and moved into place at the end, so a failed build leaves the old
-    site as it was. Raises SiteBuildError (a tool or notebook failed) or ValueError.
+    site as it was. `lesson_model_file`: the trained model for lessons 7 and 9 (default: the
+    one on this machine, if any; see `ship_lesson_model`). Raises SiteBuildError (a tool or
+    notebook failed) or ValueError.
     """
     started = time.perf_counter()
     out_dir = Path(out_dir).resolve()
@@ -598,6 +641,8 @@ def build_site(
         )
     if jobs is not None and jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
+    if lesson_model_file is not None and not Path(lesson_model_file).is_file():
+        raise ValueError(f"lesson_model_file: {lesson_model_file} does not exist")
     chosen = resolve_lessons(lessons)
     published = ",".join(lesson.stem for lesson, _ in chosen)
     site_args = (f"--published={published}",)  # tells a notebook it is built for the site
@@ -651,6 +696,11 @@ def build_site(
                     future.cancel()
                 raise
 
+        report.lesson_model = ship_lesson_model(
+            site,
+            [lesson for lesson, _ in chosen],
+            Path(lesson_model_file) if lesson_model_file is not None else None,
+        )
         published_stems = {lesson.stem for lesson, _ in chosen}
         for lesson in catalog.LESSONS:  # every lesson has an address; unwritten ones say so
             if lesson.stem not in published_stems:
@@ -789,6 +839,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{page.kind:7} {page.path}  ({page.seconds:.1f} s)")
         if page.edit is not None:
             print(f"{'':7} {page.edit}  (its edit view)")
+    if report.lesson_model is not None:
+        print(f"lessons {', '.join(map(str, MODEL_LESSONS))}: shipped {report.lesson_model}")
+    elif any(
+        page.kind == "wasm" and page.stem in {catalog.lesson(n).stem for n in MODEL_LESSONS}
+        for page in report.pages
+    ):
+        print(
+            f"note: no trained model for lessons {', '.join(map(str, MODEL_LESSONS))}: their pages "
+            f"show a random stand-in. `{lesson_model.MAKE_COMMAND}` makes it (~10 min), then "
+            "build again."
+        )
     if report.browser_versions:
         print(
             "Versions in the browser beside the course's lock (requirements-lock.txt); "
