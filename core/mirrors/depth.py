@@ -204,11 +204,25 @@ class Profile:
     stream_grad_norm: ‖dL/dx_l‖ for l = 0 … N
     weight_grad_norm: ‖dL/d(layer l's two weight matrices)‖ for l = 1 … N: how hard
                       training would push each layer
+    similarity:       the mean cosine similarity of x_N's rows, two different positions:
+                      near 1 when the stack has made every position's vector alike
     """
 
     activation_rms: np.ndarray
     stream_grad_norm: np.ndarray
     weight_grad_norm: np.ndarray
+    similarity: float
+
+
+def mean_cosine(x) -> float:
+    """The mean cosine similarity between different rows of x (T, C), T >= 2.
+
+    Example: mean_cosine(np.array([[1.0, 0.0], [0.0, 2.0]])) == 0.0
+    """
+    x = np.asarray(x, dtype=np.float64)
+    unit = x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-300)
+    cos = unit @ unit.T
+    return float(cos[~np.eye(len(x), dtype=bool)].mean())
 
 
 def depth_profile(x, layers, final, arch: str, *, readout, kind: str = "tanh") -> Profile:
@@ -220,6 +234,7 @@ def depth_profile(x, layers, final, arch: str, *, readout, kind: str = "tanh") -
         return math.sqrt(float((g["c_fc.weight"] ** 2).sum() + (g["c_proj.weight"] ** 2).sum()))
 
     return Profile(
+        similarity=mean_cosine(stream[-1]),
         activation_rms=np.array([math.sqrt(float((s**2).mean())) for s in stream]),
         stream_grad_norm=np.array([float(np.linalg.norm(g)) for g in grads.stream]),
         weight_grad_norm=np.array([weight_norm(g) for g in grads.layers]),

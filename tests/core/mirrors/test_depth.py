@@ -139,3 +139,11 @@ def test_bad_arguments_say_what_to_pass():
         stack_forward(np.zeros((2, 4)), layers, final, "sandwich")
     with pytest.raises(ValueError, match="n_layer"):
         random_stack(-1, 4)
+
+
+def test_mean_cosine():
+    from core.mirrors.depth import mean_cosine
+
+    assert mean_cosine(np.array([[1.0, 0.0], [0.0, 2.0]])) == 0.0
+    assert mean_cosine(np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])) == pytest.approx(1.0)
+    assert mean_cosine(np.array([[1.0, 0.0], [-1.0, 0.0]])) == pytest.approx(-1.0)
