@@ -1,0 +1,139 @@
+"""Lesson 8 (the transformer block) headless: its exercises, and its numbers against core.
+
+The lesson runs with `app.run(defs=...)`, which replaces the cells holding the learner's answers
+(see tests/lessons/test_lessons.py). Its numbers are computed here again with core's torch model
+and torch autograd, on the same weights.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from core.mirrors.depth import random_stack
+from core.model import GPTConfig, count_parameters
+from core.model.gpt import Block
+from tests.core.mirrors.test_depth import _torch_stack
+from tests.lessons.test_lessons import callout_kinds, element
+
+LESSON = Path(__file__).resolve().parents[2] / "lessons" / "4-2-8-the-transformer-block.py"
+RIGHT = {
+    "prediction_radio": "over a million times smaller",
+    "no_norm_radio": "hundreds of times larger or more",
+}
+
+
+def load_app():
+    spec = importlib.util.spec_from_file_location("lesson_8", LESSON)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.app
+
+
+def run(**answers):
+    return load_app().run(defs={k: element(v) for k, v in answers.items()})
+
+
+@pytest.fixture(scope="module")
+def default_run():
+    return load_app().run()
+
+
+def torch_block_parameters(C: int, n_head: int = 4) -> int:
+    return sum(p.numel() for p in Block(GPTConfig(10, 8, 1, n_head, C)).parameters())
+
+
+def test_unanswered_exercises_are_not_green(default_run):
+    outputs, _ = default_run
+    for exercise in (1, 2, 3):
+        assert callout_kinds(outputs, exercise) == ["neutral"], exercise
+
+
+def test_right_answers_turn_green():
+    outputs, _ = run(**RIGHT, block_count_number=torch_block_parameters(256))
+    for exercise in (1, 2, 3):
+        assert callout_kinds(outputs, exercise) == ["success"], exercise
+
+
+def test_wrong_answers_get_a_hint_naming_the_mistake():
+    C = 256
+    outputs, _ = run(
+        prediction_radio="about the same (within 10×)",
+        no_norm_radio="about the same",
+        block_count_number=12 * C * C,  # the matrices only
+    )
+    for exercise in (1, 2, 3):
+        assert callout_kinds(outputs, exercise) == ["warn"], exercise
+    text = " ".join(getattr(o, "text", "") or "" for o in outputs)
+    assert "add the biases" in text
+    outputs, _ = run(block_count_number=12 * C * C + 9 * C)  # no LayerNorms
+    text = " ".join(getattr(o, "text", "") or "" for o in outputs)
+    assert "left out the two LayerNorms" in text
+
+
+def test_the_experiment_waits_for_a_prediction(default_run):
+    outputs, _ = default_run
+    text = " ".join(getattr(o, "text", "") or "" for o in outputs)
+    assert "appears here once you have made a prediction" in text
+    assert "All five wirings" not in text
+
+
+def test_block_count_equals_torch(default_run):
+    _, defs = default_run
+    for C in (16, 256, 768):
+        parts = defs["block_parameters"](C)
+        assert sum(parts.values()) == torch_block_parameters(C) == 12 * C * C + 13 * C
+    # and GPT-2 small's total, from core's own count: embeddings, 12 blocks, the final LN
+    config = GPTConfig.from_preset("gpt2")
+    C, V, T = config.n_embd, config.vocab_size, config.block_size
+    per_block = (count_parameters(config) - V * C - T * C - 2 * C) // config.n_layer
+    assert sum(defs["block_parameters"](768).values()) == per_block == 7_087_872
+
+
+def test_exercise_1s_measurement_equals_torch_autograd(default_run):
+    """The plain stack's gradient at the bottom over the top, N = 24, gain 1, via autograd."""
+    _, defs = default_run
+    profile = defs["measure"]("plain", 24, 1.0)
+    layers, final = random_stack(48, 64, gain=1.0, seed=0)
+    out, stream, _, _ = _torch_stack(defs["X_DEPTH"], layers[:24], final, "plain", "tanh")
+    (out * torch.tensor(defs["READOUT"])).sum().backward()
+    expected = stream[0].grad.norm() / torch.tensor(defs["READOUT"]).norm()
+    assert defs["gradient_ratio"](profile) == pytest.approx(float(expected), rel=1e-9)
+    assert defs["gradient_ratio"](profile) < 1e-6  # "over a million times smaller"
+
+
+def test_the_block_and_the_stream_equal_core(default_run):
+    _, defs = default_run
+    assert defs["block_gap"] < 1e-12
+    assert defs["stream_gap"] < 1e-12
+    assert defs["layer_norm_gap"] < 1e-12
+    # the toy GPT's block in torch (core's Block), on the same weights
+    gpt = defs["toy_gpt"]
+    block = Block(GPTConfig(24, 8, 3, 4, 16)).double().eval()
+    with torch.no_grad():
+        for name, p in block.named_parameters():
+            p.copy_(torch.from_numpy(gpt.weights[f"h.0.{name}"]))
+        expected, _ = block(torch.from_numpy(defs["x0"])[None])
+    mine, _, _ = defs["my_block"](defs["x0"], 0)
+    np.testing.assert_allclose(mine, expected[0].numpy(), atol=1e-12)
+
+
+def test_attention_reads_and_the_mlp_stays_put():
+    for poked in (0, 2, 5):
+        _, defs = run(poke_slider=poked)
+        attention, mlp_moved = defs["poke_changes"].T
+        assert np.flatnonzero(mlp_moved > 1e-12).tolist() == [poked]
+        assert np.flatnonzero(attention > 1e-12).tolist() == list(range(poked, 6))
+
+
+def test_layer_norm_ignores_scale_and_offset():
+    outputs, _ = run(scale_slider=10, offset_slider=-3.5)
+    text = " ".join(getattr(o, "text", "") or "" for o in outputs)
+    assert "does <strong>not move</strong>" in text or "does **not move**" in text
+    outputs, _ = run(scale_slider=-1, offset_slider=0)
+    text = " ".join(getattr(o, "text", "") or "" for o in outputs)
+    assert "flips" in text
