@@ -429,10 +429,12 @@ def _(
     gain_slider,
     gradient_ratio,
     mo,
+    prediction_radio,
     profiles,
     sci,
     sweep,
 ):
+    mo.stop(prediction_radio.value is None)
     _pre, _post = profiles["pre-norm"], profiles["post-norm"]
 
     def _span(w, key):
