@@ -43,6 +43,10 @@ def _():
         multi_head_attention,
     )
 
+    def show_derivation():
+        """This cell's code, on pages that hide code (the app, the site's reading view)."""
+        return None if mo.app_meta().mode == "edit" else mo.show_code()
+
     def sci(value):
         """A size for the tables: fixed decimals in a readable range, else 1.2e-7."""
         if value == 0 or 0.01 <= abs(value) < 10_000:
@@ -68,6 +72,7 @@ def _():
         pd,
         random_stack,
         sci,
+        show_derivation,
     )
 
 
@@ -211,6 +216,9 @@ def _(GAINS, MAX_DEPTH, mo):
 
 @app.cell
 def _(WIRINGS, alt, pd):
+    COLORS = {"plain": "#d1495b", "layernorm": "#edae49", "residual": "#8d6a9f",
+              "pre-norm": "#2e86ab", "post-norm": "#66a182"}  # fmt: skip
+
     def profile_chart(profiles, wirings):
         """Two log-scale panels: the stream's size and the gradient's size, layer by layer."""
         _rows = []
@@ -226,8 +234,8 @@ def _(WIRINGS, alt, pd):
             "wiring:N",
             title="wiring",
             scale=alt.Scale(
-                domain=[WIRINGS[w] for w in WIRINGS],
-                range=["#d1495b", "#edae49", "#8d6a9f", "#2e86ab", "#66a182"],
+                domain=[WIRINGS[w] for w in wirings],
+                range=[COLORS[w] for w in wirings],
             ),
             legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
         )
@@ -340,7 +348,7 @@ def _(mo):
 
 
 @app.cell
-def _(NumpyGPT, layer_norm, mlp, multi_head_attention, np):
+def _(NumpyGPT, layer_norm, mlp, multi_head_attention, np, show_derivation):
     toy_gpt = NumpyGPT.random(
         vocab_size=24, block_size=8, n_layer=3, n_head=4, n_embd=16, std=0.1, seed=8
     )
@@ -368,6 +376,7 @@ def _(NumpyGPT, layer_norm, mlp, multi_head_attention, np):
         float(np.abs(my_block(x0, 0)[0] - toy_gpt.block(x0, 0)[0]).max()),
         float(np.abs(my_block(x0, 2)[0] - toy_gpt.block(x0, 2)[0]).max()),
     )
+    show_derivation()
     return block_gap, my_block, toy_gpt, toy_ids, x0
 
 
@@ -675,13 +684,14 @@ def _(mo):
 
 
 @app.cell
-def _(np):
+def _(np, show_derivation):
     def my_layer_norm(x, gamma, beta, eps=1e-5):
         """LayerNorm over the last axis (each position's own features), by hand."""
         mean = x.mean(axis=-1, keepdims=True)
         var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)  # the biased variance, as torch
         return gamma * (x - mean) / np.sqrt(var + eps) + beta
 
+    show_derivation()
     return (my_layer_norm,)
 
 
@@ -938,7 +948,7 @@ def _(mo):
 
 
 @app.cell
-def _(np):
+def _(np, show_derivation):
     def my_gelu(x):
         """GPT-2's GELU, the tanh form, by hand."""
         return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
@@ -948,6 +958,7 @@ def _(np):
         hidden = my_gelu(x @ W_fc.T + b_fc)  # (T, 4C): the expansion
         return hidden @ W_proj.T + b_proj  # (T, C): back to the stream's width
 
+    show_derivation()
     return my_gelu, my_mlp
 
 
@@ -972,7 +983,7 @@ def _(gelu, mlp, mo, my_gelu, my_mlp, np, toy_gpt, x0):
 
 
 @app.cell(hide_code=True)
-def _(alt, gelu, mo, np, pd):
+def _(alt, format_number, gelu, mo, np, pd):
     _x = np.linspace(-4, 3, 141)
     _curves = pd.DataFrame(
         {
@@ -1003,9 +1014,10 @@ def _(alt, gelu, mo, np, pd):
             mo.md(
                 f"GELU is ReLU with the corner smoothed: for large |x| they agree, near 0 "
                 f"GELU lets small negative inputs through, slightly negative (its minimum is "
-                f"{float(gelu(np.array([_low]))[0]):.3f}, near x = {_low:.2f}). Its gradient "
-                "is never exactly zero for negative inputs, so a unit pushed below zero can "
-                "still learn its way back (a ReLU unit stuck there gets no gradient)."
+                f"{format_number(float(gelu(np.array([_low]))[0]), 3)}, near x = "
+                f"{format_number(_low)}). ReLU's gradient is exactly 0 for every negative "
+                "input; GELU's is 0 only at that minimum and fades slowly beyond it, so a unit "
+                "pushed a little below zero still gets a gradient and can learn its way back."
             ),
         ],
         justify="start",
