@@ -746,10 +746,11 @@ def _(
             "mean and spread, and LayerNorm removes exactly those."
         )
     elif _a > 0:
+        _var = format_number(float(_x.var()), 6)
         _say = (
-            f"Almost unchanged, but not quite: at this scale the vector's variance "
-            f"({format_number(float(_x.var()), 6)}) is no longer large beside ε = 0.00001, "
-            "and ε starts to shrink the output."
+            f"{'Almost unchanged, but not quite' if _change < 0.1 else 'Shrunk'}: at this "
+            f"scale the vector's variance ({_var}) is no longer large beside ε = 0.00001 in "
+            "√(σ² + ε), so ε shrinks the output. Real activations are rarely this small."
         )
     elif _a == 0:
         _say = (
