@@ -93,20 +93,22 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
+def _(EX1_DEPTH, X_DEPTH, mo):
+    _T, _C = X_DEPTH.shape
+    mo.md(rf"""
     ## 1 · Stack it deep, and watch
 
     Take the simplest deep network you could build from a transformer's parts: $N$ MLP
-    layers, one on top of the other, $x \leftarrow \mathrm{mlp}(x)$. Each is GPT-2's MLP
-    (width $C = 64$ here, expanded to $4C = 256$ inside; section 5 opens it up), with
-    random weights drawn the usual way: standard deviation $\text{gain}/\sqrt{\text{fan-in}}$
-    with gain 1. Feed it 8 random position vectors, put a loss on top (a fixed random
-    read-out of the output, a toy stand-in for a real loss) and backpropagate.
+    layers, one on top of the other, $x \leftarrow \mathrm{{mlp}}(x)$. Each is GPT-2's MLP
+    (width $C = {_C}$ here, expanded to $4C = {4 * _C}$ inside; section 5 opens it up),
+    with random weights drawn the usual way: standard deviation
+    $\text{{gain}}/\sqrt{{\text{{fan-in}}}}$ with gain 1. Feed it {_T} random position
+    vectors, put a loss on top (a fixed random read-out of the output, a toy stand-in for
+    a real loss) and backpropagate.
 
-    **Exercise 1.** Predict before you look: with **24** such layers, how large is the
-    gradient that reaches the *bottom* of the stack, compared with the gradient at the
-    top?
+    **Exercise 1.** Predict before you look: with **{EX1_DEPTH}** such layers, how large
+    is the gradient that reaches the *bottom* of the stack, compared with the gradient at
+    the top?
     """)
     return
 
@@ -134,6 +136,7 @@ def _(PREDICTIONS, mo):
 @app.cell
 def _(functools, np, random_stack):
     DEPTH_C, DEPTH_T, MAX_DEPTH = 64, 8, 48
+    EX1_DEPTH = 24  # the depth exercise 1 asks about
     _rng = np.random.default_rng(1)
     X_DEPTH = _rng.normal(size=(DEPTH_T, DEPTH_C))  # (T, C): 8 positions
     READOUT = _rng.normal(size=(DEPTH_T, DEPTH_C))  # L = Σ READOUT ⊙ output, so dL/dout = READOUT
@@ -151,7 +154,7 @@ def _(functools, np, random_stack):
         "pre-norm": "pre-norm (GPT-2): x ← x + mlp(ln(x))",
         "post-norm": "post-norm (2017): x ← ln(x + mlp(x))",
     }
-    return GAINS, MAX_DEPTH, READOUT, WIRINGS, X_DEPTH, stack_at
+    return EX1_DEPTH, GAINS, MAX_DEPTH, READOUT, WIRINGS, X_DEPTH, stack_at
 
 
 @app.cell
@@ -170,6 +173,7 @@ def _(READOUT, X_DEPTH, depth_profile, stack_at):
 
 @app.cell(hide_code=True)
 def _(
+    EX1_DEPTH,
     PREDICTIONS,
     format_number,
     gradient_ratio,
@@ -177,7 +181,7 @@ def _(
     mo,
     prediction_radio,
 ):
-    _ratio = gradient_ratio(measure("plain", 24, 1.0))
+    _ratio = gradient_ratio(measure("plain", EX1_DEPTH, 1.0))
     if _ratio < 1e-6:
         _truth = "vanished"
     elif _ratio > 1e6:
@@ -190,10 +194,11 @@ def _(
     if prediction_radio.value is None:
         _kind, _text = "neutral", "Pick a prediction above; the experiment appears once you have."
     else:
-        _factor = format_number(_ratio ** (1 / 24), 2)
+        _factor = format_number(_ratio ** (1 / EX1_DEPTH), 2)
         _why = (
             "Backpropagation multiplies the gradient by one layer's Jacobian per layer; here "
-            f"each layer scales its size by about {_factor}, and 24 such factors multiply."
+            f"each layer scales its size by about {_factor}, and {EX1_DEPTH} such factors "
+            "multiply."
         )
         if PREDICTIONS[prediction_radio.value] == _truth:
             _kind, _text = "success", f"Right ({_measured}). {_why}"
@@ -342,7 +347,7 @@ def _(mo):
 
     Here is one block written out from core's NumPy pieces (`layer_norm`,
     `multi_head_attention`, `mlp` from `core.mirrors.gpt`), on a toy GPT with random
-    weights: $C = 16$, 4 heads, 3 blocks, 6 positions.
+    weights:
     """)
     return
 
@@ -354,8 +359,8 @@ def _(NumpyGPT, layer_norm, mlp, multi_head_attention, np, show_derivation):
     )
     toy_ids = [3, 14, 15, 9, 2, 6]  # six made-up token ids: T = 6
 
-    def my_block(x, i):
-        """GPT-2's block i on x (T, C), pre-norm. Returns (x, attention's part, the MLP's part)."""
+    def attention_part(x, i):
+        """What block i's attention adds to the stream x (T, C): MHA(LN₁(x))."""
         w, p = toy_gpt.weights, f"h.{i}."
         attn, _ = multi_head_attention(
             layer_norm(x, w[p + "ln_1.weight"], w[p + "ln_1.bias"]),  # LN₁
@@ -363,12 +368,22 @@ def _(NumpyGPT, layer_norm, mlp, multi_head_attention, np, show_derivation):
             w[p + "attn.c_proj.weight"], w[p + "attn.c_proj.bias"],
             toy_gpt.config.n_head,
         )  # fmt: skip
-        x = x + attn  # add: attention writes into the stream
-        out = mlp(
+        return attn
+
+    def mlp_part(x, i):
+        """What block i's MLP adds to the stream x (T, C): MLP(LN₂(x))."""
+        w, p = toy_gpt.weights, f"h.{i}."
+        return mlp(
             layer_norm(x, w[p + "ln_2.weight"], w[p + "ln_2.bias"]),  # LN₂
             w[p + "mlp.c_fc.weight"], w[p + "mlp.c_fc.bias"],
             w[p + "mlp.c_proj.weight"], w[p + "mlp.c_proj.bias"],
         )  # fmt: skip
+
+    def my_block(x, i):
+        """GPT-2's block i on x (T, C), pre-norm. Returns (x, attention's part, the MLP's part)."""
+        attn = attention_part(x, i)
+        x = x + attn  # add: attention writes into the stream
+        out = mlp_part(x, i)
         return x + out, attn, out  # add: so does the MLP
 
     x0 = toy_gpt.weights["wte.weight"][toy_ids] + toy_gpt.weights["wpe.weight"][: len(toy_ids)]
@@ -377,16 +392,19 @@ def _(NumpyGPT, layer_norm, mlp, multi_head_attention, np, show_derivation):
         float(np.abs(my_block(x0, 2)[0] - toy_gpt.block(x0, 2)[0]).max()),
     )
     show_derivation()
-    return block_gap, my_block, toy_gpt, toy_ids, x0
+    return attention_part, block_gap, mlp_part, my_block, toy_gpt, toy_ids, x0
 
 
 @app.cell(hide_code=True)
-def _(block_gap, mo):
+def _(block_gap, mo, toy_gpt, toy_ids):
+    _cfg = toy_gpt.config
     mo.callout(
         mo.md(
+            f"The toy: C = {_cfg.n_embd}, {_cfg.n_head} heads, {_cfg.n_layer} blocks, "
+            f"T = {len(toy_ids)} positions, so x is {len(toy_ids)} × {_cfg.n_embd}. "
             f"**Checked:** `my_block` equals `NumpyGPT.block` of `core.mirrors.gpt` (largest "
             f"difference {block_gap:.1e}), which a test holds equal to core's PyTorch `Block`. "
-            "From here on the lesson uses core's."
+            "The sections below read the stream through these checked pieces."
         ),
         kind="success" if block_gap < 1e-12 else "danger",
     )
@@ -478,7 +496,8 @@ def _(mo):
     shows in training: Xiong et al. (2020, *On Layer Normalization in the Transformer
     Architecture*) show that a post-norm transformer at initialisation has large
     gradients near its output, so that it needs a learning-rate warm-up to train stably,
-    and that pre-norm trains without one. GPT-2 and the GPTs after it are pre-norm.
+    and that pre-norm trains without one. GPT-2 is pre-norm, and GPT-3 kept its
+    "pre-normalization" (Brown et al., 2020).
     """)
     return
 
@@ -490,15 +509,22 @@ def _(mo):
 
     The "$x +$" in both lines is a **residual connection**, the skip connection of the
     ResNets of series 3: a branch computes a *change* to its input, not a replacement, so
-    an identity path runs through the whole network and a deep stack is never worse at
-    the start than a shallow one. In a transformer this path is called the **residual
+    an identity path runs through the whole network and an extra layer can always fall
+    back to changing nothing (the ResNet argument for why depth should not hurt). In a transformer this path is called the **residual
     stream**. Nothing in a block overwrites it; each sublayer reads it and adds its
     contribution. So the stream at the top is literally a sum:
 
     $$x_\text{final} = x_0 + \text{attn}_1 + \text{mlp}_1 + \text{attn}_2 + \text{mlp}_2 + \dots$$
-
-    Pick a position of the toy GPT (6 positions, 3 blocks) and read its sum term by term:
     """)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo, toy_gpt, toy_ids):
+    mo.md(
+        f"Pick a position of the toy GPT ({len(toy_ids)} positions, "
+        f"{toy_gpt.config.n_layer} blocks) and read its sum term by term:"
+    )
     return
 
 
@@ -597,26 +623,12 @@ def _(mo, toy_ids):
 
 
 @app.cell
-def _(layer_norm, mlp, multi_head_attention, np, poke_slider, toy_gpt, x0):
-    def _sublayers(x):
-        w = toy_gpt.weights
-        attn, _ = multi_head_attention(
-            layer_norm(x, w["h.0.ln_1.weight"], w["h.0.ln_1.bias"]),
-            w["h.0.attn.c_attn.weight"], w["h.0.attn.c_attn.bias"],
-            w["h.0.attn.c_proj.weight"], w["h.0.attn.c_proj.bias"], toy_gpt.config.n_head,
-        )  # fmt: skip
-        out = mlp(
-            layer_norm(x, w["h.0.ln_2.weight"], w["h.0.ln_2.bias"]),
-            w["h.0.mlp.c_fc.weight"], w["h.0.mlp.c_fc.bias"],
-            w["h.0.mlp.c_proj.weight"], w["h.0.mlp.c_proj.bias"],
-        )  # fmt: skip
-        return attn, out
-
+def _(attention_part, mlp_part, np, poke_slider, x0):
     _poked = x0.copy()
     _poked[poke_slider.value] += np.random.default_rng(0).normal(0, 0.5, x0.shape[1])
     # each sublayer fed the original and the changed stream: how far did each output move?
-    _a0, _m0 = _sublayers(x0)
-    _a1, _m1 = _sublayers(_poked)
+    _a0, _m0 = attention_part(x0, 0), mlp_part(x0, 0)
+    _a1, _m1 = attention_part(_poked, 0), mlp_part(_poked, 0)
     poke_changes = np.column_stack(
         [np.linalg.norm(_a1 - _a0, axis=1), np.linalg.norm(_m1 - _m0, axis=1)]
     )
@@ -750,7 +762,7 @@ def _(
         _say = (
             f"{'Almost unchanged, but not quite' if _change < 0.1 else 'Shrunk'}: at this "
             f"scale the vector's variance ({_var}) is no longer large beside ε = 0.00001 in "
-            "√(σ² + ε), so ε shrinks the output. Real activations are rarely this small."
+            "√(σ² + ε), so ε shrinks the output."
         )
     elif _a == 0:
         _say = (
