@@ -94,15 +94,14 @@ def _(mo):
 
 @app.cell(hide_code=True)
 def _(EX1_DEPTH, X_DEPTH, mo):
-    _T, _C = X_DEPTH.shape
     mo.md(rf"""
     ## 1 · Stack it deep, and watch
 
     Take the simplest deep network you could build from a transformer's parts: $N$ MLP
     layers, one on top of the other, $x \leftarrow \mathrm{{mlp}}(x)$. Each is GPT-2's MLP
-    (width $C = {_C}$ here, expanded to $4C = {4 * _C}$ inside; section 5 opens it up),
+    (width $C = {X_DEPTH.shape[1]}$ here, expanded to $4C = {4 * X_DEPTH.shape[1]}$ inside; section 5 opens it up),
     with random weights drawn the usual way: standard deviation
-    $\text{{gain}}/\sqrt{{\text{{fan-in}}}}$ with gain 1. Feed it {_T} random position
+    $\text{{gain}}/\sqrt{{\text{{fan-in}}}}$ with gain 1. Feed it {X_DEPTH.shape[0]} random position
     vectors, put a loss on top (a fixed random read-out of the output, a toy stand-in for
     a real loss) and backpropagate.
 
@@ -521,10 +520,10 @@ def _(mo):
 
 @app.cell(hide_code=True)
 def _(mo, toy_gpt, toy_ids):
-    mo.md(
-        f"Pick a position of the toy GPT ({len(toy_ids)} positions, "
-        f"{toy_gpt.config.n_layer} blocks) and read its sum term by term:"
-    )
+    mo.md(f"""
+    Pick a position of the toy GPT ({len(toy_ids)} positions, "
+        f"{toy_gpt.config.n_layer} blocks) and read its sum term by term:
+    """)
     return
 
 
