@@ -435,7 +435,8 @@ def _(
 
 
 @app.cell
-def _(GAINS, MAX_DEPTH, gradient_ratio, measure):
+def _(GAINS, MAX_DEPTH, gradient_ratio, measure, mo, prediction_radio):
+    mo.stop(prediction_radio.value is None)  # about a second of work: only once it is shown
     # every gain the slider offers, at the deepest stack: per wiring, one number per gain
     sweep = {_w: {"rms": [], "ratio": []} for _w in ("plain", "pre-norm", "post-norm")}
     for _g in GAINS:
