@@ -833,12 +833,12 @@ def _(format_number, markdown_matrix, mo, my_layer_norm, np):
 
 
 @app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
-    **Exercise 2.** Predict before you measure. Take section 1's GPT-2 wiring and
-    delete every LayerNorm (keep the residuals): $x \leftarrow x + \mathrm{mlp}(x)$,
-    no final LN. With **48** layers and gain 1, the stream's RMS at the top, compared with
-    pre-norm's, is…
+def _(MAX_DEPTH, mo):
+    mo.md(rf"""
+    **Exercise 2.** Predict before you measure. Take GPT-2's wiring from section 2's
+    experiment and delete every LayerNorm (keep the residuals):
+    $x \leftarrow x + \mathrm{{mlp}}(x)$, no final LN. With **{MAX_DEPTH}** layers and
+    gain 1, the stream's RMS at the top, compared with pre-norm's, is…
     """)
     return
 
@@ -862,9 +862,9 @@ def _(NO_NORM, mo):
 
 
 @app.cell(hide_code=True)
-def _(NO_NORM, format_number, measure, mo, no_norm_radio):
-    _bare = measure("residual", 48, 1.0).activation_rms[-1]
-    _pre = measure("pre-norm", 48, 1.0).activation_rms[-1]
+def _(MAX_DEPTH, NO_NORM, format_number, measure, mo, no_norm_radio):
+    _bare = measure("residual", MAX_DEPTH, 1.0).activation_rms[-1]
+    _pre = measure("pre-norm", MAX_DEPTH, 1.0).activation_rms[-1]
     _ratio = _bare / _pre
     _truth = "zero" if _ratio < 0.1 else "same" if _ratio < 2 else "few" if _ratio < 100 else "huge"
     _measured = (
@@ -886,7 +886,7 @@ def _(NO_NORM, format_number, measure, mo, no_norm_radio):
             "warn",
             f"Not quite: {_measured}. The residual keeps the sum, but each branch reads the "
             "*un*-normalised stream, so what it adds is proportional to the stream's size: "
-            "x grows by a factor (1 + something) per layer, 48 times over. Think compound "
+            f"x grows by a factor (1 + something) per layer, {MAX_DEPTH} times over. Think compound "
             "interest, not a salary.",
         )
     mo.callout(mo.md(f"**Exercise 2.** {_text}"), kind=_kind)
