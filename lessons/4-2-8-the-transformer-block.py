@@ -244,15 +244,18 @@ def _(WIRINGS, alt, pd):
             legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
         )
         _x = alt.X("layer:Q", title="layer l (0 = the input x₀, N = the top)")
+        _axis = alt.Axis(format=".0e")  # one style from 1e-44 to 1e+24
         _base = alt.Chart(_data).mark_line(point=alt.OverlayMarkDef(size=18))
         _size = _base.encode(
             x=_x,
-            y=alt.Y("rms:Q", scale=alt.Scale(type="log"), title="RMS of the stream x_l"),
+            y=alt.Y(
+                "rms:Q", scale=alt.Scale(type="log"), title="RMS of the stream x_l", axis=_axis
+            ),
             color=_color,
         ).properties(width=330, height=230, title="Forward: the signal's size")
         _grad = _base.encode(
             x=_x,
-            y=alt.Y("gradient:Q", scale=alt.Scale(type="log"), title="‖dL/dx_l‖"),
+            y=alt.Y("gradient:Q", scale=alt.Scale(type="log"), title="‖dL/dx_l‖", axis=_axis),
             color=_color,
         ).properties(width=330, height=230, title="Backward: the gradient's size")
         return alt.hconcat(_size, _grad)
@@ -776,7 +779,7 @@ def _(
             [_x, _out, _ref],
             ["input a·v + b", "LN(a·v + b)", "LN(v), for comparison"],
             [f"x{j}" for j in range(len(_v))],
-            corner=f"a = {_a}, b = {_b}",
+            corner=f"a = {_a}, b = {_b}".replace("-", "−"),
         )
         + f"\n\nLargest difference from LN(v): **{format_number(_change, 4)}**. {_say}"
     )
