@@ -1044,58 +1044,12 @@ def _(alt, format_number, gelu, mo, np, pd):
 
 
 @app.cell(hide_code=True)
-def _(Config, expected_shapes, mo, np):
-    def block_parameters(C):
-        """{part: count} of one block of width C, from the shapes of core's NumPy GPT."""
-        _shapes = expected_shapes(Config(vocab_size=1, block_size=1, n_layer=1, n_head=1, n_embd=C))
-        _parts = {"attention": 0, "MLP": 0, "LayerNorms": 0}
-        for _name, _shape in _shapes.items():
-            if _name.startswith("h.0."):
-                _part = (
-                    "attention"
-                    if ".attn." in _name
-                    else "MLP"
-                    if ".mlp." in _name
-                    else "LayerNorms"
-                )
-                _parts[_part] += int(np.prod(_shape))
-        return _parts
-
-    _sizes = {"the toy (C = 16)": 16, "GPT-2 small (C = 768)": 768, "GPT-2 XL (C = 1600)": 1600}
-    _lines = [
-        "| parameters of one block | attention | MLP | LayerNorms | block | MLP share |",
-        "|:---|---:|---:|---:|---:|---:|",
-    ]
-    for _name, _C in _sizes.items():
-        _p = block_parameters(_C)
-        _total = sum(_p.values())
-        _lines.append(
-            f"| {_name} | {_p['attention']:,} | {_p['MLP']:,} | {_p['LayerNorms']:,} | "
-            f"{_total:,} | {100 * _p['MLP'] / _total:.1f}% |"
-        )
-    _table = "\n".join(_lines)
-    _gpt2 = block_parameters(768)
-    mo.md(
-        _table
-        + f"""
-
-    **Where the parameters are.** Attention has four $C \\times C$ matrices (query, key,
-    value, output: $4C^2$) plus $4C$ biases; the MLP has two $C \\times 4C$ matrices
-    ($8C^2$) plus $4C + C$ biases; each LayerNorm has $\\gamma$ and $\\beta$ ($2C$). So
-    **{100 * _gpt2["MLP"] / sum(_gpt2.values()):.0f}%** of every block is MLP:
-    {_gpt2["MLP"]:,} of GPT-2 small's {sum(_gpt2.values()):,} per block. Attention decides
-    where information moves; by parameter count, most of a block's capacity to store
-    what it learns sits in the MLP (lesson 9 counts the whole model).
-    """
-    )
-    return (block_parameters,)
-
-
-@app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
-    **Exercise 3.** Count the parameters of **one block** of width $C = 256$ (biases and
-    both LayerNorms included; the number of heads does not matter, can you see why?).
+    **Exercise 3.** Count the parameters of **one block** of width $C = 256$: attention's
+    four projections (lesson 7), the MLP's two, every bias, both LayerNorms' $\gamma$ and
+    $\beta$. The number of heads does not matter; can you see why? The table below gives
+    the breakdown for other widths, once you have tried.
     """)
     return
 
@@ -1146,6 +1100,54 @@ def _(block_count_number, block_parameters, mo):
         )
     mo.callout(mo.md(f"**Exercise 3.** {_text}"), kind=_kind)
     return
+
+
+@app.cell(hide_code=True)
+def _(Config, expected_shapes, mo, np):
+    def block_parameters(C):
+        """{part: count} of one block of width C, from the shapes of core's NumPy GPT."""
+        _shapes = expected_shapes(Config(vocab_size=1, block_size=1, n_layer=1, n_head=1, n_embd=C))
+        _parts = {"attention": 0, "MLP": 0, "LayerNorms": 0}
+        for _name, _shape in _shapes.items():
+            if _name.startswith("h.0."):
+                _part = (
+                    "attention"
+                    if ".attn." in _name
+                    else "MLP"
+                    if ".mlp." in _name
+                    else "LayerNorms"
+                )
+                _parts[_part] += int(np.prod(_shape))
+        return _parts
+
+    _sizes = {"the toy (C = 16)": 16, "GPT-2 small (C = 768)": 768, "GPT-2 XL (C = 1600)": 1600}
+    _lines = [
+        "| parameters of one block | attention | MLP | LayerNorms | block | MLP share |",
+        "|:---|---:|---:|---:|---:|---:|",
+    ]
+    for _name, _C in _sizes.items():
+        _p = block_parameters(_C)
+        _total = sum(_p.values())
+        _lines.append(
+            f"| {_name} | {_p['attention']:,} | {_p['MLP']:,} | {_p['LayerNorms']:,} | "
+            f"{_total:,} | {100 * _p['MLP'] / _total:.1f}% |"
+        )
+    _table = "\n".join(_lines)
+    _gpt2 = block_parameters(768)
+    mo.md(
+        _table
+        + f"""
+
+    **Where the parameters are.** Attention has four $C \\times C$ matrices (query, key,
+    value, output: $4C^2$) plus $4C$ biases; the MLP has two $C \\times 4C$ matrices
+    ($8C^2$) plus $4C + C$ biases; each LayerNorm has $\\gamma$ and $\\beta$ ($2C$). So
+    **{100 * _gpt2["MLP"] / sum(_gpt2.values()):.0f}%** of every block is MLP:
+    {_gpt2["MLP"]:,} of GPT-2 small's {sum(_gpt2.values()):,} per block. Attention decides
+    where information moves; by parameter count, most of a block's capacity to store
+    what it learns sits in the MLP (lesson 9 counts the whole model).
+    """
+    )
+    return (block_parameters,)
 
 
 @app.cell(hide_code=True)
