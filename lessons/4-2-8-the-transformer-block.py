@@ -264,26 +264,28 @@ def _(WIRINGS, alt, pd):
 
 
 @app.cell
-def _(WIRINGS, depth_slider, gain_slider, measure):
+def _(WIRINGS, depth_slider, gain_slider, measure, mo, profile_chart):
     profiles = {w: measure(w, depth_slider.value, gain_slider.value) for w in WIRINGS}
-    return (profiles,)
+
+    def experiment(wirings):
+        """The two sliders over the chart of these wirings (shown in sections 1, 2 and 4)."""
+        return mo.vstack(
+            [
+                mo.hstack([depth_slider, gain_slider], justify="start", gap=2),
+                profile_chart(profiles, wirings),
+            ]
+        )
+
+    return experiment, profiles
 
 
 @app.cell(hide_code=True)
-def _(
-    depth_slider,
-    gain_slider,
-    mo,
-    prediction_radio,
-    profile_chart,
-    profiles,
-):
+def _(experiment, mo, prediction_radio):
     mo.stop(
         prediction_radio.value is None,
         mo.md("*The experiment appears here once you have made a prediction.*"),
     )
-    mo.vstack([mo.hstack([depth_slider, gain_slider], justify="start", gap=2),
-               profile_chart(profiles, ["plain"])])  # fmt: skip
+    experiment(["plain"])
     return
 
 
@@ -414,14 +416,7 @@ def _(block_gap, mo, toy_gpt, toy_ids):
 
 
 @app.cell(hide_code=True)
-def _(
-    depth_slider,
-    gain_slider,
-    mo,
-    prediction_radio,
-    profile_chart,
-    profiles,
-):
+def _(experiment, mo, prediction_radio):
     mo.stop(prediction_radio.value is None, mo.md("*(Make the prediction of section 1 first.)*"))
     mo.vstack(
         [
@@ -430,8 +425,7 @@ def _(
                 "Same MLP layers, same weights: only where the additions and LayerNorms go "
                 "changes. (The sliders are the same as above.)"
             ),
-            mo.hstack([depth_slider, gain_slider], justify="start", gap=2),
-            profile_chart(profiles, ["plain", "post-norm", "pre-norm"]),
+            experiment(["plain", "post-norm", "pre-norm"]),
         ]
     )
     return
@@ -900,12 +894,12 @@ def _(MAX_DEPTH, NO_NORM, format_number, measure, mo, no_norm_radio):
 def _(
     WIRINGS,
     depth_slider,
+    experiment,
     format_number,
     gain_slider,
     gradient_ratio,
     mo,
     no_norm_radio,
-    profile_chart,
     profiles,
     sci,
 ):
@@ -926,8 +920,7 @@ def _(
     mo.vstack(
         [
             mo.md("**All five wirings**, same layers, same weights:"),
-            mo.hstack([depth_slider, gain_slider], justify="start", gap=2),
-            profile_chart(profiles, list(WIRINGS)),
+            experiment(list(WIRINGS)),
             mo.md(
                 _table
                 + f"""
