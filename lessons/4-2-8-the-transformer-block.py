@@ -519,8 +519,8 @@ def _(mo):
 @app.cell(hide_code=True)
 def _(mo, toy_gpt, toy_ids):
     mo.md(f"""
-    Pick a position of the toy GPT ({len(toy_ids)} positions, "
-        f"{toy_gpt.config.n_layer} blocks) and read its sum term by term:
+    Pick a position of the toy GPT ({len(toy_ids)} positions, {toy_gpt.config.n_layer}
+    blocks) and read its sum term by term:
     """)
     return
 
