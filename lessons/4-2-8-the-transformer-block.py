@@ -136,6 +136,7 @@ def _(PREDICTIONS, mo):
 def _(functools, np, random_stack):
     DEPTH_C, DEPTH_T, MAX_DEPTH = 64, 8, 48
     EX1_DEPTH = 24  # the depth exercise 1 asks about
+    TOP_DEPTHS = (3, 6, 12, 24, 48)  # the depths of section 2's top-layer gradient table
     _rng = np.random.default_rng(1)
     X_DEPTH = _rng.normal(size=(DEPTH_T, DEPTH_C))  # (T, C): 8 positions
     READOUT = _rng.normal(size=(DEPTH_T, DEPTH_C))  # L = Σ READOUT ⊙ output, so dL/dout = READOUT
@@ -153,7 +154,7 @@ def _(functools, np, random_stack):
         "pre-norm": "pre-norm (GPT-2): x ← x + mlp(ln(x))",
         "post-norm": "post-norm (2017): x ← ln(x + mlp(x))",
     }
-    return EX1_DEPTH, GAINS, MAX_DEPTH, READOUT, WIRINGS, X_DEPTH, stack_at
+    return EX1_DEPTH, GAINS, MAX_DEPTH, READOUT, TOP_DEPTHS, WIRINGS, X_DEPTH, stack_at
 
 
 @app.cell
@@ -485,17 +486,72 @@ def _(mo):
     $x_{l+1} = x_l + f_l(x_l)$, the gradient is
     $\partial L/\partial x_l = \partial L/\partial x_{l+1} + (\text{what flows back through } f_l)$.
     The first term passes unchanged, so the gradient at the top reaches *every* layer
-    directly, whatever the depth, plus the branches' contributions. In post-norm each
-    addition is followed by a LayerNorm on the main path, so the gradient from the top
-    is multiplied by $N$ LayerNorm Jacobians on its way down, and no term skips them.
+    directly, whatever the depth, plus the branches' contributions. In post-norm the
+    residual path itself runs through every LayerNorm: $x_{l+1} = \mathrm{LN}(x_l + f_l(x_l))$,
+    so the gradient from the top is multiplied by $N$ LayerNorm Jacobians on its way down,
+    and no term skips them. Each Jacobian divides by the standard deviation of the sum
+    $x_l + f_l(x_l)$ it normalised.
 
-    At initialisation, in this toy, post-norm still keeps the sizes in check. Its trouble
-    shows in training: Xiong et al. (2020, *On Layer Normalization in the Transformer
-    Architecture*) show that a post-norm transformer at initialisation has large
-    gradients near its output, so that it needs a learning-rate warm-up to train stably,
-    and that pre-norm trains without one. GPT-2 is pre-norm, and GPT-3 kept its
-    "pre-normalization" (Brown et al., 2020).
+    At initialisation, in this toy, that costs post-norm nothing visible: the divisions and
+    what each branch adds back roughly cancel (the ratios above). That is the honest limit of a measurement at initialisation: once training has grown the
+    branches, nothing keeps that balance, and the $N$ divisions compound. Wang et al. (2019,
+    *Learning Deep Transformer Models for Machine Translation*) write out this very
+    contrast (a product of LayerNorm Jacobians in post-norm, an identity term in pre-norm)
+    and train a 30-layer pre-norm encoder where deep post-norm ones fail; Liu et al.
+    (2020, *Understanding the Difficulty of Training Transformers*) add that post-norm
+    layers lean so heavily on their branches that small updates shift the output a lot.
+    Xiong et al. (2020, *On Layer Normalization in the Transformer Architecture*) name a
+    third problem, one this toy *does* show: at initialisation a post-norm transformer's
+    parameters near the output get large gradients whatever its depth, so it needs a
+    learning-rate warm-up to train stably; pre-norm's shrink as the stack deepens, and it
+    trains without one. GPT-2 is pre-norm, and GPT-3 kept its "pre-normalization" (Brown
+    et al., 2020).
     """)
+    return
+
+
+@app.cell
+def _(TOP_DEPTHS, measure, mo, prediction_radio):
+    mo.stop(prediction_radio.value is None)
+    # Xiong et al.'s quantity in the toy: ‖gradient of the top layer's weights‖, gain 1
+    top_weight_grad = {
+        _w: [measure(_w, _n, 1.0).weight_grad_norm[-1] for _n in TOP_DEPTHS]
+        for _w in ("pre-norm", "post-norm")
+    }
+    return (top_weight_grad,)
+
+
+@app.cell(hide_code=True)
+def _(TOP_DEPTHS, format_number, mo, np, prediction_radio, top_weight_grad):
+    mo.stop(prediction_radio.value is None)
+    _pre, _post = top_weight_grad["pre-norm"], top_weight_grad["post-norm"]
+    _rows = "\n".join(
+        f"| {_w} | " + " | ".join(format_number(v, 0) for v in top_weight_grad[_w]) + " |"
+        for _w in top_weight_grad
+    )
+    mo.md(
+        "| ‖gradient of the top layer's weights‖, gain 1 | "
+        + " | ".join(f"N = {n}" for n in TOP_DEPTHS)
+        + " |\n|:---|"
+        + "---:|" * len(TOP_DEPTHS)
+        + "\n"
+        + _rows
+        + f"""
+
+    Measured in the toy (its sliders do not apply here): from N = {TOP_DEPTHS[0]} to
+    N = {TOP_DEPTHS[-1]}, post-norm's top-layer gradient stays between
+    {format_number(min(_post), 0)} and {format_number(max(_post), 0)}, while pre-norm's falls
+    from {format_number(_pre[0], 0)} to {format_number(_pre[-1], 0)}, about as
+    $1/\\sqrt{{N}}$ (times $\\sqrt{{N}}$ it stays near
+    {format_number(min(np.multiply(_pre, np.sqrt(TOP_DEPTHS))), 0)} to
+    {format_number(max(np.multiply(_pre, np.sqrt(TOP_DEPTHS))), 0)}). The reason is the
+    final LayerNorm: pre-norm's stream grows with depth and $\\mathrm{{LN}}_f$ divides by
+    its size, while post-norm renormalises its stream after every layer. At
+    N = {TOP_DEPTHS[-1]} post-norm's is {format_number(_post[-1] / _pre[-1], 1)} times
+    pre-norm's. This is Xiong et al.'s theorem in small; they tie these large gradients at
+    the top to the instability that post-norm's learning-rate warm-up is there to prevent.
+    """
+    )
     return
 
 

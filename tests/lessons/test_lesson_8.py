@@ -137,3 +137,33 @@ def test_layer_norm_ignores_scale_and_offset():
     outputs, _ = run(scale_slider=-1, offset_slider=0)
     text = " ".join(getattr(o, "text", "") or "" for o in outputs)
     assert "flips" in text
+
+
+def test_top_layer_gradient_table_equals_torch_and_shows_xiong():
+    """Section 2's table: ‖dL/d(top layer's weights)‖ per depth, against torch autograd; and
+    what the prose says of it (post-norm's flat, pre-norm's falling about as 1/√N)."""
+    _, defs = run(prediction_radio=RIGHT["prediction_radio"])
+    table, depths = defs["top_weight_grad"], defs["TOP_DEPTHS"]
+    layers, final = random_stack(48, 64, gain=1.0, seed=0)
+    readout = torch.tensor(defs["READOUT"])
+    for wiring in ("pre-norm", "post-norm"):
+        for n, measured in zip(depths, table[wiring]):
+            out, _, params, _ = _torch_stack(defs["X_DEPTH"], layers[:n], final, wiring, "tanh")
+            (out * readout).sum().backward()
+            top = params[n - 1]
+            expected = torch.sqrt(top["c_fc.weight"].grad.square().sum()
+                                  + top["c_proj.weight"].grad.square().sum())  # fmt: skip
+            assert measured == pytest.approx(float(expected), rel=1e-9), (wiring, n)
+    pre, post = np.array(table["pre-norm"]), np.array(table["post-norm"])
+    assert post.max() / post.min() < 1.2  # flat in N
+    assert np.all(np.diff(pre) < 0) and pre[0] / pre[-1] > 3  # falls with N
+    scaled = pre * np.sqrt(depths)
+    assert scaled.max() / scaled.min() < 1.3  # about as 1/√N
+    assert post[-1] / pre[-1] > 3
+
+
+def test_top_layer_table_waits_for_the_prediction(default_run):
+    outputs, _ = default_run
+    text = " ".join(getattr(o, "text", "") or "" for o in outputs)
+    assert "top layer" not in text and "Xiong et al.&#x27;s theorem" not in text
+    assert "Xiong et al." in text  # the citation itself is prose, shown before
