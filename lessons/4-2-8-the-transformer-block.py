@@ -1097,8 +1097,8 @@ def _(mo):
     mo.md(r"""
     **Exercise 3.** Count the parameters of **one block** of width $C = 256$: attention's
     four projections (lesson 7), the MLP's two, every bias, both LayerNorms' $\gamma$ and
-    $\beta$. The number of heads does not matter; can you see why? The table below gives
-    the breakdown for other widths, once you have tried.
+    $\beta$. The number of heads does not matter; can you see why? The breakdown for
+    other widths appears below once you have entered a count.
     """)
     return
 
@@ -1128,6 +1128,10 @@ def _(block_count_number, block_parameters, mo):
         11 * _C**2 + 12 * _C: "Attention has four C × C matrices: query, key, value, and the "
         "output projection (lesson 7).",
         6 * _C**2 + 13 * _C: "The MLP expands to 4C: each of its two matrices is C × 4C.",
+        6 * _C**2 + 10 * _C: "The MLP expands to 4C: each of its two matrices is C × 4C, "
+        "and its first bias has 4C entries.",
+        12 * _C**2 + 11 * _C: "Close: each LayerNorm has two vectors of width C, a scale γ "
+        "and a shift β, not one.",
     }
     if _value is None:
         _kind, _text = "neutral", "Type your count above."
@@ -1152,7 +1156,7 @@ def _(block_count_number, block_parameters, mo):
 
 
 @app.cell(hide_code=True)
-def _(Config, expected_shapes, mo, np):
+def _(Config, expected_shapes, np):
     def block_parameters(C):
         """{part: count} of one block of width C, from the shapes of core's NumPy GPT."""
         _shapes = expected_shapes(Config(vocab_size=1, block_size=1, n_layer=1, n_head=1, n_embd=C))
@@ -1169,6 +1173,16 @@ def _(Config, expected_shapes, mo, np):
                 _parts[_part] += int(np.prod(_shape))
         return _parts
 
+    return (block_parameters,)
+
+
+@app.cell(hide_code=True)
+def _(block_count_number, block_parameters, mo):
+    # the table and its formula would answer exercise 3: they wait for a count
+    mo.stop(
+        block_count_number.value is None,
+        mo.md("*The breakdown appears once you have entered a count.*"),
+    )
     _sizes = {"the toy (C = 16)": 16, "GPT-2 small (C = 768)": 768, "GPT-2 XL (C = 1600)": 1600}
     _lines = [
         "| parameters of one block | attention | MLP | LayerNorms | block | MLP share |",
@@ -1196,7 +1210,7 @@ def _(Config, expected_shapes, mo, np):
     what it learns sits in the MLP (lesson 9 counts the whole model).
     """
     )
-    return (block_parameters,)
+    return
 
 
 @app.cell(hide_code=True)

@@ -167,3 +167,20 @@ def test_top_layer_table_waits_for_the_prediction(default_run):
     text = " ".join(getattr(o, "text", "") or "" for o in outputs)
     assert "top layer" not in text and "Xiong et al.&#x27;s theorem" not in text
     assert "Xiong et al." in text  # the citation itself is prose, shown before
+
+
+def test_exercise_3s_answer_waits_and_new_mistakes_are_named(default_run):
+    outputs, _ = default_run
+    text = " ".join(getattr(o, "text", "") or "" for o in outputs)
+    assert "appears once you have entered a count" in text
+    assert "7,087,872" not in text and "Where the parameters are" not in text
+    C = 256
+    for wrong, hint in (
+        (6 * C * C + 10 * C, "each of its two matrices is C × 4C"),  # forgot the 4×, biases too
+        (12 * C * C + 11 * C, "not one"),  # one vector per LayerNorm
+    ):
+        outputs, _ = run(block_count_number=wrong)
+        assert callout_kinds(outputs, 3) == ["warn"]
+        text = " ".join(getattr(o, "text", "") or "" for o in outputs)
+        assert hint in text, wrong
+        assert "7,087,872" in text  # any count opens the breakdown
