@@ -619,21 +619,23 @@ def _(
     stream_gap,
     stream_sum,
     stream_terms,
+    toy_gpt,
 ):
     _t = position_slider.value
-    _shown = 6  # of C = 16 features
+    _C, _blocks = toy_gpt.config.n_embd, toy_gpt.config.n_layer
+    _shown = 6  # of the C features
     _rows = [term[_t, :_shown] for _, term in stream_terms]
     _rows += [stream_sum[_t, :_shown], stream_final[_t, :_shown]]
     _labels = [name for name, _ in stream_terms] + [
         "**= the sum of the rows above**",
-        "**x after 3 blocks of core's forward**",
+        f"**x after {_blocks} blocks of core's forward**",
     ]
     _norms = [np.linalg.norm(term[_t]) for _, term in stream_terms]
     _table = markdown_matrix(
         np.column_stack([_rows, [*_norms, np.linalg.norm(stream_sum[_t]),
                                  np.linalg.norm(stream_final[_t])]]),
         _labels,
-        [f"x[{j}]" for j in range(_shown)] + ["‖all 16‖"],
+        [f"x[{j}]" for j in range(_shown)] + [f"‖all {_C}‖"],
         corner=f"position {_t}",
     )  # fmt: skip
     _biggest = int(np.argmax(_norms[1:])) + 1
@@ -641,8 +643,8 @@ def _(
         f"""
     {_table}
 
-    The first {_shown} of the 16 features, and each term's length over all 16. The sum
-    of the seven terms equals what core's forward computes (largest difference
+    The first {_shown} of the {_C} features, and each term's length over all {_C}. The
+    sum of the {len(stream_terms)} terms equals what core's forward computes (largest difference
     {stream_gap:.1e}). At position {_t} the largest write is **{stream_terms[_biggest][0][2:]}**
     (length {format_number(_norms[_biggest])}); the embedding itself is still in the
     final vector, untouched, because nothing ever subtracted it. Random weights, so the
@@ -714,7 +716,8 @@ def _(markdown_matrix, mo, poke_changes, poke_slider):
 
 
 @app.cell(hide_code=True)
-def _(format_number, mo, profiles):
+def _(X_DEPTH, format_number, mo, prediction_radio, profiles):
+    mo.stop(prediction_radio.value is None)  # section 1's sliders appear with its experiment
     _ln, _pre = profiles["layernorm"], profiles["pre-norm"]
     mo.md(
         f"""
@@ -722,7 +725,7 @@ def _(format_number, mo, profiles):
     the depth and gain): keep the LayerNorm but drop the residual,
     $x \\leftarrow \\mathrm{{mlp}}(\\mathrm{{ln}}(x))$. The sizes stay tame (stream RMS
     {format_number(_ln.activation_rms[-1])} at the top), but each layer *replaces* the
-    vector, and random replacements forget where they came from: the 8 positions, unrelated
+    vector, and random replacements forget where they came from: the {X_DEPTH.shape[0]} positions, unrelated
     at the input, end with a mean cosine similarity of **{format_number(_ln.similarity)}**
     to each other (1 would be identical vectors). With the residual stream (pre-norm) it
     is **{format_number(_pre.similarity)}**: each position keeps its own $x_0$ in its sum.
@@ -769,7 +772,7 @@ def _(layer_norm, mo, my_layer_norm, np, toy_gpt, x0):
     mo.callout(
         mo.md(
             f"**Checked:** `my_layer_norm` equals `core.mirrors.gpt.layer_norm` on the toy's "
-            f"6 × 16 stream (largest difference {layer_norm_gap:.1e}). Now move one vector "
+            f"{x0.shape[0]} × {x0.shape[1]} stream (largest difference {layer_norm_gap:.1e}). Now move one vector "
             "around and watch its LayerNorm."
         ),
         kind="success" if layer_norm_gap < 1e-12 else "danger",
@@ -1039,7 +1042,8 @@ def _(gelu, mlp, mo, my_gelu, my_mlp, np, toy_gpt, x0):
     mo.callout(
         mo.md(
             f"**Checked:** `my_gelu` and `my_mlp` equal core's `gelu` and `mlp` "
-            f"(largest difference {mlp_gap:.1e}; the MLP on the toy's 6 × 16 stream, through "
+            f"(largest difference {mlp_gap:.1e}; the MLP on the toy's "
+            f"{x0.shape[0]} × {x0.shape[1]} stream, through "
             f"a {_args[0].shape[0]}-wide hidden layer)."
         ),
         kind="success" if mlp_gap < 1e-12 else "danger",
@@ -1177,13 +1181,18 @@ def _(Config, expected_shapes, np):
 
 
 @app.cell(hide_code=True)
-def _(block_count_number, block_parameters, mo):
+def _(block_count_number, block_parameters, mo, toy_gpt):
     # the table and its formula would answer exercise 3: they wait for a count
     mo.stop(
         block_count_number.value is None,
         mo.md("*The breakdown appears once you have entered a count.*"),
     )
-    _sizes = {"the toy (C = 16)": 16, "GPT-2 small (C = 768)": 768, "GPT-2 XL (C = 1600)": 1600}
+    _toy_C = toy_gpt.config.n_embd
+    _sizes = {
+        f"the toy (C = {_toy_C})": _toy_C,
+        "GPT-2 small (C = 768)": 768,
+        "GPT-2 XL (C = 1600)": 1600,
+    }
     _lines = [
         "| parameters of one block | attention | MLP | LayerNorms | block | MLP share |",
         "|:---|---:|---:|---:|---:|---:|",

@@ -80,6 +80,7 @@ def test_the_experiment_waits_for_a_prediction(default_run):
     text = " ".join(getattr(o, "text", "") or "" for o in outputs)
     assert "appears here once you have made a prediction" in text
     assert "All five wirings" not in text
+    assert "What the residual path buys" not in text  # its sliders come with the experiment
 
 
 def test_block_count_equals_torch(default_run):
@@ -184,3 +185,14 @@ def test_exercise_3s_answer_waits_and_new_mistakes_are_named(default_run):
         text = " ".join(getattr(o, "text", "") or "" for o in outputs)
         assert hint in text, wrong
         assert "7,087,872" in text  # any count opens the breakdown
+
+
+def test_the_toys_sizes_in_the_prose_come_from_the_toy():
+    outputs, defs = run(prediction_radio=RIGHT["prediction_radio"])
+    text = " ".join(getattr(o, "text", "") or "" for o in outputs)
+    T, C = defs["x0"].shape
+    n_terms = len(defs["stream_terms"])
+    assert n_terms == 1 + 2 * defs["toy_gpt"].config.n_layer
+    assert f"sum of the {n_terms} terms" in text
+    assert f"toy&#x27;s {T} × {C} stream" in text or f"toy's {T} × {C} stream" in text
+    assert f"the {defs['X_DEPTH'].shape[0]} positions, unrelated" in text
