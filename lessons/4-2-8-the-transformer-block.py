@@ -348,7 +348,10 @@ def _(mo):
     norm": $x \leftarrow \mathrm{LN}(x + \mathrm{MHA}(x))$, then
     $x \leftarrow \mathrm{LN}(x + \mathrm{FFN}(x))$, a LayerNorm *after* each addition,
     on the main path. GPT-2 moved it to the branch's input and added the final
-    LayerNorm (Radford et al., 2019).
+    LayerNorm, "similar to a pre-activation residual network" (Radford et al., 2019): a
+    ResNet variant (He et al., 2016, *Identity Mappings in Deep Residual Networks*) that
+    moved BatchNorm and ReLU into the branch, before its convolutions, to keep the skip
+    path a pure identity. Section 3 comes back to ResNets.
 
     Here is one block written out from core's NumPy pieces (`layer_norm`,
     `multi_head_attention`, `mlp` from `core.mirrors.gpt`), on a toy GPT with random
@@ -646,8 +649,9 @@ def _(
     The first {_shown} of the {_C} features, and each term's length over all {_C}. The
     sum of the {len(stream_terms)} terms equals what core's forward computes (largest difference
     {stream_gap:.1e}). At position {_t} the largest write is **{stream_terms[_biggest][0][2:]}**
-    (length {format_number(_norms[_biggest])}); the embedding itself is still in the
-    final vector, untouched, because nothing ever subtracted it. Random weights, so the
+    (length {format_number(_norms[_biggest])}); the embedding itself is still one of the
+    final vector's terms: no layer replaced it (a later write could only cancel it by
+    adding its opposite). Random weights, so the
     sizes say nothing about a trained GPT; the *sum* holds for every GPT.
     """
     )
@@ -989,8 +993,11 @@ def _(
     grows geometrically once the gain is 1 or more. The LayerNorm without the residual
     keeps sizes tame but makes the positions alike (similarity
     **{format_number(_ln.similarity)}**; pre-norm: {format_number(_pre.similarity)}).
-    Pre-norm keeps the sizes, the gradients and the positions apart; its stream grows
-    with N, slowly, by one bounded term per layer.
+    Pre-norm keeps the sizes and the gradients steady and the positions apart; its stream
+    grows with N, slowly, by one bounded term per layer. (GPT-2 tames even that: it scales
+    the initial weights of its residual layers by $1/\\sqrt{{N}}$, N the number of residual
+    layers (Radford et al., 2019); core's `GPT`, like nanoGPT, scales each branch's output
+    projection with $N$ = 2 × the number of blocks.)
     """
             ),
         ]
@@ -1231,8 +1238,11 @@ def _(mo):
       with depth (you measured it); a good initialisation only balances it on a knife edge.
     - GPT-2's block: $x \leftarrow x + \mathrm{MHA}(\mathrm{LN}_1(x))$,
       $x \leftarrow x + \mathrm{MLP}(\mathrm{LN}_2(x))$, and a final LayerNorm after the
-      stack. Pre-norm keeps a pure addition path from top to bottom, which is why it trains
-      deeper than the original post-norm "add & norm".
+      stack. Pre-norm keeps a pure addition path from top to bottom; post-norm's "add &
+      norm" sends that path through every LayerNorm. At initialisation the toy showed no
+      gap in sizes, but it did show post-norm's top-layer gradients staying large at any
+      depth (Xiong et al.'s reason for its warm-up); in training, pre-norm trains the deeper
+      stacks (Wang et al., 2019).
     - The **residual stream** is a running sum: $x_0 + \text{attn}_1 + \text{mlp}_1 + \dots$.
       Attention moves information between positions; the MLP transforms each position alone.
     - **LayerNorm** normalises each position over its own features, so it ignores the
