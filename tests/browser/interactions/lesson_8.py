@@ -27,10 +27,18 @@ def plain_stack(depth: int, wiring: str = "plain"):
     return p, p.stream_grad_norm[0] / p.stream_grad_norm[-1]
 
 
+def top_weight_gradient(depth: int, wiring: str) -> float:
+    """‖gradient of the top layer's weights‖ at gain 1: section 2's table."""
+    p, _ = plain_stack(depth, wiring)
+    return float(p.weight_grad_norm[-1])
+
+
 def interact(page) -> None:
     from playwright.sync_api import expect
 
     body = page.locator("body")
+    expect_text(body, "appears once you have entered a count")
+    expect(page.get_by_text("Where the parameters are")).to_have_count(0)
     expect_text(body, "appears here once you have made a prediction")
     expect(page.get_by_text("At N = 24")).to_have_count(0)  # nothing revealed yet
 
@@ -52,3 +60,18 @@ def interact(page) -> None:
         body, f"with pre-norm the stream ends at RMS {format_number(pre.activation_rms[-1])}"
     )
     expect_text(body, f"the bottom's gradient is {format_number(pre_ratio)} times the top's")
+
+    # section 2's top-layer gradients (Xiong et al.'s quantity), against core's mirror
+    ratio = top_weight_gradient(48, "post-norm") / top_weight_gradient(48, "pre-norm")
+    expect_text(body, f"At N = 48 post-norm's is {format_number(ratio, 1)} times pre-norm's")
+    expect_text(body, f"from {format_number(top_weight_gradient(3, 'pre-norm'), 0)} to")
+
+    # exercise 3: a wrong count names its mistake and opens the breakdown; the right one is green
+    count = page.locator("marimo-number input").first
+    count.fill(str(12 * 256 * 256 + 11 * 256))
+    count.press("Enter")
+    expect_text(body, "not one")
+    expect_text(body, "Where the parameters are")
+    count.fill(str(12 * 256 * 256 + 13 * 256))
+    count.press("Enter")
+    expect_text(body, "Correct: 12C² + 13C")
