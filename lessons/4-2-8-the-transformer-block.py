@@ -503,6 +503,7 @@ def _(mo):
     and train a 30-layer pre-norm encoder where deep post-norm ones fail; Liu et al.
     (2020, *Understanding the Difficulty of Training Transformers*) add that post-norm
     layers lean so heavily on their branches that small updates shift the output a lot.
+
     Xiong et al. (2020, *On Layer Normalization in the Transformer Architecture*) name a
     third problem, one this toy *does* show: at initialisation a post-norm transformer's
     parameters near the output get large gradients whatever its depth, so it needs a
