@@ -789,11 +789,11 @@ def _(layer_norm, mo, my_layer_norm, np, toy_gpt, x0):
 def _(mo):
     scale_slider = mo.ui.slider(
         steps=[-2, -1, 0, 0.001, 0.01, 0.1, 0.5, 1, 2, 10, 100],
-        value=1,
+        value=2,  # a start where the input has moved and its LayerNorm has not
         label="scale a",
         show_value=True,
     )
-    offset_slider = mo.ui.slider(-5, 5, step=0.5, value=0, label="offset b", show_value=True)
+    offset_slider = mo.ui.slider(-5, 5, step=0.5, value=1, label="offset b", show_value=True)
     mo.hstack([scale_slider, offset_slider], justify="start", gap=2)
     return offset_slider, scale_slider
 

@@ -196,3 +196,11 @@ def test_the_toys_sizes_in_the_prose_come_from_the_toy():
     assert f"sum of the {n_terms} terms" in text
     assert f"toy&#x27;s {T} × {C} stream" in text or f"toy's {T} × {C} stream" in text
     assert f"the {defs['X_DEPTH'].shape[0]} positions, unrelated" in text
+
+
+def test_layer_norm_sliders_start_where_the_input_moved_and_its_norm_did_not(default_run):
+    outputs, defs = default_run
+    a, b = defs["scale_slider"].value, defs["offset_slider"].value
+    assert (a, b) != (1, 0)  # the input row differs from v at first sight
+    text = " ".join(getattr(o, "text", "") or "" for o in outputs)
+    assert "does <strong>not move</strong>" in text
