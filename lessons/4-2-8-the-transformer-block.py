@@ -495,8 +495,9 @@ def _(mo):
     and no term skips them. Each Jacobian divides by the standard deviation of the sum
     $x_l + f_l(x_l)$ it normalised.
 
-    At initialisation, in this toy, that costs post-norm nothing visible: the divisions and
-    what each branch adds back roughly cancel (the ratios above). That is the honest limit of a measurement at initialisation: once training has grown the
+    At initialisation, in this toy, that costs post-norm nothing visible in the sizes: the
+    divisions and what each branch adds back roughly cancel (the ratios above; section 4
+    finds the cost it does show). That is the honest limit of a measurement at initialisation: once training has grown the
     branches, nothing keeps that balance, and the $N$ divisions compound. Wang et al. (2019,
     *Learning Deep Transformer Models for Machine Translation*) write out this very
     contrast (a product of LayerNorm Jacobians in post-norm, an identity term in pre-norm)
@@ -981,6 +982,20 @@ def _(
         ]
     )
     _bare, _ln, _pre = profiles["residual"], profiles["layernorm"], profiles["pre-norm"]
+    _post = profiles["post-norm"]
+    if _post.similarity > _pre.similarity + 0.05:
+        _post_says = (
+            "Post-norm keeps the sizes and the gradients steady too, but its positions drift "
+            f"together (similarity **{format_number(_post.similarity)}**): each LayerNorm on "
+            "its main path divides the whole sum, $x_0$ included, so the input's share of "
+            "the stream shrinks layer after layer. That is section 2's point about its "
+            "residual path, seen in the forward pass."
+        )
+    else:
+        _post_says = (
+            f"At this depth and gain post-norm keeps the positions apart too (similarity "
+            f"{format_number(_post.similarity)}); raise the gain or N and watch it drift."
+        )
     mo.vstack(
         [
             mo.md("**All five wirings**, same layers, same weights:"),
@@ -999,6 +1014,8 @@ def _(
     the initial weights of its residual layers by $1/\\sqrt{{N}}$, N the number of residual
     layers (Radford et al., 2019); core's `GPT`, like nanoGPT, scales each branch's output
     projection with $N$ = 2 × the number of blocks.)
+
+    {_post_says}
     """
             ),
         ]

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.mirrors.depth import random_stack
+from core.mirrors.depth import depth_profile, random_stack
 from core.model import GPTConfig, count_parameters
 from core.model.gpt import Block
 from tests.core.mirrors.test_depth import _torch_stack
@@ -204,3 +204,17 @@ def test_layer_norm_sliders_start_where_the_input_moved_and_its_norm_did_not(def
     assert (a, b) != (1, 0)  # the input row differs from v at first sight
     text = " ".join(getattr(o, "text", "") or "" for o in outputs)
     assert "does <strong>not move</strong>" in text
+
+
+def test_post_norms_forward_cost_is_stated_as_measured():
+    """Section 4: at N = 24, gain 1 post-norm's positions drift together, measured in core's mirror."""
+    outputs, defs = run(**RIGHT)
+    post, pre = defs["profiles"]["post-norm"], defs["profiles"]["pre-norm"]
+    layers, final = random_stack(48, 64, gain=1.0, seed=0)
+    expected = depth_profile(
+        defs["X_DEPTH"], layers[:24], final, "post-norm", readout=defs["READOUT"]
+    )
+    assert post.similarity == pytest.approx(expected.similarity, abs=1e-12)
+    assert post.similarity > pre.similarity + 0.05
+    text = " ".join(getattr(o, "text", "") or "" for o in outputs)
+    assert f"drift together (similarity <strong>{post.similarity:.2f}</strong>)" in text
