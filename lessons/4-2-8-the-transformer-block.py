@@ -501,12 +501,13 @@ def _(mo):
     branches, nothing keeps that balance, and the $N$ divisions compound. Wang et al. (2019,
     *Learning Deep Transformer Models for Machine Translation*) write out this very
     contrast (a product of LayerNorm Jacobians in post-norm, an identity term in pre-norm)
-    and train a 30-layer pre-norm encoder where deep post-norm ones fail; Liu et al.
-    (2020, *Understanding the Difficulty of Training Transformers*) add that post-norm
-    layers lean so heavily on their branches that small updates shift the output a lot.
+    and, with pre-norm, train 30-layer encoders; Zhang et al. (2019, *Improving Deep
+    Transformer with Depth-Scaled Initialization and Merged Attention*) trace deep
+    post-norm stacks' poor convergence to gradients vanishing through the interaction of
+    the residual connections and the LayerNorms.
 
     Xiong et al. (2020, *On Layer Normalization in the Transformer Architecture*) name a
-    third problem, one this toy *does* show: at initialisation a post-norm transformer's
+    second problem, one this toy *does* show: at initialisation a post-norm transformer's
     parameters near the output get large gradients whatever its depth, so it needs a
     learning-rate warm-up to train stably; pre-norm's shrink as the stack deepens, and it
     trains without one. GPT-2 is pre-norm, and GPT-3 kept its "pre-normalization" (Brown
