@@ -94,7 +94,7 @@ LESSONS = [
     Lesson(7, 2, "multi-head-attention", "Multi-Head Attention",
            "Several notions of relevance in parallel, concatenation and output projection, what heads attend to.", True),
     Lesson(8, 2, "the-transformer-block", "The Transformer Block",
-           "Attention, add & norm, feed-forward, add & norm: residual connections and layer norm; attention reads, the MLP writes.", True),
+           "Why deep stacks need residuals and LayerNorm; GPT-2's pre-norm block; the residual stream as a running sum; the MLP.", True),
     Lesson(9, 2, "decoder-only-transformers", "Decoder-Only Transformers (GPT Architecture)",
            "Causal masking, why decoder-only won, the full architecture, counting parameters.", True),
     Lesson(10, 3, "building-nanogpt", "Building nanoGPT",

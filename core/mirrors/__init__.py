@@ -11,4 +11,7 @@ Each module mirrors a torch function in `core.model`, and a test holds the two e
     gpt.py        the whole GPT forward: LayerNorm, GELU, MLP, multi-head attention, blocks,
                   tied LM head (lessons 7-9) <-> core.model.gpt.GPT; weights from
                   core.model.export (a trained model travels to the browser as .npz)
+    depth.py      deep stacks of MLP sublayers in five wirings (plain, LayerNorm only,
+                  residual only, pre-norm, post-norm) with a hand-written backward (lesson 8)
+                  <-> torch autograd on the same weights
 """
