@@ -92,7 +92,7 @@ function render({ model, el }) {
     summary.textContent = `${ntSettings(model)} → ${nKept} of ${tokens.length} tokens kept; they had ${cwFmt(keptMass, 3)} of the probability, now rescaled to sum to 1.`;
     const hidden = order.slice(shown.length);
     more.textContent = hidden.length
-      ? `+ ${hidden.length} less likely tokens not drawn (probability ${cwFmt(hidden.reduce((s, i) => s + scaled[i], 0), 3)} after temperature).`
+      ? `+ ${hidden.length} less likely tokens not plotted here (probability ${cwFmt(hidden.reduce((s, i) => s + scaled[i], 0), 3)} after temperature).`
       : "Click a bar to select that token.";
   };
 
