@@ -85,3 +85,7 @@ fmt: setup
 # Run the benchmarks (they print ratios measured side by side; see bench/README.md).
 bench *names: setup data
     {{venv_bin}}/python bench/run.py {{names}}
+
+# Train the small character model that lessons 7 and 9 look inside (once, ~10 minutes on a CPU; kept in the cache, shipped by `just site`).
+lesson-model *args: setup data
+    {{venv_bin}}/python -m core.train.lesson_model {{args}}
