@@ -29,6 +29,7 @@ def _():
 
     from core.course.attention_lessons import format_number, markdown_matrix
     from core.course.catalog import next_lesson_markdown
+    from core.course.lesson_model import load_lesson_model
     from core.course.gpt_lesson import (
         COMPONENTS,
         GPT1_VOCAB_SIZE,
@@ -61,6 +62,7 @@ def _():
         gpt2_config,
         layer_norm,
         leak_report,
+        load_lesson_model,
         markdown_matrix,
         mlp,
         mo,
@@ -72,33 +74,6 @@ def _():
         pd,
         softmax,
     )
-
-
-@app.cell(hide_code=True)
-def _(np):
-    # Stand-in for core.course.lesson_model (being written for lesson 7): a random model
-    # of the trained one's shape. Replaced by `from core.course.lesson_model import
-    # load_lesson_model` when that lands.
-    from types import SimpleNamespace
-
-    from core.mirrors.gpt import NumpyGPT
-
-    def load_lesson_model(mo=None):
-        _chars = "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-        _model = NumpyGPT.random(
-            vocab_size=len(_chars), block_size=64, n_layer=4, n_head=4, n_embd=128, gelu="exact"
-        )
-        _index = {c: i for i, c in enumerate(_chars)}
-        return SimpleNamespace(
-            model=_model,
-            chars=_chars,
-            trained=False,
-            description="a random (untrained) model of the Shakespeare model's shape",
-            encode=lambda text: np.array([_index[c] for c in text]),
-            decode=lambda ids: "".join(_chars[i] for i in ids),
-        )
-
-    return (load_lesson_model,)
 
 
 @app.cell(hide_code=True)
@@ -122,9 +97,10 @@ def _(load_lesson_model, mo):
     cfg = lm.model.config
     mo.callout(
         mo.md(
-            f"**The model on this page:** {lm.description}. Its shape: vocabulary "
-            f"V = {cfg.vocab_size} characters, context T = {cfg.block_size}, "
-            f"L = {cfg.n_layer} blocks of H = {cfg.n_head} heads, width C = {cfg.n_embd}."
+            f"**The model on this page:** {lm.description.rstrip('.')}. In this lesson's "
+            f"letters: vocabulary V = {cfg.vocab_size} characters, context T = "
+            f"{cfg.block_size}, L = {cfg.n_layer} blocks of H = {cfg.n_head} heads, width "
+            f"C = {cfg.n_embd}."
         ),
         kind="success" if lm.trained else "warn",
     )
@@ -153,23 +129,14 @@ def _(mo):
 
 @app.cell(hide_code=True)
 def _(cfg, lm, mo, text_input):
-    DEFAULT_TEXT = "ROMEO: But soft, what light"
-
-    def _problem(raw):
-        if not raw:
-            return "The text is empty: type at least two characters."
-        _unknown = sorted({c for c in raw if c not in lm.chars})
-        if _unknown:
-            return (
-                f"The model has no token for {', '.join(repr(c) for c in _unknown)}: "
-                "it knows only the 65 characters of Tiny Shakespeare."
-            )
-        if len(raw) < 2:
-            return "Type at least two characters: one to read, one to predict."
-        return None
-
-    _raw = text_input.value
-    _message = _problem(_raw)
+    _default = "ROMEO: But soft, what light"
+    _raw, _message = text_input.value, None
+    try:
+        lm.encode(_raw)
+    except ValueError as _error:
+        _message = f"Your text cannot be read: {_error}."
+    if _message is None and len(_raw) < 2:
+        _message = "Type at least two characters: one to read, one to predict."
     if _message is None and len(_raw) > cfg.block_size:
         _message = (
             f"Your text has {len(_raw)} characters; the model's context is T = "
@@ -179,8 +146,8 @@ def _(cfg, lm, mo, text_input):
     elif _message is None:
         text = _raw
     else:
-        _message += f" Using “{DEFAULT_TEXT}” meanwhile."
-        text = DEFAULT_TEXT
+        _message += f" Using “{_default}” meanwhile."
+        text = _default
     ids = lm.encode(text)
     T = len(ids)
     mo.callout(mo.md(_message), kind="warn") if _message else None
@@ -1043,8 +1010,8 @@ def _(GPT2_SIZES, gpt2_config, mo, parameter_breakdown):
     - The causal mask stops the answer from leaking into the question: changing a later
       token moves no earlier logit, and one open cell above the diagonal is a leak.
       It is about correctness, not speed.
-    - $P = VC + TC + L(12C^2 + 13C) + 2C$ gives GPT-2's {", ".join(f"{c:,}" for c in _counts)}
-      exactly; $H$ does not appear; the MLPs hold most of a large model.
+    - $P = VC + TC + L(12C^2 + 13C) + 2C$ gives GPT-2 small's {_counts[0]:,}, and its
+      three larger sizes, exactly; $H$ does not appear; the MLPs hold most of a large model.
     - Decoder-only won on one label-free objective, predictable scaling and prompting.
 
     Module 4.3 builds this model in PyTorch and trains it.

@@ -1,0 +1,168 @@
+"""Lesson 9 headless: its exercises, its leak detector, its numbers against core and torch.
+
+The lesson runs with `app.run(defs=...)`: the cells that hold the learner's answers (or the
+model) are replaced by stand-ins with a `.value` (or by a model of our own).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+from core.course.lesson_model import from_file
+from core.model import GPT, GPTConfig, count_parameters
+from core.model.export import save_npz
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOK = REPO / "lessons" / "4-2-9-decoder-only-transformers.py"
+MASK_ON = "only that position and the ones after it"
+
+
+def load_app():
+    spec = importlib.util.spec_from_file_location("lesson_9", NOTEBOOK)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.app
+
+
+def element(value):
+    return SimpleNamespace(value=value)
+
+
+def text_of(outputs) -> str:
+    return "\n".join(getattr(o, "text", "") or "" for o in outputs)
+
+
+def callout_kinds(outputs, exercise: int) -> list[str]:
+    kinds = []
+    for output in outputs:
+        text = getattr(output, "text", "") or ""
+        if "marimo-callout-output" in text and f"Exercise {exercise}." in text:
+            kinds += re.findall(r"data-kind='&quot;(\w+)&quot;'", text)
+    return kinds
+
+
+def run(**defs):
+    return load_app().run(defs=defs)
+
+
+@pytest.fixture(scope="module")
+def default_run():
+    return load_app().run()
+
+
+def test_nothing_is_revealed_before_the_learner_answers(default_run):
+    outputs, defs = default_run
+    text = text_of(outputs)
+    assert callout_kinds(outputs, 1) == ["neutral"] and callout_kinds(outputs, 2) == ["neutral"]
+    assert "Choose a prediction above to switch on the detector" in text
+    assert "What the mask prevents" not in text  # the leak is explained after the guess
+    assert "Make a guess to see the chart" in text
+    assert "to see GPT-2's four sizes" in text and "354,823,168" not in text
+    assert "change_slider" not in defs and "calc_total" not in defs
+    assert "The model on this page:" in text  # the page always names the model that ran
+
+
+def test_exercises_accept_right_answers_and_hint_on_wrong_ones():
+    outputs, _ = run(cell_row=element(3), cell_column=element(4), count_answer=element(354_823_168))
+    assert callout_kinds(outputs, 1) == ["success"] and callout_kinds(outputs, 2) == ["success"]
+    text = text_of(outputs)
+    assert "One open cell is enough" in text
+    outputs, _ = run(
+        cell_row=element(4),
+        cell_column=element(3),
+        count_answer=element(354_823_168 + 50257 * 1024),
+    )
+    assert callout_kinds(outputs, 1) == ["warn"] and callout_kinds(outputs, 2) == ["warn"]
+    text = text_of(outputs)
+    assert "below the diagonal" in text and "tied to wte" in text
+    assert "no leak" in text  # the learner's cell (4, 3) opened: nothing before 3 moves
+
+
+def test_the_leak_detector_finds_no_leak_with_the_mask_and_all_without():
+    common = dict(
+        leak_prediction=element(MASK_ON),
+        change_slider=element(10),
+        replacement_dropdown=element("z"),
+    )
+    outputs, defs = run(**common, mask_switch=element(True))
+    assert defs["leaked"] == [] and (defs["moved"][:10] == 0).all()
+    assert (defs["moved"][10:] > 0).all()
+    assert "none of the 10 positions before 10 moved" in text_of(outputs)
+    assert "Your prediction was right" in text_of(outputs)
+    outputs, defs = run(**common, mask_switch=element(False))
+    assert defs["leaked"] == list(range(10))
+    assert "10 of the 10 positions before 10 moved" in text_of(outputs)
+
+
+def test_the_stages_by_hand_equal_the_mirror(default_run):
+    _, defs = default_run
+    assert defs["lookup_gap"] == 0
+    assert defs["block_gap"] < 1e-12 and defs["logits_gap"] < 1e-12
+    assert defs["my_logits"].shape == (len(defs["ids"]), 65)
+    np.testing.assert_allclose(defs["my_probs"].sum(axis=1), 1.0)
+    lm = defs["lm"]
+    expected = sum(w.size for w in lm.model.weights.values())
+    text = text_of(default_run[0])
+    assert f"**{expected:,}**" in text or f"<strong>{expected:,}</strong>" in text
+    shape = GPTConfig.from_preset("shakespeare-char-cpu")
+    assert expected == count_parameters(shape)
+
+
+def test_the_pages_parameter_numbers_are_cores():
+    outputs, defs = run(count_answer=element(1), share_prediction=element("the MLPs"))
+    text = text_of(outputs)
+    for name in ("gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"):
+        assert f"{count_parameters(GPTConfig.from_preset(name)):,}" in text
+    assert "you guessed right" in text
+    assert defs["calc_total"] == 124_439_808  # the calculator starts at GPT-2 small
+    for explanation in ("117M ✓", "345M ✓", "762M ✓", "1,542M ✓"):
+        assert explanation in text
+    shares = defs["shares"]
+    small = shares[shares.model == "gpt2"].set_index("component")["parameters"]
+    assert int(small.sum()) == count_parameters(GPTConfig.from_preset("gpt2"))
+
+
+def test_the_calculator_rejects_a_bad_shape():
+    calc = element({"V": 100, "T": 16, "L": 2, "H": 5, "C": 48})
+    outputs, defs = run(count_answer=element(1), calc_inputs=calc)
+    assert defs["calc_total"] is None
+    assert "not divisible by H = 5" in text_of(outputs)
+
+
+def test_bad_text_gets_a_message_not_a_traceback():
+    outputs, defs = run(text_input=element("x = 42"))
+    assert "digit 3" in text_of(outputs) and defs["text"] == "ROMEO: But soft, what light"
+    outputs, defs = run(text_input=element(""))
+    assert "at least two characters" in text_of(outputs)
+    long = "To be, or not to be, that is the question. " * 3
+    outputs, defs = run(text_input=element(long))
+    assert len(defs["ids"]) == 64 and defs["text"] == long[-64:]
+    assert "reads the last 64" in text_of(outputs)
+
+
+def test_the_lessons_forward_equals_cores_gpt_on_the_same_weights(tmp_path):
+    """The lesson's own model path (an .npz read by core.course.lesson_model) against torch:
+    the same weights in both, the page's logits (the mirror's and the hand-written stages')
+    equal to core.model.gpt.GPT's in float64."""
+    torch.manual_seed(0)
+    model = GPT(GPTConfig.from_preset("shakespeare-char-cpu")).eval()
+    with torch.no_grad():  # untrained LayerNorms and biases are (1, 0): make them count
+        for name, p in model.named_parameters():
+            if "ln" in name or name.endswith("bias"):
+                p.add_(0.3 * torch.randn_like(p))
+    chars = "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    path = save_npz(model, tmp_path / "m.npz", chars=chars, steps=1, val_loss=4.0)
+    lm = from_file(path)
+    _, defs = run(lm=lm, cfg=lm.model.config)
+    ids = torch.from_numpy(defs["ids"])[None]
+    with torch.no_grad():
+        expected = model.double()(ids)[0][0].numpy()  # the float32 weights, exactly, in float64
+    np.testing.assert_allclose(defs["logits"], expected, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(defs["my_logits"], expected, rtol=0, atol=1e-10)
