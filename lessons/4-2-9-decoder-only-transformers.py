@@ -182,7 +182,8 @@ def _(T, format_number, ids, lm, mo, np, show_char, softmax, text, top_chars):
         _actual = f"{show_char(text[_i + 1])} {format_number(_next_p[_i])}" if _i < T - 1 else "?"
         _rows.append(f"| {_i} | `…{_seen}` | {_guesses} | {_actual} |")
     mo.md(
-        f"`ids` has shape (T,) = ({T},); `lm.model.forward(ids)` returns logits of shape "
+        f"`ids` has shape (T,) = ({T},); `lm.model.forward(ids)` (core's NumPy GPT, "
+        "`core.mirrors.gpt`, which section 3 rebuilds stage by stage) returns logits of shape "
         f"(T, V) = {logits.shape} and every head's attention, (L, H, T, T) = "
         f"{attention.shape}. The last {min(8, T)} positions:\n\n"
         "| position | has read | top 3 guesses for the next character | the actual next, its p |\n"
@@ -446,6 +447,7 @@ def _(
     _allowed[_r, _c] = True
     _moved = leak_report(lm.model, ids, _c, (int(ids[_c]) + 1) % len(lm.chars), causal=_allowed)
     _leaks = [i for i in range(_c) if _moved[i] > 0]
+    _later = [i for i in _leaks if i != _r]
     _same = forward_with_mask(lm.model, ids, causal_mask(T))
     _check = abs(_same - lm.model.forward(ids)[0]).max()
     mo.md(
@@ -453,6 +455,14 @@ def _(
         f"{_c} changed, the positions before {_c} whose logits moved: "
         + (
             f"**{', '.join(map(str, _leaks))}**. One open cell is enough."
+            + (
+                f" Position{'s' if len(_later) > 1 else ''} {', '.join(map(str, _later))} "
+                f"never read{'' if len(_later) > 1 else 's'} character {_c} directly: "
+                f"{'they read' if len(_later) > 1 else 'it reads'} position {_r}'s stream "
+                "in the next block, so the leak spreads forward."
+                if _later
+                else ""
+            )
             if _leaks
             else "none: that cell was no leak."
         )
@@ -539,10 +549,15 @@ def _(W, cfg, layer_norm, lm, mlp, multi_head_attention, np, x0):
 
 
 @app.cell(hide_code=True)
-def _(block_gap, cfg, mo, x1):
+def _(W, block_gap, cfg, mo, x1):
+    _C, _H, _T = cfg.n_embd, cfg.n_head, x1.shape[0]
     mo.md(
-        f"One block: LayerNorm, {cfg.n_head}-head attention, **add**; LayerNorm, MLP "
-        f"(C → 4C = {4 * cfg.n_embd} → C), **add** (lesson 8). The output `x1` has the "
+        f"One block: LayerNorm, then attention: `c_attn` {W['h.0.attn.c_attn.weight'].shape} "
+        f"makes q, k and v, each ({_T}, {_C}), split into H = {_H} heads of "
+        f"({_H}, {_T}, {_C // _H}); each head's weights are ({_T}, {_T}); the heads side by "
+        f"side ({_T}, {_C}) go through `c_proj` {W['h.0.attn.c_proj.weight'].shape}; "
+        f"**add**. LayerNorm, the MLP ({_T}, {_C}) → ({_T}, {4 * _C}) → ({_T}, {_C}); "
+        f"**add** (lessons 7 and 8). The output `x1` has the "
         f"input's shape, {x1.shape}, which is what lets blocks stack. By hand against "
         f"`lm.model.block(x0, 0)`: largest difference {block_gap:g}."
     )
@@ -774,6 +789,8 @@ def _(
         .transform_calculate(component_order=f"indexof({list(COMPONENTS)}, datum.component)")
         .properties(height=170, width="container")
     )
+    _mine = shares[shares.model == "this page's model"].set_index("component")["share"]
+    _embedding_share = _mine["token embedding"] + _mine["position embedding"]
     _answer = (
         "the MLPs" if _small["MLP"] > max(_small["attention"], _small["token embedding"]) else None
     )
@@ -784,11 +801,16 @@ def _(
                 f"In GPT-2 small the MLPs hold {_small['MLP']:.0%}, attention "
                 f"{_small['attention']:.0%} and the token embedding "
                 f"{_small['token embedding']:.0%}"
-                + (" — you guessed right." if share_prediction.value == _answer else ".")
+                + (
+                    ": you guessed right."
+                    if share_prediction.value == _answer
+                    else f", not {share_prediction.value}."
+                )
                 + " The MLPs' share grows with C (they cost 8C² per block, the embedding "
                 f"only VC): {shares[(shares.model == 'gpt2-xl') & (shares.component == 'MLP')].share.iloc[0]:.0%} "
                 f"in GPT-2 XL. With {lm.model.config.vocab_size} characters instead of "
-                "50,257 tokens, this page's model spends almost nothing on embeddings."
+                f"{gpt2_config('gpt2').vocab_size:,} tokens, this page's model spends only "
+                f"{_embedding_share:.1%} of its parameters on its two embeddings."
             ),
         ]
     )
@@ -903,6 +925,10 @@ def _(cfg, gpt2_config, mo, preset_dropdown):
 @app.cell(hide_code=True)
 def _(COMPONENTS, Config, GPT2_SIZES, calc_inputs, gpt2_config, mo, parameter_breakdown):
     _v = calc_inputs.value
+
+    def _percent(share):
+        return f"{share:.1%}" if share >= 0.001 else f"{share:.3%}"
+
     try:
         _config = Config(*(int(_v[k]) for k in "VTLHC"))
         calc_parts = parameter_breakdown(_config)
@@ -915,7 +941,8 @@ def _(COMPONENTS, Config, GPT2_SIZES, calc_inputs, gpt2_config, mo, parameter_br
             n for n in GPT2_SIZES if sum(parameter_breakdown(gpt2_config(n)).values()) == calc_total
         ]
         _rows = "\n".join(
-            f"| {c} | {calc_parts[c]:,} | {calc_parts[c] / calc_total:.1%} |" for c in COMPONENTS
+            f"| {c} | {calc_parts[c]:,} | {_percent(calc_parts[c] / calc_total)} |"
+            for c in COMPONENTS
         )
         _out = mo.md(
             "| component | parameters | share |\n|:---|---:|---:|\n"

@@ -83,6 +83,12 @@ def test_exercises_accept_right_answers_and_hint_on_wrong_ones():
     text = text_of(outputs)
     assert "below the diagonal" in text and "tied to wte" in text
     assert "no leak" in text  # the learner's cell (4, 3) opened: nothing before 3 moves
+    outputs, _ = run(cell_row=element(3), cell_column=element(5))
+    assert callout_kinds(outputs, 1) == ["warn"]
+    text = text_of(outputs)
+    assert "right after it" in text
+    # (3, 5) opened: 3 reads character 5, and 4 reads 3's stream in the next block
+    assert "moved: <strong>3, 4</strong>" in text and "the leak spreads forward" in text
 
 
 def test_the_leak_detector_finds_no_leak_with_the_mask_and_all_without():
