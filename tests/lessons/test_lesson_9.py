@@ -7,9 +7,7 @@ model) are replaced by stand-ins with a `.value` (or by a model of our own).
 from __future__ import annotations
 
 import importlib.util
-import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -18,6 +16,7 @@ import torch
 from core.course.lesson_model import from_file
 from core.model import GPT, GPTConfig, count_parameters
 from core.model.export import save_npz
+from tests.lessons.test_lessons import callout_kinds, element, outputs_text
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "lessons" / "4-2-9-decoder-only-transformers.py"
@@ -31,23 +30,6 @@ def load_app():
     return module.app
 
 
-def element(value):
-    return SimpleNamespace(value=value)
-
-
-def text_of(outputs) -> str:
-    return "\n".join(getattr(o, "text", "") or "" for o in outputs)
-
-
-def callout_kinds(outputs, exercise: int) -> list[str]:
-    kinds = []
-    for output in outputs:
-        text = getattr(output, "text", "") or ""
-        if "marimo-callout-output" in text and f"Exercise {exercise}." in text:
-            kinds += re.findall(r"data-kind='&quot;(\w+)&quot;'", text)
-    return kinds
-
-
 def run(**defs):
     return load_app().run(defs=defs)
 
@@ -59,7 +41,7 @@ def default_run():
 
 def test_nothing_is_revealed_before_the_learner_answers(default_run):
     outputs, defs = default_run
-    text = text_of(outputs)
+    text = outputs_text(outputs)
     assert callout_kinds(outputs, 1) == ["neutral"] and callout_kinds(outputs, 2) == ["neutral"]
     assert "Choose a prediction above to switch on the detector" in text
     assert "What the mask prevents" not in text  # the leak is explained after the guess
@@ -72,7 +54,7 @@ def test_nothing_is_revealed_before_the_learner_answers(default_run):
 def test_exercises_accept_right_answers_and_hint_on_wrong_ones():
     outputs, _ = run(cell_row=element(3), cell_column=element(4), count_answer=element(354_823_168))
     assert callout_kinds(outputs, 1) == ["success"] and callout_kinds(outputs, 2) == ["success"]
-    text = text_of(outputs)
+    text = outputs_text(outputs)
     assert "One open cell is enough" in text
     outputs, _ = run(
         cell_row=element(4),
@@ -80,12 +62,12 @@ def test_exercises_accept_right_answers_and_hint_on_wrong_ones():
         count_answer=element(354_823_168 + 50257 * 1024),
     )
     assert callout_kinds(outputs, 1) == ["warn"] and callout_kinds(outputs, 2) == ["warn"]
-    text = text_of(outputs)
+    text = outputs_text(outputs)
     assert "below the diagonal" in text and "tied to wte" in text
     assert "no leak" in text  # the learner's cell (4, 3) opened: nothing before 3 moves
     outputs, _ = run(cell_row=element(3), cell_column=element(5))
     assert callout_kinds(outputs, 1) == ["warn"]
-    text = text_of(outputs)
+    text = outputs_text(outputs)
     assert "right after it" in text
     # (3, 5) opened: 3 reads character 5, and 4 reads 3's stream in the next block
     assert "moved: <strong>3, 4</strong>" in text and "the leak spreads forward" in text
@@ -100,11 +82,11 @@ def test_the_leak_detector_finds_no_leak_with_the_mask_and_all_without():
     outputs, defs = run(**common, mask_switch=element(True))
     assert defs["leaked"] == [] and (defs["moved"][:10] == 0).all()
     assert (defs["moved"][10:] > 0).all()
-    assert "none of the 10 positions before 10 moved" in text_of(outputs)
-    assert "Your prediction was right" in text_of(outputs)
+    assert "none of the 10 positions before 10 moved" in outputs_text(outputs)
+    assert "Your prediction was right" in outputs_text(outputs)
     outputs, defs = run(**common, mask_switch=element(False))
     assert defs["leaked"] == list(range(10))
-    assert "10 of the 10 positions before 10 moved" in text_of(outputs)
+    assert "10 of the 10 positions before 10 moved" in outputs_text(outputs)
 
 
 def test_the_stages_by_hand_equal_the_mirror(default_run):
@@ -115,7 +97,7 @@ def test_the_stages_by_hand_equal_the_mirror(default_run):
     np.testing.assert_allclose(defs["my_probs"].sum(axis=1), 1.0)
     lm = defs["lm"]
     expected = sum(w.size for w in lm.model.weights.values())
-    text = text_of(default_run[0])
+    text = outputs_text(default_run[0])
     assert f"**{expected:,}**" in text or f"<strong>{expected:,}</strong>" in text
     shape = GPTConfig.from_preset("shakespeare-char-cpu")
     assert expected == count_parameters(shape)
@@ -123,7 +105,7 @@ def test_the_stages_by_hand_equal_the_mirror(default_run):
 
 def test_the_pages_parameter_numbers_are_cores():
     outputs, defs = run(count_answer=element(1), share_prediction=element("the MLPs"))
-    text = text_of(outputs)
+    text = outputs_text(outputs)
     for name in ("gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"):
         assert f"{count_parameters(GPTConfig.from_preset(name)):,}" in text
     assert "you guessed right" in text
@@ -139,18 +121,18 @@ def test_the_calculator_rejects_a_bad_shape():
     calc = element({"V": 100, "T": 16, "L": 2, "H": 5, "C": 48})
     outputs, defs = run(count_answer=element(1), calc_inputs=calc)
     assert defs["calc_total"] is None
-    assert "not divisible by H = 5" in text_of(outputs)
+    assert "not divisible by H = 5" in outputs_text(outputs)
 
 
 def test_bad_text_gets_a_message_not_a_traceback():
     outputs, defs = run(text_input=element("x = 42"))
-    assert "digit 3" in text_of(outputs) and defs["text"] == "ROMEO: But soft, what light"
+    assert "digit 3" in outputs_text(outputs) and defs["text"] == "ROMEO: But soft, what light"
     outputs, defs = run(text_input=element(""))
-    assert "at least two characters" in text_of(outputs)
+    assert "at least two characters" in outputs_text(outputs)
     long = "To be, or not to be, that is the question. " * 3
     outputs, defs = run(text_input=element(long))
     assert len(defs["ids"]) == 64 and defs["text"] == long[-64:]
-    assert "reads the last 64" in text_of(outputs)
+    assert "reads the last 64" in outputs_text(outputs)
 
 
 def test_the_lessons_forward_equals_cores_gpt_on_the_same_weights(tmp_path):
