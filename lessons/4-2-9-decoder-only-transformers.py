@@ -324,7 +324,7 @@ def _(
 
 
 @app.cell(hide_code=True)
-def _(leak_prediction, mo):
+def _(leak_prediction, mask_switch, mo):
     _right = leak_prediction.value == "only that position and the ones after it"
     mo.md(
         (
@@ -333,17 +333,19 @@ def _(leak_prediction, mo):
             else f"You predicted *{leak_prediction.value}*. The detector says otherwise: "
         )
         + "with the mask on, a change reaches only its own position and the ones after it. "
-        "Now switch the mask **off** and watch the red bars."
-    ) if leak_prediction.value else None
+        + (
+            "Now switch the mask **off** and watch the red bars."
+            if mask_switch.value
+            else "With the mask off, the red bars are what it was holding back."
+        )
+    )
     return
 
 
 @app.cell(hide_code=True)
-def _(T, format_number, ids, leak_prediction, lm, mo, np, text_loss):
+def _(T, format_number, ids, leak_prediction, lm, mo, np, softmax, text_loss):
     mo.stop(leak_prediction.value is None)
-    _logits_open = lm.model.forward(ids, causal=False)[0]
-    _p = np.exp(_logits_open - _logits_open.max(axis=-1, keepdims=True))
-    _p /= _p.sum(axis=-1, keepdims=True)
+    _p = softmax(lm.model.forward(ids, causal=False)[0])
     _open_loss = float(-np.log(_p[np.arange(T - 1), ids[1:]]).mean())
     _losses = (
         f"unmasked, its loss on your text is {format_number(_open_loss)} nats, against "
@@ -367,8 +369,9 @@ def _(T, format_number, ids, leak_prediction, lm, mo, np, text_loss):
 
     The mask is **not** there for speed. The masked forward on this page computes all
     $T^2$ = {T * T} scores per head and then throws away the {T * (T - 1) // 2} above the
-    diagonal; unmasked costs the same. (Fused GPU kernels do skip the masked blocks, an
-    optimisation added on top; the mask exists for correctness.)
+    diagonal; unmasked costs the same. (Fused GPU kernels such as FlashAttention-2 do
+    skip the blocks that are entirely masked, Dao 2023, an optimisation added on top of a
+    mask that exists for correctness.)
 
     {_trained_note}
     """)
@@ -594,7 +597,9 @@ def _(T, W, cfg, format_number, logits_gap, mo, my_logits, my_probs, show_char, 
         "(GPT-2 does it; it saves V·C parameters, section 4). Logits "
         f"{my_logits.shape}; by hand against `lm.model.forward(ids)`: largest difference "
         f"{logits_gap:g}. Softmax makes each row a distribution (rows sum to "
-        f"{format_number(my_probs.sum(axis=1).min(), 6)}). After “…{show_char(text[-12:])}” "
+        f"{format_number(my_probs.sum(axis=1).min(), 6)}): at every position a "
+        f"{W['wte.weight'].shape[0]}-way classifier, the softmax classification of series "
+        "2, trained with the same cross-entropy. After “…{show_char(text[-12:])}” "
         f"(position {T - 1}) the five likeliest next characters: {_last}."
     )
     return
