@@ -37,11 +37,13 @@ def _():
         GPT2_SIZES,
         check_causality_cell,
         check_parameter_count,
+        copycat_gpt,
         forward_with_mask,
         gpt2_config,
         leak_report,
         paper_count_candidates,
         parameter_breakdown,
+        text_loss,
     )
     from core.mirrors.attention import causal_mask
     from core.mirrors.gpt import Config, layer_norm, mlp, multi_head_attention
@@ -57,6 +59,7 @@ def _():
         causal_mask,
         check_causality_cell,
         check_parameter_count,
+        copycat_gpt,
         format_number,
         forward_with_mask,
         gpt2_config,
@@ -73,6 +76,7 @@ def _():
         parameter_breakdown,
         pd,
         softmax,
+        text_loss,
     )
 
 
@@ -170,11 +174,11 @@ def _(lm, np, softmax):
 
 
 @app.cell(hide_code=True)
-def _(T, format_number, ids, lm, mo, np, show_char, softmax, text, top_chars):
+def _(T, format_number, ids, lm, mo, np, show_char, softmax, text, text_loss, top_chars):
     logits, attention = lm.model.forward(ids)
     probs = softmax(logits)
     _next_p = probs[np.arange(T - 1), ids[1:]]
-    text_loss = float(-np.log(_next_p).mean())
+    page_loss = text_loss(lm.model, ids)
     _rows = []
     for _i in range(max(0, T - 8), T):
         _guesses = ", ".join(f"{show_char(c)} {format_number(p)}" for c, p in top_chars(logits[_i]))
@@ -189,10 +193,10 @@ def _(T, format_number, ids, lm, mo, np, show_char, softmax, text, top_chars):
         "| position | has read | top 3 guesses for the next character | the actual next, its p |\n"
         "|---:|:---|:---|:---|\n" + "\n".join(_rows) + "\n\n"
         f"Averaged over the {T - 1} positions whose next character is known, the loss on "
-        f"your text is {format_number(text_loss)} nats (a uniform guess over {len(lm.chars)} "
+        f"your text is {format_number(page_loss)} nats (a uniform guess over {len(lm.chars)} "
         f"characters scores ln {len(lm.chars)} = {format_number(np.log(len(lm.chars)))})."
     )
-    return attention, logits, probs, text_loss
+    return attention, logits, page_loss, probs
 
 
 @app.cell(hide_code=True)
@@ -343,29 +347,36 @@ def _(leak_prediction, mask_switch, mo):
 
 
 @app.cell(hide_code=True)
-def _(T, format_number, ids, leak_prediction, lm, mo, np, softmax, text_loss):
+def _(T, cfg, copycat_gpt, format_number, ids, leak_prediction, lm, mo, np, page_loss, text_loss):
     mo.stop(leak_prediction.value is None)
-    _p = softmax(lm.model.forward(ids, causal=False)[0])
-    _open_loss = float(-np.log(_p[np.arange(T - 1), ids[1:]]).mean())
+    _cheat = copycat_gpt(cfg.vocab_size, cfg.block_size)
+    _cheat_open, _cheat_masked = text_loss(_cheat, ids, causal=False), text_loss(_cheat, ids)
+    _open_loss = text_loss(lm.model, ids, causal=False)
     _losses = (
         f"unmasked, its loss on your text is {format_number(_open_loss)} nats, against "
-        f"{format_number(text_loss)} with the mask."
+        f"{format_number(page_loss)} with the mask."
     )
     _trained_note = (
-        "This model was trained with the mask, so it never learned to use the future: "
-        + _losses
-        + " Shown the answer, it does not copy it; it was never taught to look there."
+        "The page's model was trained with the mask, so it never learned to use the "
+        "future: " + _losses + " Shown the answer, it does not copy it; nothing in its "
+        "training ever rewarded looking there."
         if lm.trained
         else "This page's model is untrained, so masked or not its guesses are noise: " + _losses
     )
     mo.md(rf"""
     **What the mask prevents is a leak, not work.** In training, position $i$'s answer is
     character $i+1$, and that character is sitting in the input. Without the mask,
-    attention can simply read it: a model trained that way drives its training loss
-    towards zero by copying, and learns nothing it can use when it writes, because when
-    it writes, character $i+1$ does not exist yet. It is the leak you met in series 1:
-    let validation data into training and the score looks perfect and means nothing.
-    Here the answer leaks into the question.
+    attention can simply read it. How much is that worth? A one-block GPT built by hand to
+    cheat (`copycat_gpt`: C = V + T = {_cheat.config.n_embd}, one head whose query at
+    position $i$ asks for position $i+1$ and copies its character) scores
+    **{format_number(_cheat_open, 4)} nats** on your text with the mask off: near-perfect.
+    With the mask on, the same weights score **{format_number(_cheat_masked)} nats**, worse
+    than a uniform guess (ln {cfg.vocab_size} = {format_number(np.log(cfg.vocab_size))}).
+    Training without the mask would find that shortcut, and a model that learned it
+    cannot write a single character: when it writes, character $i+1$ does not exist yet.
+
+    It is the leak you met in series 1: let validation data into training and the score
+    looks perfect and means nothing. Here the answer leaks into the question.
 
     The mask is **not** there for speed. The masked forward on this page computes all
     $T^2$ = {T * T} scores per head and then throws away the {T * (T - 1) // 2} above the

@@ -33,6 +33,7 @@ import numpy as np
 from core.mirrors.gpt import (
     Config,
     NumpyGPT,
+    expected_shapes,
     layer_norm,
     linear,
     merge_heads,
@@ -50,12 +51,14 @@ __all__ = [
     "GPT2_SIZES",
     "check_causality_cell",
     "check_parameter_count",
+    "copycat_gpt",
     "forward_with_mask",
     "gpt2_config",
     "leak_report",
     "leaked_positions",
     "paper_count_candidates",
     "parameter_breakdown",
+    "text_loss",
 ]
 
 GPT2_BLOCK_SIZE = 1024
@@ -269,3 +272,38 @@ def forward_with_mask(model: NumpyGPT, ids, allowed) -> np.ndarray:
         )  # fmt: skip
     x = layer_norm(x, w["ln_f.weight"], w["ln_f.bias"])
     return x @ w["wte.weight"].T
+
+
+def copycat_gpt(vocab_size: int, block_size: int, *, look: float = 3.0, copy: float = 2.0):
+    """A one-block GPT built by hand to cheat: its one head reads the *next* position's token.
+
+    Width C = V + T: dims 0 … V-1 hold the token (one-hot), dims V … V+T-1 the position. The
+    head's query at position i asks for position i + 1 (W_Q shifts the position one-hot by
+    one, times `look`), keys are the positions, values the tokens; `copy` scales what W_O adds
+    to the stream, so the tied head's largest logit is the next token. The MLP is zero.
+    With the mask off it predicts the next token almost perfectly; with the mask on that
+    position is hidden, and it can only mix the past. A toy, never trained: it shows what a
+    leak is worth.
+    """
+    V, T = vocab_size, block_size
+    C = V + T
+    config = Config(V, T, n_layer=1, n_head=1, n_embd=C)
+    weights = {name: np.zeros(shape) for name, shape in expected_shapes(config).items()}
+    for name in ("h.0.ln_1.weight", "h.0.ln_2.weight", "ln_f.weight"):
+        weights[name][:] = 1.0
+    weights["wte.weight"][:, :V] = np.eye(V)
+    weights["wpe.weight"][:, V:] = np.eye(T)
+    c_attn = weights["h.0.attn.c_attn.weight"]  # rows: q (0 … C-1), k (C … 2C-1), v (2C …)
+    for i in range(T - 1):
+        c_attn[V + i + 1, V + i] = look  # q: "I want position i + 1"
+    c_attn[C + V : 2 * C, V:] = np.eye(T)  # k: "I am position j"
+    c_attn[2 * C : 2 * C + V, :V] = np.eye(V)  # v: "my token"
+    weights["h.0.attn.c_proj.weight"][:V, :V] = copy * np.eye(V)
+    return NumpyGPT(config, weights)
+
+
+def text_loss(model: NumpyGPT, ids, *, causal=True) -> float:
+    """Mean cross-entropy (nats) of predicting ids[1:] from the logits at positions 0 … T-2."""
+    ids = np.asarray(ids)
+    probs = softmax(model.forward(ids, causal=causal)[0][:-1])
+    return float(-np.log(probs[np.arange(len(ids) - 1), ids[1:]]).mean())

@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 import torch
 
+from core.course.attention_lessons import format_number
+from core.course.gpt_lesson import copycat_gpt, text_loss
 from core.course.lesson_model import from_file
 from core.model import GPT, GPTConfig, count_parameters
 from core.model.export import save_npz
@@ -84,6 +86,11 @@ def test_the_leak_detector_finds_no_leak_with_the_mask_and_all_without():
     assert (defs["moved"][10:] > 0).all()
     assert "none of the 10 positions before 10 moved" in outputs_text(outputs)
     assert "Your prediction was right" in outputs_text(outputs)
+    # the hand-built cheater's losses, as core computes them on the page's text
+    cheat = copycat_gpt(65, 64)
+    for causal, decimals in ((False, 4), (True, 2)):
+        loss = format_number(text_loss(cheat, defs["ids"], causal=causal), decimals)
+        assert f"<strong>{loss} nats</strong>" in outputs_text(outputs)
     outputs, defs = run(**common, mask_switch=element(False))
     assert defs["leaked"] == list(range(10))
     assert "10 of the 10 positions before 10 moved" in outputs_text(outputs)

@@ -14,12 +14,14 @@ from core.course.gpt_lesson import (
     GPT2_SIZES,
     check_causality_cell,
     check_parameter_count,
+    copycat_gpt,
     forward_with_mask,
     gpt2_config,
     leak_report,
     leaked_positions,
     paper_count_candidates,
     parameter_breakdown,
+    text_loss,
 )
 from core.mirrors.attention import causal_mask
 from core.mirrors.gpt import Config, NumpyGPT
@@ -181,3 +183,22 @@ def test_matches_torch_for_an_open_cell():
         x = x + block.mlp(block.ln_2(x))
     expected = model.lm_head(model.transformer.ln_f(x)).detach().numpy()
     np.testing.assert_allclose(forward_with_mask(mirror, ids, allowed), expected, atol=1e-10)
+
+
+def test_the_copycat_cheats_only_without_the_mask():
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 65, size=40)
+    model = copycat_gpt(65, 64)
+    assert model.config.n_embd == 65 + 64 and model.config.n_layer == 1
+    assert text_loss(model, ids, causal=False) < 0.01  # reads the answer
+    assert text_loss(model, ids) > np.log(65)  # masked: worse than a uniform guess
+    logits = model.forward(ids, causal=False)[0]
+    assert (logits[:-1].argmax(axis=1) == ids[1:]).all()
+
+
+def test_text_loss_is_torchs_cross_entropy():
+    model = _random_model()
+    ids = np.array([3, 1, 4, 1, 5, 9, 2])
+    logits = torch.from_numpy(model.forward(ids)[0][:-1])
+    expected = torch.nn.functional.cross_entropy(logits, torch.from_numpy(ids[1:]))
+    assert text_loss(model, ids) == pytest.approx(float(expected), abs=1e-12)
