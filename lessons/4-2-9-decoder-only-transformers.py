@@ -610,7 +610,7 @@ def _(T, W, cfg, format_number, logits_gap, mo, my_logits, my_probs, show_char, 
         f"{logits_gap:g}. Softmax makes each row a distribution (rows sum to "
         f"{format_number(my_probs.sum(axis=1).min(), 6)}): at every position a "
         f"{W['wte.weight'].shape[0]}-way classifier, the softmax classification of series "
-        "2, trained with the same cross-entropy. After “…{show_char(text[-12:])}” "
+        f"2, trained with the same cross-entropy. After “…{show_char(text[-12:])}” "
         f"(position {T - 1}) the five likeliest next characters: {_last}."
     )
     return

@@ -7,6 +7,7 @@ model) are replaced by stand-ins with a `.value` (or by a model of our own).
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import numpy as np
@@ -129,6 +130,22 @@ def test_the_calculator_rejects_a_bad_shape():
     outputs, defs = run(count_answer=element(1), calc_inputs=calc)
     assert defs["calc_total"] is None
     assert "not divisible by H = 5" in outputs_text(outputs)
+
+
+def test_no_unfilled_placeholder_reaches_the_page():
+    """Every section shown (all answered): no `{name}` or `{call(...)}` left in the prose."""
+    outputs, _ = run(
+        leak_prediction=element(MASK_ON),
+        cell_row=element(3),
+        cell_column=element(5),
+        count_answer=element(1),
+        share_prediction=element("attention"),
+    )
+    prose = [o.text for o in outputs if 'class="markdown' in (getattr(o, "text", "") or "")]
+    prose = re.sub(r"<marimo-tex.*?</marimo-tex>", "", "\n".join(prose), flags=re.S)
+    # (a chart's own JavaScript templates, `${paths[lib]}`, `config({paths})`, are not prose)
+    left = re.findall(r".{0,40}(?<!&#36;)(?<!\()\{_?[A-Za-z]\w*[}(\[:].{0,40}", prose)
+    assert left == []
 
 
 def test_bad_text_gets_a_message_not_a_traceback():
