@@ -807,21 +807,21 @@ def _(
     )
     _mine = shares[shares.model == "this page's model"].set_index("component")["share"]
     _embedding_share = _mine["token embedding"] + _mine["position embedding"]
-    _answer = (
-        "the MLPs" if _small["MLP"] > max(_small["attention"], _small["token embedding"]) else None
-    )
+    _options = {"the token embedding": "token embedding", "attention": "attention"}
+    _options["the MLPs"] = "MLP"
+    _answer = max(_options, key=lambda option: _small[_options[option]])
     mo.vstack(
         [
             _chart,
             mo.md(
-                f"In GPT-2 small the MLPs hold {_small['MLP']:.0%}, attention "
-                f"{_small['attention']:.0%} and the token embedding "
-                f"{_small['token embedding']:.0%}"
-                + (
-                    ": you guessed right."
+                (
+                    "Right: "
                     if share_prediction.value == _answer
-                    else f", not {share_prediction.value}."
+                    else f"Not {share_prediction.value}: "
                 )
+                + f"in GPT-2 small {_answer} hold the most, the MLPs {_small['MLP']:.0%}, "
+                f"attention {_small['attention']:.0%} and the token embedding "
+                f"{_small['token embedding']:.0%}."
                 + " The MLPs' share grows with C (they cost 8C² per block, the embedding "
                 f"only VC): {shares[(shares.model == 'gpt2-xl') & (shares.component == 'MLP')].share.iloc[0]:.0%} "
                 f"in GPT-2 XL. With {lm.model.config.vocab_size} characters instead of "
@@ -884,7 +884,7 @@ def _(
     _v2 = gpt2_config("gpt2").vocab_size
     _paper = " | ".join(f"{GPT2_PAPER_COUNTS[n] // 10**6:,}M" for n in _names)
     mo.md(
-        "Which error? A common explanation is that the paper left out the position "
+        "Which error? One explanation you will meet is that the paper left out the position "
         "embeddings. Each candidate, computed, rounded to millions as the paper rounds:\n\n"
         f"| counted … | {' | '.join(_names)} |\n|:---|" + "---:|" * len(_names) + "\n"
         f"| *the paper* | {_paper} |\n" + "\n".join(_lines) + "\n\n"

@@ -116,7 +116,7 @@ def test_the_pages_parameter_numbers_are_cores():
     text = outputs_text(outputs)
     for name in ("gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"):
         assert f"{count_parameters(GPTConfig.from_preset(name)):,}" in text
-    assert "you guessed right" in text
+    assert "Right: in GPT-2 small the MLPs hold the most" in text
     assert defs["calc_total"] == 124_439_808  # the calculator starts at GPT-2 small
     for explanation in ("117M ✓", "345M ✓", "762M ✓", "1,542M ✓"):
         assert explanation in text
