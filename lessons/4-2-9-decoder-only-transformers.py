@@ -304,7 +304,9 @@ def _(
         .properties(height=180, width="container")
     )
     _mask = "on" if mask_switch.value else "off"
-    if leaked:
+    if text[_j] == replacement_dropdown.value:
+        _verdict = "That is the character already there, so nothing changes: pick another."
+    elif leaked:
         _verdict = (
             f"With the mask **{_mask}**, {len(leaked)} of the {_j} positions before {_j} moved "
             f"(up to {format_number(_before.max(), 3)}): they saw character {_j}, the future."

@@ -92,6 +92,9 @@ def test_the_leak_detector_finds_no_leak_with_the_mask_and_all_without():
     for causal, decimals in ((False, 4), (True, 2)):
         loss = format_number(text_loss(cheat, defs["ids"], causal=causal), decimals)
         assert f"<strong>{loss} nats</strong>" in outputs_text(outputs)
+    # character 13 of "ROMEO: But soft, what light" is already "f"
+    same = dict(common, change_slider=element(13), replacement_dropdown=element("f"))
+    assert "already there" in outputs_text(run(**same, mask_switch=element(True))[0])
     outputs, defs = run(**common, mask_switch=element(False))
     assert defs["leaked"] == list(range(10))
     assert "10 of the 10 positions before 10 moved" in outputs_text(outputs)
