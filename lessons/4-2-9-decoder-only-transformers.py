@@ -623,8 +623,8 @@ def _(mo):
     mo.md(r"""
     ### The residual stream is a running sum
 
-    Nothing in a block overwrites the stream: attention and the MLP each **add** a term.
-    So the final vector at a position is literally a sum, 3Blue1Brown's picture of the
+    Nothing in a block overwrites the stream: attention and the MLP each **add** a term
+    (the skip connections of series 3's ResNets, lesson 8). So the final vector at a position is literally a sum, 3Blue1Brown's picture of the
     residual stream:
 
     $$x_{\text{final}} = \text{token} + \text{position} + \sum_{\ell=1}^{L}
@@ -735,11 +735,13 @@ def _(check_parameter_count, count_answer, gpt2_config, mo):
 
 
 @app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
+def _(gpt2_config, mo, parameter_breakdown):
+    _small = sum(parameter_breakdown(gpt2_config("gpt2")).values())
+    mo.md(rf"""
     ### Where the parameters live
 
-    Before the chart: in GPT-2 small (124M), which part holds the most parameters?
+    Before the chart: in GPT-2 small ({_small / 1e6:.0f}M), which part holds the most
+    parameters?
     """)
     return
 
