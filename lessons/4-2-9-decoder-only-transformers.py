@@ -949,12 +949,15 @@ def _(COMPONENTS, Config, GPT2_SIZES, calc_inputs, gpt2_config, mo, parameter_br
     def _percent(share):
         return f"{share:.1%}" if share >= 0.001 else f"{share:.3%}"
 
-    try:
-        _config = Config(*(int(_v[k]) for k in "VTLHC"))
-        calc_parts = parameter_breakdown(_config)
-    except (TypeError, ValueError) as _error:
-        calc_parts = None
-        _out = mo.callout(mo.md(f"That shape does not work: {_error}."), kind="warn")
+    _empty = [k for k in "VTLHC" if _v.get(k) is None]
+    calc_parts = None
+    if _empty:
+        _out = mo.callout(mo.md(f"Fill in {', '.join(_empty)}: all five are needed."), kind="warn")
+    else:
+        try:
+            calc_parts = parameter_breakdown(Config(*(int(_v[k]) for k in "VTLHC")))
+        except ValueError as _error:
+            _out = mo.callout(mo.md(f"That shape does not work: {_error}."), kind="warn")
     if calc_parts is not None:
         calc_total = sum(calc_parts.values())
         _same = [

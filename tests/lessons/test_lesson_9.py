@@ -133,6 +133,9 @@ def test_the_calculator_rejects_a_bad_shape():
     outputs, defs = run(count_answer=element(1), calc_inputs=calc)
     assert defs["calc_total"] is None
     assert "not divisible by H = 5" in outputs_text(outputs)
+    calc = element({"V": 100, "T": None, "L": 2, "H": 4, "C": 48})  # a cleared field
+    outputs, defs = run(count_answer=element(1), calc_inputs=calc)
+    assert defs["calc_total"] is None and "Fill in T" in outputs_text(outputs)
 
 
 def test_no_unfilled_placeholder_reaches_the_page():
