@@ -99,6 +99,10 @@ def _(mo):
 def _(load_lesson_model, mo):
     lm = load_lesson_model(mo)
     cfg = lm.model.config
+    # the short name every later result is reported under
+    model_name = (
+        lm.meta.get("preset", "trained character model") if lm.trained else "random stand-in"
+    )
     mo.callout(
         mo.md(
             f"**The model on this page:** {lm.description.rstrip('.')}. In this lesson's "
@@ -108,7 +112,7 @@ def _(load_lesson_model, mo):
         ),
         kind="success" if lm.trained else "warn",
     )
-    return cfg, lm
+    return cfg, lm, model_name
 
 
 @app.cell(hide_code=True)
@@ -174,26 +178,42 @@ def _(lm, np, softmax):
 
 
 @app.cell(hide_code=True)
-def _(T, format_number, ids, lm, mo, np, show_char, softmax, text, text_loss, top_chars):
+def _(
+    T,
+    format_number,
+    ids,
+    lm,
+    mo,
+    model_name,
+    np,
+    show_char,
+    softmax,
+    text,
+    text_loss,
+    top_chars,
+):
     logits, attention = lm.model.forward(ids)
     probs = softmax(logits)
     _next_p = probs[np.arange(T - 1), ids[1:]]
     page_loss = text_loss(lm.model, ids)
     _rows = []
     for _i in range(max(0, T - 8), T):
-        _guesses = ", ".join(f"{show_char(c)} {format_number(p)}" for c, p in top_chars(logits[_i]))
+        _guesses = ", ".join(
+            f"“{show_char(c)}” {format_number(p)}" for c, p in top_chars(logits[_i])
+        )
         _seen = show_char(text[max(0, _i - 11) : _i + 1])
-        _actual = f"{show_char(text[_i + 1])} {format_number(_next_p[_i])}" if _i < T - 1 else "?"
+        _actual = f"“{show_char(text[_i + 1])}” {format_number(_next_p[_i])}" if _i < T - 1 else "?"
         _rows.append(f"| {_i} | `…{_seen}` | {_guesses} | {_actual} |")
     mo.md(
-        f"`ids` has shape (T,) = ({T},); `lm.model.forward(ids)` (core's NumPy GPT, "
-        "`core.mirrors.gpt`, which section 3 rebuilds stage by stage) returns logits of shape "
+        f"`ids` has shape (T,) = ({T},); `lm.model.forward(ids)` ({model_name} run by "
+        "core's NumPy GPT, `core.mirrors.gpt`, which section 3 rebuilds stage by stage) "
+        "returns logits of shape "
         f"(T, V) = {logits.shape} and every head's attention, (L, H, T, T) = "
         f"{attention.shape}. The last {min(8, T)} positions:\n\n"
         "| position | has read | top 3 guesses for the next character | the actual next, its p |\n"
         "|---:|:---|:---|:---|\n" + "\n".join(_rows) + "\n\n"
         f"Averaged over the {T - 1} positions whose next character is known, the loss on "
-        f"your text is {format_number(page_loss)} nats (a uniform guess over {len(lm.chars)} "
+        f"your text is {format_number(page_loss)} nats for {model_name} (a uniform guess over {len(lm.chars)} "
         f"characters scores ln {len(lm.chars)} = {format_number(np.log(len(lm.chars)))})."
     )
     return attention, logits, page_loss, probs
@@ -331,13 +351,19 @@ def _(
 
 @app.cell(hide_code=True)
 def _(leak_prediction, mask_switch, mo):
-    _right = leak_prediction.value == "only that position and the ones after it"
+    _feedback = {
+        "only that position and the ones after it": "Your prediction was right: ",
+        "every position: attention mixes all of them": (
+            "You predicted *every position*. That is attention without a mask (switch it "
+            "off below and see); GPT's attention is masked: "
+        ),
+        "only that position": (
+            "You predicted *only that position*. But every later position attends back to "
+            "it, so they change too: "
+        ),
+    }
     mo.md(
-        (
-            "Your prediction was right: "
-            if _right
-            else f"You predicted *{leak_prediction.value}*. The detector says otherwise: "
-        )
+        _feedback[leak_prediction.value]
         + "with the mask on, a change reaches only its own position and the ones after it. "
         + (
             "Now switch the mask **off** and watch the red bars."
@@ -349,7 +375,20 @@ def _(leak_prediction, mask_switch, mo):
 
 
 @app.cell(hide_code=True)
-def _(T, cfg, copycat_gpt, format_number, ids, leak_prediction, lm, mo, np, page_loss, text_loss):
+def _(
+    T,
+    cfg,
+    copycat_gpt,
+    format_number,
+    ids,
+    leak_prediction,
+    lm,
+    mo,
+    model_name,
+    np,
+    page_loss,
+    text_loss,
+):
     mo.stop(leak_prediction.value is None)
     _cheat = copycat_gpt(cfg.vocab_size, cfg.block_size)
     _cheat_open, _cheat_masked = text_loss(_cheat, ids, causal=False), text_loss(_cheat, ids)
@@ -359,11 +398,13 @@ def _(T, cfg, copycat_gpt, format_number, ids, leak_prediction, lm, mo, np, page
         f"{format_number(page_loss)} with the mask."
     )
     _trained_note = (
-        "The page's model was trained with the mask, so it never learned to use the "
+        f"This page's model, {model_name}, was trained with the mask, so it never learned "
+        "to use the "
         "future: " + _losses + " Shown the answer, it does not copy it; nothing in its "
         "training ever rewarded looking there."
         if lm.trained
-        else "This page's model is untrained, so masked or not its guesses are noise: " + _losses
+        else f"This page's model, the {model_name}, is untrained, so masked or not its "
+        "guesses are noise: " + _losses
     )
     mo.md(rf"""
     **What the mask prevents is a leak, not work.** In training, position $i$'s answer is
@@ -392,7 +433,8 @@ def _(T, cfg, copycat_gpt, format_number, ids, leak_prediction, lm, mo, np, page
 
 
 @app.cell(hide_code=True)
-def _(T, causal_mask, mo, show_char, text):
+def _(T, causal_mask, leak_prediction, mo, show_char, text):
+    mo.stop(leak_prediction.value is None)  # the exercise follows the detector and its answer
     exercise_row = min(3, T - 2)
     _n = min(T, 6)
     _mask = causal_mask(_n)
@@ -424,7 +466,8 @@ def _(T, causal_mask, mo, show_char, text):
 
 
 @app.cell
-def _(mo):
+def _(leak_prediction, mo):
+    mo.stop(leak_prediction.value is None)
     cell_row = mo.ui.number(value=None, step=1, label="row (query)")
     cell_column = mo.ui.number(value=None, step=1, label="column (key)")
     mo.hstack([cell_row, cell_column], justify="start", gap=2)
@@ -567,15 +610,29 @@ def _(W, cfg, layer_norm, lm, mlp, multi_head_attention, np, x0):
 @app.cell(hide_code=True)
 def _(W, block_gap, cfg, mo, x1):
     _C, _H, _T = cfg.n_embd, cfg.n_head, x1.shape[0]
+    _stream = f"({_T}, {_C})"
+    _steps = [
+        ("the stream in, `x0`", _stream),
+        ("LayerNorm `ln_1`", _stream),
+        (f"`c_attn` {W['h.0.attn.c_attn.weight'].shape} makes q, k, v", f"3 × {_stream}"),
+        (f"each split into H = {_H} heads", f"({_H}, {_T}, {_C // _H})"),
+        ("attention weights, one map per head", f"({_H}, {_T}, {_T})"),
+        (f"heads side by side, then `c_proj` {W['h.0.attn.c_proj.weight'].shape}", _stream),
+        ("**add** to the stream", _stream),
+        (
+            f"LayerNorm `ln_2`, MLP `c_fc` {W['h.0.mlp.c_fc.weight'].shape}, GELU",
+            f"({_T}, {4 * _C})",
+        ),
+        (f"MLP `c_proj` {W['h.0.mlp.c_proj.weight'].shape}", _stream),
+        ("**add** to the stream: `x1`", str(x1.shape)),
+    ]
     mo.md(
-        f"One block: LayerNorm, then attention: `c_attn` {W['h.0.attn.c_attn.weight'].shape} "
-        f"makes q, k and v, each ({_T}, {_C}), split into H = {_H} heads of "
-        f"({_H}, {_T}, {_C // _H}); each head's weights are ({_T}, {_T}); the heads side by "
-        f"side ({_T}, {_C}) go through `c_proj` {W['h.0.attn.c_proj.weight'].shape}; "
-        f"**add**. LayerNorm, the MLP ({_T}, {_C}) → ({_T}, {4 * _C}) → ({_T}, {_C}); "
-        f"**add** (lessons 7 and 8). The output `x1` has the "
-        f"input's shape, {x1.shape}, which is what lets blocks stack. By hand against "
-        f"`lm.model.block(x0, 0)`: largest difference {block_gap:g}."
+        "One block (lessons 7 and 8), every shape on your text:\n\n"
+        "| step | shape |\n|:---|:---|\n"
+        + "\n".join(f"| {step} | {shape} |" for step, shape in _steps)
+        + f"\n\nThe block's output has its input's shape, {x1.shape}, which is what lets "
+        f"blocks stack. By hand against `lm.model.block(x0, 0)`: largest difference "
+        f"{block_gap:g}."
     )
     return
 
@@ -610,7 +667,8 @@ def _(T, W, cfg, format_number, logits_gap, mo, my_logits, my_probs, show_char, 
         "(GPT-2 does it; it saves V·C parameters, section 4). Logits "
         f"{my_logits.shape}; by hand against `lm.model.forward(ids)`: largest difference "
         f"{logits_gap:g}. Softmax makes each row a distribution (rows sum to "
-        f"{format_number(my_probs.sum(axis=1).min(), 6)}): at every position a "
+        f"{format_number(my_probs.sum(axis=1).min(), 6)}).\n\n"
+        "At every position that is a "
         f"{W['wte.weight'].shape[0]}-way classifier, the softmax classification of series "
         f"2, trained with the same cross-entropy. After “…{show_char(text[-12:])}” "
         f"(position {T - 1}) the five likeliest next characters: {_last}."
@@ -646,7 +704,7 @@ def _(W, format_number, layer_norm, mo, np, positions, show_char, terms, tokens,
     for _name, _term in _terms.items():
         _running = _running + _term[-1]
         _read = layer_norm(_running, W["ln_f.weight"], W["ln_f.bias"]) @ W["wte.weight"].T
-        _top = ", ".join(f"{show_char(c)} {format_number(p)}" for c, p in top_chars(_read))
+        _top = ", ".join(f"“{show_char(c)}” {format_number(p)}" for c, p in top_chars(_read))
         _rows.append(
             f"| + {_name} | {format_number(np.linalg.norm(_term[-1]))} | "
             f"{format_number(np.linalg.norm(_running))} | {_top} |"
@@ -664,12 +722,13 @@ def _(W, format_number, layer_norm, mo, np, positions, show_char, terms, tokens,
 
 
 @app.cell(hide_code=True)
-def _(cfg, lm, mo):
+def _(cfg, lm, mo, model_name):
     _count = sum(w.size for w in lm.model.weights.values())
     mo.md(rf"""
     ## 4 · Counting the parameters
 
-    Every parameter is an entry of one of the arrays above. This model has
+    Every parameter is an entry of one of the arrays above. This page's model,
+    {model_name}, has
     {len(lm.model.weights)} arrays and {_count:,} numbers in them. Per block (with
     $C$ = {cfg.n_embd} here):
 
@@ -692,12 +751,12 @@ def _(cfg, lm, mo):
 
 
 @app.cell(hide_code=True)
-def _(cfg, lm, mo, parameter_breakdown):
+def _(cfg, lm, mo, model_name, parameter_breakdown):
     _parts = parameter_breakdown(cfg)
     _count = sum(w.size for w in lm.model.weights.values())
     _V, _T, _L, _C = cfg.vocab_size, cfg.block_size, cfg.n_layer, cfg.n_embd
     mo.md(
-        f"For this model: {_V}·{_C} + {_T}·{_C} + {_L}·(12·{_C}² + 13·{_C}) + 2·{_C} = "
+        f"For {model_name}: {_V}·{_C} + {_T}·{_C} + {_L}·(12·{_C}² + 13·{_C}) + 2·{_C} = "
         f"**{sum(_parts.values()):,}**, and the arrays hold {_count:,}: "
         + ("equal." if sum(_parts.values()) == _count else "**not equal**.")
     )
@@ -711,7 +770,8 @@ def _(gpt2_config, mo):
         f"""
     **Exercise 2 · count GPT-2 medium by hand.** Its shape: V = {_m.vocab_size:,},
     T = {_m.block_size:,}, L = {_m.n_layer}, H = {_m.n_head}, C = {_m.n_embd:,}.
-    Use the formula (a calculator helps) and type the exact count.
+    Use the formula (with a pocket calculator or one line of Python; the page's own
+    calculator opens once you have answered) and type the exact count.
     """
     )
     return
@@ -764,13 +824,14 @@ def _(
     gpt2_config,
     lm,
     mo,
+    model_name,
     parameter_breakdown,
     pd,
     share_prediction,
 ):
     mo.stop(share_prediction.value is None, mo.md("*Make a guess to see the chart.*"))
     _models = {name: gpt2_config(name) for name in GPT2_SIZES}
-    _models["this page's model"] = cfg
+    _models[f"{model_name} (this page)"] = cfg
     _rows = []
     for _name, _config in _models.items():
         _parts = parameter_breakdown(_config)
@@ -809,7 +870,7 @@ def _(
         .transform_calculate(component_order=f"indexof({list(COMPONENTS)}, datum.component)")
         .properties(height=170, width="container")
     )
-    _mine = shares[shares.model == "this page's model"].set_index("component")["share"]
+    _mine = shares[shares.model == f"{model_name} (this page)"].set_index("component")["share"]
     _embedding_share = _mine["token embedding"] + _mine["position embedding"]
     _options = {"the token embedding": "token embedding", "attention": "attention"}
     _options["the MLPs"] = "MLP"
@@ -823,13 +884,16 @@ def _(
                     if share_prediction.value == _answer
                     else f"Not {share_prediction.value}: "
                 )
-                + f"in GPT-2 small {_answer} hold the most, the MLPs {_small['MLP']:.0%}, "
-                f"attention {_small['attention']:.0%} and the token embedding "
-                f"{_small['token embedding']:.0%}."
+                + f"in GPT-2 small {_answer} hold the most: "
+                + ", ".join(
+                    f"{option.removeprefix('the ')} {_small[_options[option]]:.0%}"
+                    for option in sorted(_options, key=lambda o: -_small[_options[o]])
+                )
+                + "."
                 + " The MLPs' share grows with C (they cost 8C² per block, the embedding "
                 f"only VC): {shares[(shares.model == 'gpt2-xl') & (shares.component == 'MLP')].share.iloc[0]:.0%} "
                 f"in GPT-2 XL. With {lm.model.config.vocab_size} characters instead of "
-                f"{gpt2_config('gpt2').vocab_size:,} tokens, this page's model spends only "
+                f"{gpt2_config('gpt2').vocab_size:,} tokens, {model_name} spends only "
                 f"{_embedding_share:.1%} of its parameters on its two embeddings."
             ),
         ]
@@ -886,27 +950,30 @@ def _(
             _cells.append(f"**{_m:,}M ✓**" if _hit else f"{_m:,}M")
         _lines.append(f"| {_explanation} | " + " | ".join(_cells) + " |")
     _v2 = gpt2_config("gpt2").vocab_size
+    _gpt1_small = paper_count_candidates("gpt2")[_explanations[-1]]
     _paper = " | ".join(f"{GPT2_PAPER_COUNTS[n] // 10**6:,}M" for n in _names)
     mo.md(
-        "Which error? One explanation you will meet is that the paper left out the position "
-        "embeddings. Each candidate, computed, rounded to millions as the paper rounds:\n\n"
+        "**Why the paper says 117M.** Which error? One explanation you will meet is that "
+        "the paper left out the position embeddings. Each candidate, computed, rounded to "
+        "millions as the paper rounds:\n\n"
         f"| counted … | {' | '.join(_names)} |\n|:---|" + "---:|" * len(_names) + "\n"
         f"| *the paper* | {_paper} |\n" + "\n".join(_lines) + "\n\n"
         "Leaving out the position embeddings does **not** give the paper's numbers, nor "
         "does an untied head. What does, for all four sizes, is GPT-2's architecture "
         f"counted with **GPT-1's vocabulary** of {GPT1_VOCAB_SIZE:,} tokens (Hugging Face's "
-        f"`openai-gpt` config) instead of {_v2:,}, as if the count had been made before the "
-        "vocabulary changed. That is our arithmetic, not OpenAI's statement: it fits every "
-        "number, but OpenAI never said what the error was."
+        f"`openai-gpt` config) instead of {_v2:,}: for GPT-2 small, {_gpt1_small:,} ≈ "
+        f"{round(_gpt1_small / 1e6)}M, as if the count had been made before the vocabulary "
+        "changed. That is **our arithmetic, not OpenAI's statement**: it fits all four "
+        "numbers, but OpenAI has only said that there was an error, not what it was."
     )
     return
 
 
 @app.cell
-def _(GPT2_SIZES, count_answer, mo):
+def _(GPT2_SIZES, count_answer, mo, model_name):
     mo.stop(count_answer.value is None)
     preset_dropdown = mo.ui.dropdown(
-        options=[*GPT2_SIZES, "this page's model"], value="gpt2", label="start from"
+        options=[*GPT2_SIZES, f"{model_name} (this page)"], value="gpt2", label="start from"
     )
     mo.vstack(
         [
@@ -921,10 +988,8 @@ def _(GPT2_SIZES, count_answer, mo):
 
 
 @app.cell
-def _(cfg, gpt2_config, mo, preset_dropdown):
-    _base = (
-        cfg if preset_dropdown.value == "this page's model" else gpt2_config(preset_dropdown.value)
-    )
+def _(GPT2_SIZES, cfg, gpt2_config, mo, preset_dropdown):
+    _base = gpt2_config(preset_dropdown.value) if preset_dropdown.value in GPT2_SIZES else cfg
     calc_inputs = mo.ui.dictionary(
         {
             "V": mo.ui.number(

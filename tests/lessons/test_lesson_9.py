@@ -45,8 +45,10 @@ def default_run():
 def test_nothing_is_revealed_before_the_learner_answers(default_run):
     outputs, defs = default_run
     text = outputs_text(outputs)
-    assert callout_kinds(outputs, 1) == ["neutral"] and callout_kinds(outputs, 2) == ["neutral"]
+    assert callout_kinds(outputs, 2) == ["neutral"]
     assert "Choose a prediction above to switch on the detector" in text
+    # exercise 1 (find the cell) waits for the prediction: the mask's grid would answer it
+    assert "Exercise 1" not in text and "cell_row" not in defs
     assert "What the mask prevents" not in text  # the leak is explained after the guess
     assert "Make a guess to see the chart" in text
     assert "to see GPT-2's four sizes" in text and "354,823,168" not in text
@@ -55,11 +57,18 @@ def test_nothing_is_revealed_before_the_learner_answers(default_run):
 
 
 def test_exercises_accept_right_answers_and_hint_on_wrong_ones():
-    outputs, _ = run(cell_row=element(3), cell_column=element(4), count_answer=element(354_823_168))
+    predicted = element(MASK_ON)  # exercise 1 opens after the prediction
+    outputs, _ = run(
+        leak_prediction=predicted,
+        cell_row=element(3),
+        cell_column=element(4),
+        count_answer=element(354_823_168),
+    )
     assert callout_kinds(outputs, 1) == ["success"] and callout_kinds(outputs, 2) == ["success"]
     text = outputs_text(outputs)
     assert "One open cell is enough" in text
     outputs, _ = run(
+        leak_prediction=predicted,
         cell_row=element(4),
         cell_column=element(3),
         count_answer=element(354_823_168 + 50257 * 1024),
@@ -68,7 +77,7 @@ def test_exercises_accept_right_answers_and_hint_on_wrong_ones():
     text = outputs_text(outputs)
     assert "below the diagonal" in text and "tied to wte" in text
     assert "no leak" in text  # the learner's cell (4, 3) opened: nothing before 3 moves
-    outputs, _ = run(cell_row=element(3), cell_column=element(5))
+    outputs, _ = run(leak_prediction=predicted, cell_row=element(3), cell_column=element(5))
     assert callout_kinds(outputs, 1) == ["warn"]
     text = outputs_text(outputs)
     assert "right after it" in text
@@ -178,9 +187,52 @@ def test_the_lessons_forward_equals_cores_gpt_on_the_same_weights(tmp_path):
     chars = "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
     path = save_npz(model, tmp_path / "m.npz", chars=chars, steps=1, val_loss=4.0)
     lm = from_file(path)
-    _, defs = run(lm=lm, cfg=lm.model.config)
+    _, defs = run(lm=lm, cfg=lm.model.config, model_name="test model")
     ids = torch.from_numpy(defs["ids"])[None]
     with torch.no_grad():
         expected = model.double()(ids)[0][0].numpy()  # the float32 weights, exactly, in float64
     np.testing.assert_allclose(defs["logits"], expected, rtol=0, atol=1e-10)
     np.testing.assert_allclose(defs["my_logits"], expected, rtol=0, atol=1e-10)
+
+
+def test_the_page_names_the_model_that_ran_at_each_result():
+    outputs, defs = run(
+        leak_prediction=element(MASK_ON),
+        count_answer=element(1),
+        share_prediction=element("attention"),
+    )
+    text = outputs_text(outputs)
+    name = defs["model_name"]
+    assert name == (defs["lm"].meta.get("preset") if defs["lm"].trained else "random stand-in")
+    for where in (
+        f"nats for {name}",  # section 1's loss
+        f"This page's model, {name}",  # the leak's explanation
+        f"For {name}:",  # the parameter count
+        f"tokens, {name} spends only",  # the shares
+    ):
+        assert where in text, where
+    assert f"{name} (this page)" in defs["shares"].model.tolist()
+
+
+def test_each_wrong_prediction_is_answered_for_what_it_gets_wrong():
+    common = dict(change_slider=element(10), replacement_dropdown=element("z"))
+    every = "every position: attention mixes all of them"
+    text = outputs_text(run(**common, leak_prediction=element(every), mask_switch=element(True))[0])
+    assert "That is attention without a mask" in text
+    only = element("only that position")
+    text = outputs_text(run(**common, leak_prediction=only, mask_switch=element(True))[0])
+    assert "every later position attends back to it" in text
+
+
+def test_the_paper_count_is_our_arithmetic_beside_openais_statement():
+    text = outputs_text(run(count_answer=element(1))[0])
+    assert "116,929,536 ≈ 117M" in text  # GPT-2 small with GPT-1's 40,478-token vocabulary
+    assert "our original parameter counts were wrong due to an error" in text
+    assert "our arithmetic, not OpenAI's statement" in text
+
+
+def test_guessed_characters_are_quoted_so_punctuation_reads():
+    text = outputs_text(run()[0])
+    # the default text ends "what light": after "t" the model's guesses include "␣" and ","
+    assert re.search(r"“␣” \d\.\d\d", text)
+    assert not re.search(r"\| [^“|]*, , \d", text)  # no bare comma read as a separator
