@@ -101,7 +101,7 @@ def _(load_lesson_model, mo):
     cfg = lm.model.config
     # the short name every later result is reported under
     model_name = (
-        lm.meta.get("preset", "trained character model") if lm.trained else "random stand-in"
+        lm.meta.get("preset", "trained character model") if lm.trained else "the random stand-in"
     )
     mo.callout(
         mo.md(
@@ -403,7 +403,7 @@ def _(
         "future: " + _losses + " Shown the answer, it does not copy it; nothing in its "
         "training ever rewarded looking there."
         if lm.trained
-        else f"This page's model, the {model_name}, is untrained, so masked or not its "
+        else f"This page's model, {model_name}, is untrained, so masked or not its "
         "guesses are noise: " + _losses
     )
     mo.md(rf"""

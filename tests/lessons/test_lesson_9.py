@@ -203,7 +203,7 @@ def test_the_page_names_the_model_that_ran_at_each_result():
     )
     text = outputs_text(outputs)
     name = defs["model_name"]
-    assert name == (defs["lm"].meta.get("preset") if defs["lm"].trained else "random stand-in")
+    assert name == (defs["lm"].meta.get("preset") if defs["lm"].trained else "the random stand-in")
     for where in (
         f"nats for {name}",  # section 1's loss
         f"This page's model, {name}",  # the leak's explanation
@@ -236,3 +236,16 @@ def test_guessed_characters_are_quoted_so_punctuation_reads():
     # the default text ends "what light": after "t" the model's guesses include "␣" and ","
     assert re.search(r"“␣” \d\.\d\d", text)
     assert not re.search(r"\| [^“|]*, , \d", text)  # no bare comma read as a separator
+
+
+def test_without_the_trained_file_the_page_names_the_random_stand_in(monkeypatch, tmp_path):
+    from core.course import lesson_model
+
+    monkeypatch.setattr(lesson_model, "data_dir", lambda: tmp_path)
+    monkeypatch.setattr(lesson_model, "cache_dir", lambda: tmp_path)
+    outputs, defs = run(leak_prediction=element(MASK_ON), count_answer=element(1))
+    assert not defs["lm"].trained and defs["model_name"] == "the random stand-in"
+    text = outputs_text(outputs)
+    assert "This page's model, the random stand-in, is untrained" in text
+    assert "For the random stand-in:" in text
+    assert "a random, untrained model" in text  # the model callout says so
