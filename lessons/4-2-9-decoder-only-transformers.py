@@ -821,6 +821,7 @@ def _(
     GPT2_SIZES,
     alt,
     cfg,
+    count_answer,
     gpt2_config,
     lm,
     mo,
@@ -863,7 +864,8 @@ def _(
             tooltip=[
                 "model",
                 "component",
-                alt.Tooltip("parameters:Q", format=","),
+                # exact counts only once exercise 2 is answered: they would sum to its answer
+                *([] if count_answer.value is None else [alt.Tooltip("parameters:Q", format=",")]),
                 alt.Tooltip("share:Q", format=".1%"),
             ],
         )

@@ -249,3 +249,18 @@ def test_without_the_trained_file_the_page_names_the_random_stand_in(monkeypatch
     assert "This page's model, the random stand-in, is untrained" in text
     assert "For the random stand-in:" in text
     assert "a random, untrained model" in text  # the model callout says so
+
+
+def test_the_shares_chart_does_not_give_away_exercise_2():
+    """Before exercise 2 is answered the chart's tooltips show shares, not exact counts (the
+    counts of GPT-2 medium's components would sum to the answer)."""
+
+    def tooltip_fields(outputs):
+        html = next(o.text for o in outputs if "tooltip" in (getattr(o, "text", "") or ""))
+        tooltip = html.split("tooltip", 1)[1].split("]", 1)[0]
+        return re.findall(r"field&#92;&quot;: &#92;&quot;(\w+)", tooltip)
+
+    share = element("the MLPs")
+    assert tooltip_fields(run(share_prediction=share)[0]) == ["model", "component", "share"]
+    answered = run(share_prediction=share, count_answer=element(1))[0]
+    assert "parameters" in tooltip_fields(answered)
