@@ -26,6 +26,9 @@ def interact(page) -> None:
     body = page.locator("body")
     expect_text(body, "The model on this page:")
     expect_text(body, "Choose a prediction above to switch on the detector")
+    expect(body).not_to_contain_text("find the cell")  # exercise 1 waits for the prediction
+    name = lm.meta.get("preset") if lm.trained else "the random stand-in"
+    expect_text(body, f"nats for {name}")  # results name the model that ran
 
     # predict, then the detector appears: with the mask on nothing before the change moves
     page.get_by_text("only that position and the ones after it").click()
@@ -34,6 +37,7 @@ def interact(page) -> None:
     z = lm.chars.index("z")
     expect_text(body, f"none of the {j} positions before {j} moved")
     expect_text(body, "Your prediction was right")
+    expect_text(body, "Exercise 1 · find the cell")
     moved = leak_report(lm.model, ids, j, z)
     expect_text(body, f"moved by up to {format_number(moved[j:].max(), 3)}")
 
