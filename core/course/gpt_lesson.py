@@ -162,6 +162,8 @@ def _count_mistakes(config: Config) -> dict[int, str]:
         total
         - L * (C * C + C): "you left out attention's output projection W_O (C² + C per block)",
         total - L * 6 * C * C: "the MLP widens to 4C: its two matrices are C·4C and 4C·C",
+        total - L * 13 * C: "you left out every block's 13C (its biases and LayerNorms)",
+        total - (L - 1) * (12 * C * C + 13 * C): f"you counted one block; there are L = {L}",
     }
 
 
@@ -176,8 +178,8 @@ def check_parameter_count(answer, config: Config) -> tuple[bool, str]:
     if mistake is not None:
         return False, f"Not {int(answer):,}: {mistake}."
     return False, (
-        f"Not {answer:,}. Add the five parts one by one: V·C, T·C, L·(12C² + 13C) for the "
-        "blocks, and 2C for the final LayerNorm."
+        f"Not {answer:,}. Add the four terms one at a time: V·C (the token table), T·C (the "
+        "positions), L·(12C² + 13C) (the blocks) and 2C (the final LayerNorm)."
     )
 
 

@@ -110,8 +110,13 @@ def test_parameter_count_check_names_the_mistake():
     assert not ok and "position embedding" in text
     ok, text = check_parameter_count(354_823_168 - 24 * 9 * 1024, config)
     assert not ok and "biases" in text
+    ok, text = check_parameter_count(354_823_168 - 24 * 13 * 1024, config)
+    assert not ok and "13C" in text
+    one_block = 50257 * 1024 + 1024 * 1024 + 12 * 1024**2 + 13 * 1024 + 2 * 1024
+    ok, text = check_parameter_count(one_block, config)
+    assert not ok and "one block; there are L = 24" in text
     ok, text = check_parameter_count(123, config)
-    assert not ok and "five parts" in text
+    assert not ok and "four terms" in text
     assert check_parameter_count(None, config)[0] is False
 
 
