@@ -262,7 +262,7 @@ def _(mo):
 def _(T, leak_prediction, lm, mo):
     mo.stop(
         leak_prediction.value is None,
-        mo.md("*Choose a prediction above to switch on the detector.*"),
+        mo.md("*Choose a prediction above to switch on the detector and exercise 1.*"),
     )
     change_slider = mo.ui.slider(
         1, T - 1, value=T // 2, label="change the character at position", show_value=True
