@@ -154,9 +154,10 @@ def _(compare_tokenizers, heldout_part, mo, train_slice):
         ]
         for _r in rows:
             _share = 100 * _r.heldout_unknown / max(_r.heldout_units, 1)
+            _digits = 1 if _share == 0 or _share >= 0.1 else 3
             _lines.append(
                 f"| {_r.name} | {_r.vocab_size:,} | {_r.train_tokens:,} | "
-                f"{_r.heldout_tokens:,} | {_r.heldout_unknown:,} ({_share:.1f}%) |"
+                f"{_r.heldout_tokens:,} | {_r.heldout_unknown:,} ({_share:.{_digits}f}%) |"
             )
         return mo.md("\n".join(_lines))
 
@@ -194,7 +195,7 @@ def _(mo):
 @app.cell
 def _(mo):
     text_input = mo.ui.text_area(
-        value="Shakespearean actors rehearsed 12345 lines.",
+        value="Shakespearean actors rehearsed their lines.",
         max_length=400,
         rows=2,
         label="your text (up to 400 characters)",
@@ -220,7 +221,7 @@ def _(WordVocabulary, learner_text, mo, train_slice):
     _words = _vocab.tokens(learner_text)
     _missing = _vocab.unknown(learner_text)
     _chars_missing = sorted({c for c in learner_text if c not in set(train_slice)})
-    _shown = " · ".join(f"**{w}**" if w == "<unk>" else w for w in _words)
+    _shown = " · ".join(f"**`{w}`**" if w == "<unk>" else w for w in _words)
     mo.md(
         f"""
     - **words** ({len(_words)} tokens): {_shown}
@@ -426,9 +427,12 @@ def _(BPETokenizer, mo, train_slice):
 
     _start = time.perf_counter()
     with mo.status.progress_bar(total=768, title="Learning BPE merges") as _bar:
-        shakespeare_bpe = BPETokenizer.train(
-            train_slice, 256 + 768, progress=lambda done, total: _bar.update()
-        )
+
+        def _progress(done, total):
+            if done % 64 == 0:  # a redraw per merge would cost more than the merge
+                _bar.update(increment=64)
+
+        shakespeare_bpe = BPETokenizer.train(train_slice, 256 + 768, progress=_progress)
     training_seconds = time.perf_counter() - _start
     return shakespeare_bpe, training_seconds
 
@@ -461,8 +465,14 @@ def _(BPEMergePlayer, mo):
     merge_player = mo.ui.anywidget(
         BPEMergePlayer.from_text(["ab"], [((b"a", b"b"), 256, 1)])  # data arrives below
     )
-    merge_player
     return (merge_player,)
+
+
+@app.cell(hide_code=True)
+def _(merge_player, shakespeare_bpe):
+    _ = shakespeare_bpe  # shown once there are merges to play
+    merge_player
+    return
 
 
 @app.cell(hide_code=True)
@@ -627,8 +637,14 @@ def _(mo):
 @app.cell
 def _(TokenStrip, mo):
     shakespeare_strip = mo.ui.anywidget(TokenStrip(tokens=["…"]))  # tokens arrive below
-    shakespeare_strip
     return (shakespeare_strip,)
+
+
+@app.cell(hide_code=True)
+def _(shakespeare_bpe, shakespeare_strip):
+    _ = shakespeare_bpe  # shown once there is a tokenizer
+    shakespeare_strip
+    return
 
 
 @app.cell(hide_code=True)
@@ -667,7 +683,7 @@ def _(load_gpt2, mo):
 
 
 @app.cell(hide_code=True)
-def _(gpt2, gpt2_missing, mo):
+def _(gpt2, gpt2_missing, mo, pair_label):
     mo.stop(gpt2 is None, mo.callout(mo.md(gpt2_missing), kind="warn"))
 
     def gpt2_tokens(text):
@@ -679,12 +695,14 @@ def _(gpt2, gpt2_missing, mo):
         return " · ".join(f"`{t.replace(' ', '␣')}`" for t, _ in gpt2_tokens(text))
 
     _first = [gpt2.merges[k] for k in range(5)]
+
+    def _name(m):
+        return pair_label((gpt2.token_bytes(m.pair[0]), gpt2.token_bytes(m.pair[1])))
+
     mo.md(
         f"GPT-2's vocabulary: {gpt2.vocab_size:,} tokens = 256 bytes + "
         f"{len(gpt2.merges):,} merges + 1 special token (`<|endoftext|>`). Its first merges: "
-        + ", ".join(
-            f"`{gpt2.token_str(m.pair[0])}` + `{gpt2.token_str(m.pair[1])}`" for m in _first
-        )
+        + ", ".join(f"**{_name(m)}**" for m in _first)
         + "."
     )
     return gpt2_tokens, shown
@@ -693,8 +711,14 @@ def _(gpt2, gpt2_missing, mo):
 @app.cell
 def _(TokenStrip, mo):
     gpt2_strip = mo.ui.anywidget(TokenStrip(tokens=["…"]))  # tokens arrive below
-    gpt2_strip
     return (gpt2_strip,)
+
+
+@app.cell(hide_code=True)
+def _(gpt2_strip, gpt2_tokens):
+    _ = gpt2_tokens  # shown once GPT-2's tokenizer is here
+    gpt2_strip
+    return
 
 
 @app.cell(hide_code=True)
@@ -734,9 +758,15 @@ def _(mo):
 
 @app.cell
 def _(mo):
-    number_count = mo.ui.number(value=None, start=1, stop=20, step=1, label="tokens in 12345:")
-    number_count
+    number_count = mo.ui.number(value=None, step=1, label="tokens in 12345:")
     return (number_count,)
+
+
+@app.cell(hide_code=True)
+def _(gpt2_tokens, number_count):
+    _ = gpt2_tokens  # asked only where it can be answered
+    number_count
+    return
 
 
 @app.cell(hide_code=True)
@@ -898,11 +928,15 @@ def _(mo):
 
 @app.cell
 def _(mo):
-    rare_count = mo.ui.number(
-        value=None, start=1, stop=30, step=1, label="tokens in ␣SolidGoldMagikarp:"
-    )
-    rare_count
+    rare_count = mo.ui.number(value=None, step=1, label="tokens in ␣SolidGoldMagikarp:")
     return (rare_count,)
+
+
+@app.cell(hide_code=True)
+def _(gpt2_tokens, rare_count):
+    _ = gpt2_tokens  # asked only where it can be answered
+    rare_count
+    return
 
 
 @app.cell(hide_code=True)

@@ -229,8 +229,8 @@ def missing_data_message(names: Sequence[str], err: Exception) -> str:
 
     what = " and ".join(f"*{spec(n).description}* (`{n}`)" for n in names)
     if in_browser():
-        how = "This page downloads them when it can; it could not (are you offline?)."
+        how = "This page downloads what it needs when it can; it could not (offline?)."
     else:
-        commands = "; ".join(f"`python -m core.data fetch {n}`" for n in names)
-        how = f"Get them with {commands}, then reopen the lesson."
+        commands = " and ".join(f"`python -m core.data fetch {n}`" for n in names)
+        how = f"Get {'it' if len(names) == 1 else 'them'} with {commands}, then reopen the lesson."
     return f"This section needs {what}. {how}\n\n({err})"
