@@ -43,10 +43,12 @@ def _():
         WordVocabulary,
         chunk_table,
         compare_tokenizers,
+        digit_range,
         digit_token_counts,
         heldout_split,
         load_gpt2,
         load_text,
+        number_token_counts,
         pair_label,
         tokens_after_merges,
     )
@@ -70,12 +72,15 @@ def _():
         alt,
         chunk_table,
         compare_tokenizers,
+        digit_range,
+        digit_range,
         digit_token_counts,
         heldout_split,
         load_gpt2,
         load_text,
         mo,
         next_lesson_markdown,
+        number_token_counts,
         pair_label,
         pd,
         pretokenize,
@@ -723,6 +728,7 @@ def _(gpt2_strip, gpt2_tokens):
 
 @app.cell(hide_code=True)
 def _(gpt2, gpt2_strip, gpt2_tiktoken, learner_text, mo):
+    mo.stop(gpt2 is None)
     _ours = gpt2.encode_ordinary(learner_text)
     _theirs = gpt2_tiktoken.encode_ordinary(learner_text)
     gpt2_strip.update(tokens=[gpt2.token_bytes(i) for i in _ours], ids=_ours, selected=None)
@@ -801,7 +807,7 @@ def _(digit_token_counts, gpt2, gpt2_tokens, mo, number_count, shown, NUMBER_EXA
     _rows = "\n    ".join(  # rows indented like the template below (mo.md dedents)
         f"| `{t}` | {len(gpt2_tokens(t))} | {shown(t)} |" for t in NUMBER_EXAMPLES
     )
-    _dist = {d: digit_token_counts(gpt2, d) for d in (3, 4, 5)}
+    _dist = {d: digit_token_counts(gpt2, d) for d in (3, 4)}
 
     def _spread(d):
         _c = _dist[d]
@@ -819,16 +825,53 @@ def _(digit_token_counts, gpt2, gpt2_tokens, mo, number_count, shown, NUMBER_EXA
     length, encoded on its own:
 
     - 3 digits (900 numbers): {_spread(3)} token(s);
-    - 4 digits (9,000): {_spread(4)} token(s);
-    - 5 digits (90,000): {_spread(5)} token(s).
+    - 4 digits (9,000): {_spread(4)} token(s).
 
-    A model doing arithmetic on such pieces has to learn a different carry rule for every
-    split. Singh & Strouse (2024, *Tokenization counts: the impact of tokenization on
+    """
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo, number_count):
+    mo.stop(number_count.value is None)
+    five_digit_button = mo.ui.run_button(label="Measure all 90,000 five-digit numbers")
+    mo.hstack(
+        [five_digit_button, mo.md("*(pure Python, a few seconds in a browser)*")],
+        justify="start",
+    )
+    return (five_digit_button,)
+
+
+@app.cell(hide_code=True)
+def _(digit_range, five_digit_button, gpt2, mo, number_token_counts):
+    mo.stop(not five_digit_button.value)
+    _numbers = digit_range(5)
+    _step = 10_000
+    _counts = {}
+    for _start in mo.status.progress_bar(
+        range(_numbers.start, _numbers.stop, _step), title="Encoding five-digit numbers"
+    ):
+        for _k, _n in number_token_counts(gpt2, range(_start, _start + _step)).items():
+            _counts[_k] = _counts.get(_k, 0) + _n
+    mo.md(
+        "- 5 digits (90,000): "
+        + ", ".join(f"{n:,} in {k}" for k, n in sorted(_counts.items()))
+        + " token(s)."
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo, number_count):
+    mo.stop(number_count.value is None)
+    mo.md(r"""
+    A model adding such numbers has to line up digits that sit at different places inside
+    different tokens from one number to the next. Singh & Strouse (2024, *Tokenization counts: the impact of tokenization on
     arithmetic in frontier LLMs*) report that GPT-3.5 and GPT-4 add more accurately when
     numbers are split right to left in groups of three than left to right; later tokenizers
     (LLaMA's, for one) split numbers into single digits.
-    """
-    )
+    """)
     return
 
 

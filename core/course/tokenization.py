@@ -184,10 +184,22 @@ def digit_token_counts(tok, n_digits: int) -> Counter[int]:
     Every number from 10^(d-1) to 10^d - 1 (0 to 9 for d = 1), encoded alone by `tok`.
     Example (GPT-2): digit_token_counts(gpt2, 3) -> Counter({1: 719, 2: 181})
     """
+    return number_token_counts(tok, digit_range(n_digits))
+
+
+def digit_range(n_digits: int) -> range:
+    """The numbers with `n_digits` digits: range(10^(d-1), 10^d), or range(0, 10) for d = 1."""
     if not 1 <= n_digits <= 6:
         raise ValueError(f"n_digits must be 1..6 (10^6 numbers at most), got {n_digits}")
-    low = 0 if n_digits == 1 else 10 ** (n_digits - 1)
-    return Counter(len(tok.encode_ordinary(str(n))) for n in range(low, 10**n_digits))
+    return range(0 if n_digits == 1 else 10 ** (n_digits - 1), 10**n_digits)
+
+
+def number_token_counts(tok, numbers: Iterable[int]) -> Counter[int]:
+    """{number of tokens: how many of `numbers`, each encoded alone by `tok`, split into that many}.
+
+    Example (GPT-2): number_token_counts(gpt2, [7, 1234, 12345]) -> Counter({1: 1, 2: 2})
+    """
+    return Counter(len(tok.encode_ordinary(str(n))) for n in numbers)
 
 
 def pair_label(pair: Sequence[bytes | str]) -> str:
