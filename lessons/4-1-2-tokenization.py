@@ -31,7 +31,7 @@ def _():
     import marimo as mo
     import pandas as pd
 
-    from core.course.catalog import next_lesson_markdown
+    from core.course.catalog import next_lesson_markdown, where_shown
     from core.course.tokenization import (
         LANGUAGE_EXAMPLES,
         MINBPE_TEXT,
@@ -85,6 +85,7 @@ def _():
         pd,
         pretokenize,
         tokens_after_merges,
+        where_shown,
     )
 
 
@@ -250,7 +251,7 @@ def _(mo):
 
     ## 2 · BPE by hand: `aaabdaaabac`
 
-    The algorithm, on minbpe's example: count every adjacent pair of tokens, merge the most
+    The algorithm, on minbpe's toy example: count every adjacent pair of tokens, merge the most
     frequent pair into a new token, repeat. Here it is written out (bytes 0–255 keep their
     ids; new tokens get 256, 257, …):
     """)
@@ -293,6 +294,20 @@ def _(MINBPE_TEXT):
 
     hand_merges, hand_steps = train_by_hand(MINBPE_TEXT, 3)
     return hand_merges, hand_steps, pair_counts
+
+
+@app.cell(hide_code=True)
+def _(mo, where_shown):
+    _where = {
+        "editor": "The cell above is the whole algorithm, about twenty lines: read it, and "
+        "try it on a text of your own by changing `MINBPE_TEXT` in its last lines.",
+        "app": "This app hides code: open the lesson in the editor (`just edit`, or "
+        "`marimo edit lessons/4-1-2-tokenization.py`) to read the twenty lines that did this.",
+        "site": "This page hides code: the lesson's edit view (the link *Edit this lesson "
+        "and do its exercises*) shows the twenty lines that did this, and runs your changes.",
+    }[where_shown(mo)]
+    mo.md(f"*{_where}*")
+    return
 
 
 @app.cell(hide_code=True)
@@ -670,8 +685,8 @@ def _(mo):
     mo.md(r"""
     ## 4 · GPT-2's tokenizer, rebuilt from its two files
 
-    GPT-2 (OpenAI, 2019) uses exactly this algorithm with **50,000 merges**, learned from
-    its own web text. OpenAI published them as two files: `vocab.bpe` lists the merges in
+    GPT-2 (Radford et al., OpenAI, 2019) uses exactly this algorithm, with far more merges,
+    learned for its own training text (WebText, web pages linked from Reddit). OpenAI published them as two files: `vocab.bpe` lists the merges in
     order, `encoder.json` gives every token its id. The course's `BPETokenizer` reads both;
     tiktoken, OpenAI's own tokenizer library (compiled Rust, in this page too), builds its
     `gpt2` encoding from the same two files. The two are checked against each other on your
@@ -894,7 +909,8 @@ def _(SPACE_CASE_EXAMPLES, gpt2_tokens, mo, shown):
     keeps a word's leading space inside its token, so the same word has one token mid-sentence
     and another at the start of a line, and capitals give yet others. Whatever the model knows
     about one it must learn again for the others (their embeddings start unrelated). Shouting
-    is worse: upper-case words are rarer in the training text, so they split into pieces.
+    is worse: upper-case words are rarer in web text, so few of them became tokens and they
+    split into pieces.
     """
     )
     return
@@ -922,8 +938,9 @@ def _(LANGUAGE_EXAMPLES, gpt2_tokens, mo):
     |:---|:---|---:|---:|---:|---:|---:|
     {_table}
 
-    GPT-2's merges were learned from mostly English web text, so English words became whole
-    tokens while other scripts are left close to their bytes ({_worst} needs
+    GPT-2's merges were learned for WebText, which its authors describe as English web pages
+    (they filtered other languages out), so English words became whole tokens while other
+    scripts are left close to their bytes ({_worst} needs
     {len(gpt2_tokens(LANGUAGE_EXAMPLES[_worst])) / _english:.1f}× the tokens of English
     here). More tokens means a shorter effective context, slower and costlier generation
     and, per token, less meaning. Petrov et al. (2023, *Language Model Tokenizers Introduce
@@ -1028,14 +1045,15 @@ def _(RARE_TOKEN_EXAMPLES, gpt2, gpt2_tokens, mo, rare_count):
     |:---|---:|---:|:---|
     {_table}
 
-    Each of these strings is one token of GPT-2's vocabulary. Rumbelow & Watkins (2023,
-    *SolidGoldMagikarp (plus, prompt generation)*) found them, and explain them: the
-    tokenizer was trained on text in which these strings were frequent (*SolidGoldMagikarp*
-    and *TheNitromeFan* are usernames from a Reddit forum where people count upwards, one
-    post at a time), but the model was trained on other, cleaner text in which they hardly
-    appear. Their embeddings were hardly ever updated, and GPT-3 models asked to repeat
-    them answered with evasions, insults or different words. The tokenizer and the model
-    are trained separately, on different data: a token can exist that the model never learned.
+    Each of these strings is one token of GPT-2's vocabulary (and of GPT-3's, which shares
+    it); the last column says which merge made it. Rumbelow & Watkins (2023, *SolidGoldMagikarp
+    (plus, prompt generation)*) found them: asked to repeat them, GPT-3 models answered with
+    evasions, insults or different words, and the tokens' embeddings sat near the centre of
+    the embedding cloud, as if barely trained. Their explanation: the tokenizer was built
+    from text in which these strings were frequent (*SolidGoldMagikarp* and *TheNitromeFan*
+    are usernames from a Reddit forum where people count upwards, one post at a time), while
+    the model was trained on text in which they hardly appear. The tokenizer and the model
+    are trained separately: a token can exist that the model never learned.
     """
     )
     return
@@ -1053,8 +1071,8 @@ def _(mo):
       hand on `aaabdaaabac`, checked it against the course's `BPETokenizer`, and trained it
       on Shakespeare in this page.
     - The number of merges trades vocabulary size against sequence length.
-    - GPT-2's tokenizer is the same algorithm with 50,000 merges, rebuilt here from its two
-      files and equal to tiktoken.
+    - GPT-2's tokenizer is the same algorithm with far more merges, rebuilt here from its
+      two files and equal to tiktoken.
     - Its choices shape what a model sees: numbers cut unevenly, a word with and without a
       space or a capital as unrelated ids, other languages costing several times more
       tokens, letters hidden inside tokens, and tokens the model never trained.
