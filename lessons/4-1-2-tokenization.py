@@ -8,7 +8,8 @@
 #     "altair>=5.4",
 #     "pandas>=2.1",
 #     "regex>=2024.4",
-#     "tiktoken>=0.7",
+#     "tiktoken>=0.12",
+#     "tqdm>=4.66",
 # ]
 # ///
 """Lesson 2 (module 4.1): tokenization.
@@ -365,21 +366,25 @@ def _(hand_steps, mo, pair_counts, spell):
 def _(hand_merges, hand_steps, mo, next_merge_radio, pair_counts, spell):
     _counts = pair_counts(hand_steps[2])
     _right = hand_merges[2][0]
+
+    def _pair(p):
+        return f"{spell([p[0]])} {spell([p[1]])}"
+
     _pick = next_merge_radio.value
-    _table = ", ".join(f"{spell(p)} ×{c}" for p, c in sorted(_counts.items(), key=lambda x: -x[1]))
+    _table = ", ".join(f"{_pair(p)} ×{c}" for p, c in sorted(_counts.items(), key=lambda x: -x[1]))
     if _pick is None:
         _kind, _text = "neutral", "Pick a pair above."
     elif _pick == _right:
         _kind, _text = (
             "success",
-            f"Correct: {spell(_right)} occurs {_counts[_right]} times, every other pair once "
+            f"Correct: {_pair(_right)} occurs {_counts[_right]} times, every other pair once "
             f"({_table}). After it: `{spell(hand_steps[3])}`, "
             f"{len(hand_steps[3])} tokens for {len(hand_steps[0])} bytes.",
         )
     else:
         _kind, _text = (
             "warn",
-            f"Not {spell(_pick)}: it occurs {_counts[_pick]} time(s). BPE does not care "
+            f"Not {_pair(_pick)}: it occurs {_counts[_pick]} time(s). BPE does not care "
             "whether a pair looks like a word; it counts. Count every adjacent pair of "
             f"`{spell(hand_steps[2])}` (Z and Y are single tokens now).",
         )
@@ -1009,8 +1014,9 @@ def _(gpt2_tokens, mo, rare_count):
         _kind, _text = (
             "success",
             f"Correct, and strange: {_truth} token, id {gpt2_tokens(' SolidGoldMagikarp')[0][1]}. "
-            "A made-up name is a single token, while *unbelievably* takes "
-            f"{len(gpt2_tokens(' unbelievably'))}.",
+            "A made-up name is a single token, while *Magikarp* alone takes "
+            f"{len(gpt2_tokens(' Magikarp'))} and the dictionary word *onomatopoeia* "
+            f"{len(gpt2_tokens(' onomatopoeia'))}.",
         )
     else:
         _kind, _text = (

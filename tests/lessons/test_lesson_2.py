@@ -144,7 +144,8 @@ def test_gpt2_examples_equal_tiktoken(gpt2, tiktoken_reference, default_run):  #
         course.MINBPE_TEXT,
         defs["learner_text"],
         "12345",
-        " unbelievably",
+        " Magikarp",
+        " onomatopoeia",
         *course.NUMBER_EXAMPLES,
         *course.SPACE_CASE_EXAMPLES,
         *course.SPELLING_EXAMPLES,
@@ -163,7 +164,9 @@ def test_gpt2_examples_equal_tiktoken(gpt2, tiktoken_reference, default_run):  #
     )
     # the claims the prose makes about them
     assert len(gpt2.encode_ordinary("12345")) == 2 and len(gpt2.encode_ordinary("1234")) == 2
-    assert all(len(gpt2.encode_ordinary(t)) == 1 for t in course.RARE_TOKEN_EXAMPLES[:3])
+    assert all(len(gpt2.encode_ordinary(t)) == 1 for t in course.RARE_TOKEN_EXAMPLES)
+    assert len(gpt2.encode_ordinary(" Magikarp")) == 2
+    assert len(gpt2.encode_ordinary(" onomatopoeia")) == 6
     assert gpt2.encode_ordinary(" strawberry") == [41236]
     english = len(gpt2.encode_ordinary(course.LANGUAGE_EXAMPLES["English"]))
     assert all(len(gpt2.encode_ordinary(t)) >= english for t in course.LANGUAGE_EXAMPLES.values())
