@@ -28,6 +28,8 @@ app = marimo.App(width="medium", app_title="2 · Tokenization")
 
 @app.cell(hide_code=True)
 def _():
+    import time
+
     import altair as alt
     import marimo as mo
     import pandas as pd
@@ -74,7 +76,6 @@ def _():
         chunk_table,
         compare_tokenizers,
         digit_range,
-        digit_range,
         digit_token_counts,
         heldout_split,
         load_gpt2,
@@ -85,6 +86,7 @@ def _():
         pair_label,
         pd,
         pretokenize,
+        time,
         tokens_after_merges,
         where_shown,
     )
@@ -286,6 +288,8 @@ def _(MINBPE_TEXT):
         steps, merges = [ids], []
         for new_id in range(256, 256 + n_merges):
             counts = pair_counts(ids)
+            if not counts:  # a single token is left: nothing to merge
+                break
             # the most frequent pair; ties to the smallest pair (core's tie-break)
             pair = max(counts, key=lambda p: (counts[p], -p[0], -p[1]))
             merges.append((pair, new_id, counts[pair]))
@@ -293,19 +297,20 @@ def _(MINBPE_TEXT):
             steps.append(ids)
         return merges, steps
 
-    hand_merges, hand_steps = train_by_hand(MINBPE_TEXT, 3)
-    return hand_merges, hand_steps, pair_counts
+    hand_text = MINBPE_TEXT  # minbpe's example; try a text of your own
+    hand_merges, hand_steps = train_by_hand(hand_text, 3)
+    return hand_merges, hand_steps, hand_text, pair_counts
 
 
 @app.cell(hide_code=True)
 def _(mo, where_shown):
     _where = {
-        "editor": "The cell above is the whole algorithm, about twenty lines: read it, and "
-        "try it on a text of your own by changing `MINBPE_TEXT` in its last lines.",
+        "editor": "The cell above is the whole algorithm: read it, and "
+        "try it on a text of your own by changing `hand_text` in its last lines.",
         "app": "This app hides code: open the lesson in the editor (`just edit`, or "
-        "`marimo edit lessons/4-1-2-tokenization.py`) to read the twenty lines that did this.",
+        "`marimo edit lessons/4-1-2-tokenization.py`) to read the few lines that did this.",
         "site": "This page hides code: the lesson's edit view (the link *Edit this lesson "
-        "and do its exercises*) shows the twenty lines that did this, and runs your changes.",
+        "and do its exercises*) shows the few lines that did this, and runs your changes.",
     }[where_shown(mo)]
     mo.md(f"*{_where}*")
     return
@@ -313,16 +318,20 @@ def _(mo, where_shown):
 
 @app.cell(hide_code=True)
 def _(hand_merges, hand_steps, mo):
+    mo.stop(
+        len(hand_merges) < 3,
+        mo.callout(mo.md("`hand_text` is too short for three merges: try a longer text."), "warn"),
+    )
     _names = {256: "Z", 257: "Y", 258: "X"}
 
     def spell(ids):
         """Ids as letters, new tokens as Z, Y, X (minbpe's names)."""
-        return "".join(_names.get(i, chr(i)) for i in ids)
+        return "".join(_names.get(i, chr(i) if i < 256 else f"<{i}>") for i in ids)
 
     def merge_line(k):
         (_a, _b), _new, _count = hand_merges[k]
         return (
-            f"| {k + 1} | {spell([_a])} {spell([_b])} → **{_names[_new]}** (id {_new}) "
+            f"| {k + 1} | {spell([_a])} {spell([_b])} → **{spell([_new])}** (id {_new}) "
             f"| {_count} | `{spell(hand_steps[k + 1])}` |"
         )
 
@@ -393,14 +402,14 @@ def _(hand_merges, hand_steps, mo, next_merge_radio, pair_counts, spell):
 
 
 @app.cell(hide_code=True)
-def _(BPETokenizer, MINBPE_TEXT, hand_merges, hand_steps, merge_line, mo, next_merge_radio):
+def _(BPETokenizer, hand_merges, hand_steps, hand_text, merge_line, mo, next_merge_radio):
     mo.stop(
         next_merge_radio.value is None,
         mo.md("*The third merge and the check against core appear once you have predicted.*"),
     )
-    toy_tokenizer = BPETokenizer.train(MINBPE_TEXT, 256 + 3, pattern=None)
+    toy_tokenizer = BPETokenizer.train(hand_text, 256 + 3, pattern=None)
     _core = [(m.pair, m.new_id, m.count) for m in toy_tokenizer.merges]
-    _same = _core == hand_merges and toy_tokenizer.encode(MINBPE_TEXT) == hand_steps[3]
+    _same = _core == hand_merges and toy_tokenizer.encode(hand_text) == hand_steps[3]
     mo.md(
         f"""
     | merge | pair → new token | count | text after it |
@@ -409,7 +418,7 @@ def _(BPETokenizer, MINBPE_TEXT, hand_merges, hand_steps, merge_line, mo, next_m
 
     **Checked against the course's tokenizer.** `BPETokenizer.train(text, 259,
     pattern=None)` learns the same three merges with the same counts, and encodes the text
-    to {toy_tokenizer.encode(MINBPE_TEXT)}: {"the same ✓" if _same else "NOT the same ✗"}.
+    to {toy_tokenizer.encode(hand_text)}: {"the same ✓" if _same else "NOT the same ✗"}.
     From here on the lesson uses `core.tokenize.BPETokenizer` (its trainer keeps the pair
     counts up to date instead of recounting the whole text after every merge: the same
     merges, much faster).
@@ -447,9 +456,7 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
-def _(BPETokenizer, mo, train_slice):
-    import time
-
+def _(BPETokenizer, mo, time, train_slice):
     _start = time.perf_counter()
     with mo.status.progress_bar(total=768, title="Learning BPE merges") as _bar:
 
@@ -600,7 +607,7 @@ def _(
         .encode(x="vocabulary size:Q")
     )
     compression_chart = (_lines + _rule).properties(
-        width=460, height=220, title="Longer vocabulary, shorter sequences (measured)"
+        width=460, height=220, title="Larger vocabulary, shorter sequences (measured)"
     )
     return (compression_chart,)
 
@@ -857,15 +864,16 @@ def _(mo, number_count):
     mo.stop(number_count.value is None)
     five_digit_button = mo.ui.run_button(label="Measure all 90,000 five-digit numbers")
     mo.hstack(
-        [five_digit_button, mo.md("*(pure Python, a few seconds in a browser)*")],
+        [five_digit_button, mo.md("*(pure Python: several seconds in a browser)*")],
         justify="start",
     )
     return (five_digit_button,)
 
 
 @app.cell(hide_code=True)
-def _(digit_range, five_digit_button, gpt2, mo, number_token_counts):
+def _(digit_range, five_digit_button, gpt2, mo, number_token_counts, time):
     mo.stop(not five_digit_button.value)
+    _started = time.perf_counter()
     _numbers = digit_range(5)
     _step = 10_000
     _counts = {}
@@ -877,7 +885,7 @@ def _(digit_range, five_digit_button, gpt2, mo, number_token_counts):
     mo.md(
         "- 5 digits (90,000): "
         + ", ".join(f"{n:,} in {k}" for k, n in sorted(_counts.items()))
-        + " token(s)."
+        + f" token(s), measured in {time.perf_counter() - _started:.1f} s."
     )
     return
 
