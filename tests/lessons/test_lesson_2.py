@@ -19,6 +19,7 @@ from core.data import read_text
 from core.tokenize import BPETokenizer
 from tests.core.tokenize.conftest import gpt2, tiktoken_reference  # noqa: F401 (shared fixtures)
 
+CITATION = r"SolidGoldMagikarp\s+\(plus, prompt generation\)"  # Rumbelow & Watkins (2023)
 LESSON = Path(__file__).resolve().parents[2] / "lessons" / "4-1-2-tokenization.py"
 
 
@@ -58,7 +59,7 @@ def test_unanswered_exercises_are_neutral_and_hide_their_answers(default_run):
         assert callout_kinds(outputs, exercise) == ["neutral"], exercise
     text = text_of(outputs)
     assert "appear once you have predicted" in text
-    assert "SolidGoldMagikarp (plus, prompt generation)" not in text  # the table waits
+    assert not re.search(CITATION, text)  # the rare-token table waits for the answer
     assert "Singh &amp; Strouse" not in text and "Singh & Strouse" not in text
 
 
@@ -75,7 +76,7 @@ def test_right_answers_turn_green():
         assert callout_kinds(outputs, exercise) == ["success"], exercise
     text = text_of(outputs)
     assert "the same ✓" in text  # the hand-derived merges equal core's
-    assert "SolidGoldMagikarp (plus, prompt generation)" in text
+    assert re.search(CITATION, text)
     assert "merge 43,198 of 50,000" in text  # id 43453 - 256 + 1
     assert "Singh" in text and "Strouse" in text
     assert "8,883 in 2" in text  # 4-digit numbers, at once
