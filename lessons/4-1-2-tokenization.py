@@ -641,18 +641,30 @@ def _(
 
 
 @app.cell(hide_code=True)
-def _(baseline_rows, bpe_row, mo):
+def _(baseline_rows, bpe_row, heldout_part, mo):
     _chars, _words = baseline_rows
+    _context = 1024  # GPT-2's context length, in tokens
+
+    def _fits(tokens):
+        """Characters of held-out text that fit in one context, at this tokenizer's rate."""
+        return f"{_context * len(heldout_part) / tokens:,.0f}"
+
     mo.md(
         f"""
     With {bpe_row.vocab_size:,} tokens, BPE writes the held-out text in
     {bpe_row.heldout_tokens:,} tokens: {_chars.heldout_tokens / bpe_row.heldout_tokens:.2f}×
     shorter than characters, {bpe_row.heldout_tokens / _words.heldout_tokens:.2f}× as long as
     words, with **nothing unknown**: a word it never saw is spelled from smaller pieces, down
-    to single bytes if need be. A longer vocabulary buys shorter sequences; the model pays
-    for it with a bigger embedding table and output layer (one row per token, lesson 3).
-    Note the gap between the two lines: merges fit the text they were learned from a little
-    better than new text.
+    to single bytes if need be.
+
+    Length matters because a model reads a fixed number of tokens at once, its context
+    (GPT-2's is {_context:,}). Into {_context:,} tokens go about {_fits(_chars.heldout_tokens)}
+    characters of the held-out plays as characters, {_fits(bpe_row.heldout_tokens)} with this
+    BPE. And attention (lesson 4) does work for every pair of tokens, so its cost grows with
+    the square of the length. A larger
+    vocabulary buys shorter sequences; the model pays for it with a bigger embedding table
+    and output layer (one row per token, lesson 3). Note the gap between the two lines:
+    merges fit the text they were learned from a little better than new text.
     """
     )
     return
@@ -766,6 +778,22 @@ def _(gpt2, gpt2_strip, gpt2_tiktoken, learner_text, mo):
     - the course's `BPETokenizer`: {_ours}
     - tiktoken's `gpt2`: {_theirs}
     - {"**the same ids ✓**" if _ours == _theirs else "**they differ ✗** (please report it)"}
+    """
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(bpe_row, gpt2, gpt2_tokens, heldout_part, mo):
+    _ = gpt2_tokens  # only once GPT-2's tokenizer is here
+    _n = len(gpt2.encode_ordinary(heldout_part))
+    mo.md(
+        f"""
+    On the held-out plays, GPT-2's {gpt2.vocab_size:,} tokens (learned from web pages, not
+    from Shakespeare) need **{_n:,}** tokens, {100 * _n / len(heldout_part):.1f} per 100
+    characters, against {bpe_row.heldout_tokens:,}
+    ({100 * bpe_row.heldout_tokens / len(heldout_part):.1f} per 100) for your
+    {bpe_row.vocab_size:,}-token BPE trained on the plays themselves.
     """
     )
     return

@@ -158,6 +158,12 @@ def test_gpt2_examples_equal_tiktoken(gpt2, tiktoken_reference, default_run):  #
     # the lesson's own two tokenizers (both built in the page from the two files)
     for text in examples:
         assert defs["gpt2"].encode_ordinary(text) == defs["gpt2_tiktoken"].encode_ordinary(text)
+    # the held-out plays in GPT-2's tokens, as the page states
+    _, held = course.heldout_split(read_text("tinyshakespeare"))
+    held_ids = gpt2.encode_ordinary(held)
+    assert held_ids == tiktoken_reference.encode_ordinary(held)
+    outputs, _ = default_run
+    assert f"<strong>{len(held_ids):,}</strong> tokens" in text_of(outputs)  # 36,059
     # the digit tables: every number of 3 to 5 digits
     numbers = [str(n) for n in range(100, 100_000)]
     assert [gpt2.encode_ordinary(n) for n in numbers] == tiktoken_reference.encode_ordinary_batch(
