@@ -161,20 +161,24 @@ def chunk_table(text: str, pattern: str | None = GPT2_PATTERN) -> Counter[bytes]
 def tokens_after_merges(table: Mapping[bytes, int], bpe, steps: Iterable[int]) -> dict[int, int]:
     """{k: number of tokens of the text after the first k merges of `bpe`}, for each k.
 
-    `table` is the text's `chunk_table`: each distinct chunk is encoded once per k and counted
-    as often as it occurs, so this is exact and far faster than encoding the text again.
+    `table` is the text's `chunk_table`: each distinct chunk is counted as often as it occurs,
+    so this is exact and far faster than encoding the text again. The steps are taken in
+    increasing order, each continuing from the previous one's ids: merges of rank < k come
+    first whatever the limit (lowest rank first), and a merge never creates a pair of lower
+    rank than its own, so continuing gives what encoding afresh with limit k would.
     Example: tokens_after_merges(chunk_table("aaabdaaabac", None), tok, [0, 3]) -> {0: 11, 3: 5}
     """
+    steps = sorted(set(steps))
+    if steps and not 0 <= steps[0] <= steps[-1] <= len(bpe.merges):
+        raise ValueError(f"steps must be in 0..{len(bpe.merges)}, got {steps}")
     ranks = {m.pair: r for r, m in enumerate(bpe.merges)}
     new_ids = [m.new_id for m in bpe.merges]
-    out = {}
-    for k in steps:
-        if not 0 <= k <= len(bpe.merges):
-            raise ValueError(f"steps must be in 0..{len(bpe.merges)}, got {k}")
-        out[k] = sum(
-            f * len(apply_merges([bpe.byte_ids[b] for b in chunk], ranks, new_ids, k))
-            for chunk, f in table.items()
-        )
+    out = dict.fromkeys(steps, 0)
+    for chunk, f in table.items():
+        ids = [bpe.byte_ids[b] for b in chunk]
+        for k in steps:
+            ids = apply_merges(ids, ranks, new_ids, k)
+            out[k] += f * len(ids)
     return out
 
 

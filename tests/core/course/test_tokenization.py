@@ -72,6 +72,8 @@ def test_tokens_after_merges_equals_encoding_the_text():
     lengths = tokens_after_merges(chunk_table(text), tok, steps)
     assert lengths == {k: len(tok.encode_with_merges(text, k)) for k in steps}
     assert lengths[0] == len(text.encode("utf-8"))
+    # steps in any order: each continues from the one before, as encoding afresh would give
+    assert tokens_after_merges(chunk_table(text), tok, [64, 10, 0, 1]) == lengths
     with pytest.raises(ValueError, match=r"0\.\.64"):
         tokens_after_merges(chunk_table(text), tok, [65])
 
