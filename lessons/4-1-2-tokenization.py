@@ -386,7 +386,7 @@ def _(hand_merges, hand_steps, mo, next_merge_radio, pair_counts, spell):
     elif _pick == _right:
         _kind, _text = (
             "success",
-            f"Correct: {_pair(_right)} occurs {_counts[_right]} times, every other pair once "
+            f"Correct: {_pair(_right)} occurs {_counts[_right]} times, more than any other pair "
             f"({_table}). After it: `{spell(hand_steps[3])}`, "
             f"{len(hand_steps[3])} tokens for {len(hand_steps[0])} bytes.",
         )
@@ -541,12 +541,17 @@ def _(merge_name, mo, shakespeare_bpe):
         for k, m in enumerate(_first)
         if len(shakespeare_bpe.token_bytes(m.new_id)) >= 5
     ][:6]
+    _the = next(
+        (k for k, m in enumerate(_first) if shakespeare_bpe.token_bytes(m.new_id) == b" the"),
+        None,
+    )
+    _the_line = "" if _the is None else f" By merge {_the + 1}, *␣the* is a single token."
     mo.md(
         f"""
     The first merge joins **{merge_name(_first[0])}** ({_first[0].count:,} times in the
-    slice), the second **{merge_name(_first[1])}**: a space before *t*, then *h* and *e*,
-    on their way to " the". Common words become single tokens early; the first tokens of 5
-    or more bytes are {", ".join(f"`{w!r}` (merge {k + 1})" for k, w in _words)}.
+    slice), the second **{merge_name(_first[1])}**.{_the_line} Common words become single
+    tokens early; the first tokens of 5 or more bytes are
+    {", ".join(f"`{w!r}` (merge {k + 1})" for k, w in _words)}.
     """
     )
     return
