@@ -575,15 +575,12 @@ def _(heldout_chunks, shakespeare_bpe, slice_chunks, tokens_after_merges):
 @app.cell(hide_code=True)
 def _(
     alt,
-    heldout_chunks,
     heldout_lengths,
     heldout_part,
     merge_steps,
     merges_slider,
     pd,
-    shakespeare_bpe,
     slice_lengths,
-    tokens_after_merges,
     train_slice,
 ):
     _k = merges_slider.value
@@ -624,7 +621,6 @@ def _(
     comparison_table,
     compression_chart,
     heldout_chunks,
-    heldout_now,
     heldout_part,
     merges_slider,
     mo,
@@ -666,10 +662,10 @@ def _(baseline_rows, bpe_row, heldout_part, mo):
     (GPT-2's is {_context:,}). Into {_context:,} tokens go about {_fits(_chars.heldout_tokens)}
     characters of the held-out plays as characters, {_fits(bpe_row.heldout_tokens)} with this
     BPE. And attention (lesson 4) does work for every pair of tokens, so its cost grows with
-    the square of the length. A larger
-    vocabulary buys shorter sequences; the model pays for it with a bigger embedding table
-    and output layer (one row per token, lesson 3). Note the gap between the two lines:
-    merges fit the text they were learned from a little better than new text.
+    the square of the length. A larger vocabulary buys shorter sequences; the model pays for
+    it with a bigger embedding table and output layer (one row per token, lesson 3). Note
+    the gap between the two lines: merges fit the text they were learned from a little
+    better than new text.
     """
     )
     return
