@@ -760,9 +760,11 @@ def _(TokenStrip, mo):
 
 
 @app.cell(hide_code=True)
-def _(gpt2_strip, gpt2_tokens):
+def _(gpt2_strip, gpt2_tokens, mo):
     _ = gpt2_tokens  # shown once GPT-2's tokenizer is here
-    gpt2_strip
+    mo.vstack(
+        [mo.md("Your text, cut by GPT-2's tokenizer (hover a token for its id):"), gpt2_strip]
+    )
     return
 
 
@@ -774,7 +776,7 @@ def _(gpt2, gpt2_strip, gpt2_tiktoken, learner_text, mo):
     gpt2_strip.update(tokens=[gpt2.token_bytes(i) for i in _ours], ids=_ours, selected=None)
     mo.md(
         f"""
-    Your text in GPT-2's tokens: **{len(_ours)}** tokens.
+    **{len(_ours)}** GPT-2 tokens for your {len(learner_text)} characters. Their ids:
 
     - the course's `BPETokenizer`: {_ours}
     - tiktoken's `gpt2`: {_theirs}

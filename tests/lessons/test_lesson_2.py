@@ -184,7 +184,7 @@ def test_learners_text_is_checked_live(default_run):
     text = text_of(outputs)
     assert "the same ids ✓" in text
     ids = defs["gpt2"].encode_ordinary("Thou art 12345 tokens, naïve 🙂")
-    assert f"Your text in GPT-2's tokens: <strong>{len(ids)}</strong>" in text
+    assert f"<strong>{len(ids)}</strong> GPT-2 tokens for your" in text
 
 
 def test_empty_text_gets_a_message_not_an_error():

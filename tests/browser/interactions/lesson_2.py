@@ -54,7 +54,7 @@ def interact(page) -> None:
     box.fill(TYPED)
     box.press("Tab")
     n = len(gpt2.encode_ordinary(TYPED))
-    expect_text(page.locator("body"), f"Your text in GPT-2's tokens: {n} tokens")
+    expect_text(page.locator("body"), f"{n} GPT-2 tokens for your {len(TYPED)} characters")
     expect_text(page.locator("body"), "the same ids ✓")
     ours = len(tok.encode_with_merges(TYPED, 288))
     expect_text(page.locator("body"), f"{ours} tokens for {len(TYPED)} characters")
