@@ -206,6 +206,17 @@ def number_token_counts(tok, numbers: Iterable[int]) -> Counter[int]:
     return Counter(len(tok.encode_ordinary(str(n))) for n in numbers)
 
 
+def split_summary(counts: dict[int, int]) -> str:
+    """A `number_token_counts` result as prose, fewest tokens first.
+
+    Example: split_summary({1: 719, 2: 181}) -> "719 are 1 token, 181 are 2 tokens"
+    """
+    return ", ".join(
+        f"{n:,} {'is' if n == 1 else 'are'} {k} token{'' if k == 1 else 's'}"
+        for k, n in sorted(counts.items())
+    )
+
+
 def pair_label(pair: Sequence[bytes | str]) -> str:
     """A merge's pair as the lesson prints it: ('a', 'b') -> "a + b" (spaces shown as ␣)."""
     parts = [p.decode("utf-8", "backslashreplace") if isinstance(p, bytes) else p for p in pair]

@@ -19,6 +19,7 @@ from core.course.tokenization import (
     load_text,
     missing_data_message,
     pair_label,
+    split_summary,
     split_words,
     tokens_after_merges,
 )
@@ -133,3 +134,9 @@ def test_load_text_and_load_gpt2_when_the_files_are_here(tiktoken_reference):  #
     assert message == ""
     sample = "Hello, world! 12345 SolidGoldMagikarp"
     assert tok.encode(sample) == reference.encode(sample) == tiktoken_reference.encode(sample)
+
+
+def test_split_summary_reads_as_prose():
+    assert split_summary({2: 181, 1: 719}) == "719 are 1 token, 181 are 2 tokens"
+    assert split_summary({1: 1, 3: 2}) == "1 is 1 token, 2 are 3 tokens"
+    assert split_summary({}) == ""
