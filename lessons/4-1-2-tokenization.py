@@ -53,6 +53,7 @@ def _():
         load_text,
         number_token_counts,
         pair_label,
+        split_summary,
         tokens_after_merges,
     )
     from core.tokenize import GPT2_PATTERN, BPETokenizer
@@ -86,6 +87,7 @@ def _():
         pair_label,
         pd,
         pretokenize,
+        split_summary,
         time,
         tokens_after_merges,
         where_shown,
@@ -235,9 +237,8 @@ def _(WordVocabulary, learner_text, mo, train_slice):
         f"""
     - **words** ({len(_words)} tokens): {_shown}
       {f"— unknown: {', '.join(repr(w) for w in _missing)}" if _missing else "— every word is known."}
-    - **characters** ({len(learner_text)} tokens), of which
-      {len(_chars_missing)} kinds are not in the character vocabulary
-      {"(" + ", ".join(repr(c) for c in _chars_missing) + ")" if _chars_missing else ""}.
+    - **characters** ({len(learner_text)} tokens)
+      {f"— not in the character vocabulary: {', '.join(repr(c) for c in _chars_missing)}" if _chars_missing else "— every character is known."}
     """
     )
     return
@@ -456,7 +457,23 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
-def _(BPETokenizer, mo, time, train_slice):
+def _(mo, slice_dropdown):
+    train_button = mo.ui.run_button(
+        label=f"Learn 768 merges from {slice_dropdown.value:,} characters"
+    )
+    return (train_button,)
+
+
+@app.cell(hide_code=True)
+def _(BPETokenizer, mo, time, train_button, train_slice):
+    # the default slice trains on open (about 1.5 s in a browser); larger ones wait for a click
+    mo.stop(
+        len(train_slice) > 100_000 and not train_button.value,
+        mo.hstack(
+            [train_button, mo.md("*(pure Python: a few seconds in a browser for this slice)*")],
+            justify="start",
+        ),
+    )
     _start = time.perf_counter()
     with mo.status.progress_bar(total=768, title="Learning BPE merges") as _bar:
 
@@ -853,14 +870,29 @@ def _(gpt2_tokens, mo, number_count, shown):
             "Not 1: a whole number is a token only when it was frequent in GPT-2's training "
             "text (years, small numbers); 12345 was not.",
         )
+    elif _guess < 1:
+        _kind, _text = "warn", f"Not {_guess}: any text of 5 characters is at least 1 token."
     else:
-        _kind, _text = "warn", f"Not {_guess}. Hint: fewer than one per digit, more than one."
+        _kind, _text = (
+            "warn",
+            f"Not {_guess}: {'fewer' if _guess > _truth else 'more'} than that. GPT-2 has "
+            "tokens for many digit groups; try the longest group you would expect to be common.",
+        )
     mo.callout(mo.md(f"**Exercise 2.** {_text}"), kind=_kind)
     return
 
 
 @app.cell(hide_code=True)
-def _(digit_token_counts, gpt2, gpt2_tokens, mo, number_count, shown, NUMBER_EXAMPLES):
+def _(
+    NUMBER_EXAMPLES,
+    digit_token_counts,
+    gpt2,
+    gpt2_tokens,
+    mo,
+    number_count,
+    shown,
+    split_summary,
+):
     mo.stop(number_count.value is None)
     _rows = "\n    ".join(  # rows indented like the template below (mo.md dedents)
         f"| `{t}` | {len(gpt2_tokens(t))} | {shown(t)} |" for t in NUMBER_EXAMPLES
@@ -868,8 +900,7 @@ def _(digit_token_counts, gpt2, gpt2_tokens, mo, number_count, shown, NUMBER_EXA
     _dist = {d: digit_token_counts(gpt2, d) for d in (3, 4)}
 
     def _spread(d):
-        _c = _dist[d]
-        return ", ".join(f"{n:,} in {k}" for k, n in sorted(_c.items()))
+        return split_summary(_dist[d])
 
     mo.md(
         f"""
@@ -882,8 +913,8 @@ def _(digit_token_counts, gpt2, gpt2_tokens, mo, number_count, shown, NUMBER_EXA
     stands for different places of the number. Measured over every number of a given
     length, encoded on its own:
 
-    - 3 digits (900 numbers): {_spread(3)} token(s);
-    - 4 digits (9,000): {_spread(4)} token(s).
+    - 3 digits (900 numbers): {_spread(3)};
+    - 4 digits (9,000): {_spread(4)}.
 
     """
     )
@@ -902,7 +933,7 @@ def _(mo, number_count):
 
 
 @app.cell(hide_code=True)
-def _(digit_range, five_digit_button, gpt2, mo, number_token_counts, time):
+def _(digit_range, five_digit_button, gpt2, mo, number_token_counts, split_summary, time):
     mo.stop(not five_digit_button.value)
     _started = time.perf_counter()
     _numbers = digit_range(5)
@@ -914,9 +945,8 @@ def _(digit_range, five_digit_button, gpt2, mo, number_token_counts, time):
         for _k, _n in number_token_counts(gpt2, range(_start, _start + _step)).items():
             _counts[_k] = _counts.get(_k, 0) + _n
     mo.md(
-        "- 5 digits (90,000): "
-        + ", ".join(f"{n:,} in {k}" for k, n in sorted(_counts.items()))
-        + f" token(s), measured in {time.perf_counter() - _started:.1f} s."
+        f"- 5 digits (90,000): {split_summary(_counts)}, "
+        f"measured in {time.perf_counter() - _started:.1f} s."
     )
     return
 
@@ -926,10 +956,12 @@ def _(mo, number_count):
     mo.stop(number_count.value is None)
     mo.md(r"""
     A model adding such numbers has to line up digits that sit at different places inside
-    different tokens from one number to the next. Singh & Strouse (2024, *Tokenization counts: the impact of tokenization on
-    arithmetic in frontier LLMs*) report that GPT-3.5 and GPT-4 add more accurately when
-    numbers are split right to left in groups of three than left to right; later tokenizers
-    (LLaMA's, for one) split numbers into single digits.
+    different tokens from one number to the next. Singh & Strouse (2024, *Tokenization
+    counts: the impact of tokenization on arithmetic in frontier LLMs*) study GPT-3.5 and
+    GPT-4, whose tokenizer cuts a run of digits into pieces of up to three digits from the
+    left; they report much better addition when commas make the pieces form from the right
+    instead (12,345 gives 12 · 345, aligned with thousands). Other models, LLaMA and PaLM
+    among them, split numbers into single digits.
     """)
     return
 
@@ -986,9 +1018,11 @@ def _(LANGUAGE_EXAMPLES, gpt2_tokens, mo):
     (they filtered other languages out), so English words became whole tokens while other
     scripts are left close to their bytes ({_worst} needs
     {len(gpt2_tokens(LANGUAGE_EXAMPLES[_worst])) / _english:.1f}× the tokens of English
-    here). More tokens means a shorter effective context, slower and costlier generation
-    and, per token, less meaning. Petrov et al. (2023, *Language Model Tokenizers Introduce
-    Unfairness Between Languages*) measure differences of up to 15× across languages.
+    here). One sentence is an example, not a measurement of a language: Petrov et al.
+    (2023, *Language Model Tokenizers Introduce Unfairness Between Languages*) measure 2,000
+    parallel sentences (FLORES-200) with many tokenizers and find some languages need more
+    than 15 times the tokens of English. More tokens means a shorter effective context,
+    slower and costlier generation and, per token, less meaning.
     """
     )
     return
@@ -1011,8 +1045,8 @@ def _(SPELLING_EXAMPLES, gpt2_tokens, mo, shown):
     {_rows}
 
     How many *r*s are in *strawberry*? Mid-sentence, the model receives the one id {_id}.
-    The letters are not in its input at all: it can only know them if training text happened
-    to spell the word out. Karpathy's lecture *Let's build the GPT Tokenizer* (2024) traces
+    The letters are not in its input at all: whatever it knows about them it must have
+    learned indirectly, from training text that happens to link this id to its spelling. Karpathy's lecture *Let's build the GPT Tokenizer* (2024) traces
     this weakness at spelling, reversing and counting letters, among others, to tokenization.
     """
     )
@@ -1022,7 +1056,7 @@ def _(SPELLING_EXAMPLES, gpt2_tokens, mo, shown):
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
-    ### Tokens nobody trained
+    ### Tokens the model hardly saw
 
     **Exercise 3.** Before the table appears: into how many GPT-2 tokens does
     ` SolidGoldMagikarp` (with its leading space) split?
@@ -1057,10 +1091,12 @@ def _(gpt2_tokens, mo, rare_count):
             f"{len(gpt2_tokens(' Magikarp'))} and the dictionary word *onomatopoeia* "
             f"{len(gpt2_tokens(' onomatopoeia'))}.",
         )
+    elif _guess < 1:
+        _kind, _text = "warn", f"Not {_guess}: every text of at least one byte is 1 token or more."
     else:
         _kind, _text = (
             "warn",
-            f"Not {_guess}. The likely reasoning, 'a rare made-up word splits into many "
+            f"Not {_guess}: fewer. The likely reasoning, 'a rare made-up word splits into many "
             "pieces', is right for most rare words. BPE merges what was frequent *in the text "
             "the tokenizer learned from*; ask what that text might have been full of.",
         )
@@ -1093,12 +1129,12 @@ def _(RARE_TOKEN_EXAMPLES, gpt2, gpt2_tokens, mo, rare_count):
     Each of these strings is one token of GPT-2's vocabulary (and of GPT-3's, which shares
     it); the last column says which merge made it. Rumbelow & Watkins (2023, *SolidGoldMagikarp
     (plus, prompt generation)*) found them: asked to repeat them, GPT-3 models answered with
-    evasions, insults or different words, and the tokens' embeddings sat near the centre of
-    the embedding cloud, as if barely trained. Their explanation: the tokenizer was built
-    from text in which these strings were frequent (*SolidGoldMagikarp* and *TheNitromeFan*
-    are usernames from a Reddit forum where people count upwards, one post at a time), while
-    the model was trained on text in which they hardly appear. The tokenizer and the model
-    are trained separately: a token can exist that the model never learned.
+    evasions, insults or different words; in GPT-2 small and GPT-J, whose embeddings are
+    public, these tokens sat among the closest to the centre of all {gpt2.vocab_size:,}. Their follow-up
+    posts trace the strings to text the tokenizer was built from (*SolidGoldMagikarp* and
+    *TheNitromeFan* are usernames from a Reddit forum where people count upwards, one post
+    at a time), while the model's training text hardly contains them. The tokenizer and the
+    model are trained separately: a token can exist that the model barely learned.
     """
     )
     return
@@ -1120,7 +1156,8 @@ def _(mo):
       two files and equal to tiktoken.
     - Its choices shape what a model sees: numbers cut unevenly, a word with and without a
       space or a capital as unrelated ids, other languages costing several times more
-      tokens, letters hidden inside tokens, and tokens the model never trained.
+      tokens on our example sentence, letters hidden inside tokens, and tokens the model
+      hardly saw in training.
 
     The model now receives a sequence of ids. Lesson 3 turns each id into a vector the
     model can compute with, and tells it where in the sequence each one stands.

@@ -79,8 +79,9 @@ def test_right_answers_turn_green():
     assert re.search(CITATION, text)
     assert "merge 43,198 of 50,000" in text  # id 43453 - 256 + 1
     assert "Singh" in text and "Strouse" in text
-    assert "8,883 in 2" in text  # 4-digit numbers, at once
-    assert "77,539 in 2, 12,457 in 3" in text  # 5-digit numbers, behind the button
+    assert "88 are 1 token, 8,883 are 2 tokens, 29 are 3 tokens" in text  # 4 digits, at once
+    assert "77,539 are 2 tokens, 12,457 are 3 tokens" in text  # 5 digits, behind the button
+    assert "50,257. Their follow-up" in text  # the vocabulary size, computed
 
 
 def test_wrong_answers_name_the_mistake():
@@ -99,6 +100,21 @@ def test_wrong_answers_name_the_mistake():
     assert "the text the tokenizer learned from" in text  # exercise 3
     outputs, _ = load_app().run(defs={"number_count": element(1)})
     assert "12345 was not" in text_of(outputs)
+
+
+@pytest.mark.parametrize(("guess", "direction"), [(3, "fewer than that"), (4, "fewer than that")])
+def test_exercise_2_hint_points_the_way(guess, direction):
+    """A guess between 1 and 5 is told which way to go (the truth is 2: 123 · 45)."""
+    outputs, _ = load_app().run(defs={"number_count": element(guess)})
+    assert callout_kinds(outputs, 2) == ["warn"]
+    assert f"Not {guess}: {direction}" in text_of(outputs)
+
+
+def test_guesses_below_one_token_are_answered():
+    outputs, _ = load_app().run(defs={"number_count": element(0), "rare_count": element(0)})
+    text = text_of(outputs)
+    assert callout_kinds(outputs, 2) == callout_kinds(outputs, 3) == ["warn"]
+    assert "at least 1 token" in text and "1 token or more" in text
 
 
 def test_hand_derivation_equals_core(default_run):
@@ -136,6 +152,25 @@ def test_the_slider_and_the_slice_change_the_numbers():
     row = defs["bpe_row"]
     assert row.vocab_size == 768
     assert row.heldout_tokens == len(tok.encode_with_merges(held, 512))
+
+
+def test_a_large_slice_trains_only_behind_its_run_button():
+    """300,000 characters take seconds in Pyodide: the page waits for a click."""
+    outputs, defs = load_app().run(defs={"slice_dropdown": element(300_000)})
+    assert "shakespeare_bpe" not in defs and "bpe_row" not in defs
+    assert "Learn 768 merges from 300,000 characters" in text_of(outputs)
+    _, defs = load_app().run(
+        defs={"slice_dropdown": element(300_000), "train_button": element(True)}
+    )
+    assert defs["bpe_row"].vocab_size == 512 and len(defs["shakespeare_bpe"].merges) == 768
+
+
+def test_the_learners_characters_line_reads_well():
+    outputs, _ = load_app().run(defs={"text_input": element("Zebra ⚡")})
+    text = text_of(outputs)
+    assert "every character is known" not in text and "'⚡'" in text
+    outputs, _ = load_app().run(defs={"text_input": element("good morrow")})
+    assert "every character is known" in text_of(outputs)
 
 
 def test_gpt2_examples_equal_tiktoken(gpt2, tiktoken_reference, default_run):  # noqa: F811
