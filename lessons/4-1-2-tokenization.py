@@ -177,8 +177,10 @@ def _(compare_tokenizers, heldout_part, mo, train_slice):
 
 
 @app.cell(hide_code=True)
-def _(baseline_rows, mo, slice_dropdown):
+def _(baseline_rows, heldout_part, mo, slice_dropdown, train_slice):
     _chars, _words = baseline_rows
+    _unseen = ", ".join(f"`{c!r}`" for c in sorted(set(heldout_part) - set(train_slice)))
+    _unseen = f" ({_unseen}: never in the slice)" if _unseen else ""
     _word_share = 100 * _words.heldout_unknown / _words.heldout_units
     mo.md(
         f"""
@@ -189,7 +191,7 @@ def _(baseline_rows, mo, slice_dropdown):
     text never runs out of new words), and it still fails: **{_word_share:.1f}% of the
     held-out words were never seen**. Each becomes one `<unk>` ("unknown") token, and a
     model cannot read or write what hides behind it. Even the characters miss
-    {_chars.heldout_unknown:,} held-out characters.
+    {_chars.heldout_unknown:,} held-out characters{_unseen}.
     """
     )
     return
@@ -885,6 +887,7 @@ def _(gpt2_tokens, mo, number_count, shown):
 @app.cell(hide_code=True)
 def _(
     NUMBER_EXAMPLES,
+    digit_range,
     digit_token_counts,
     gpt2,
     gpt2_tokens,
@@ -913,8 +916,8 @@ def _(
     stands for different places of the number. Measured over every number of a given
     length, encoded on its own:
 
-    - 3 digits (900 numbers): {_spread(3)};
-    - 4 digits (9,000): {_spread(4)}.
+    - 3 digits ({len(digit_range(3)):,} numbers): {_spread(3)};
+    - 4 digits ({len(digit_range(4)):,}): {_spread(4)}.
 
     """
     )
@@ -922,9 +925,11 @@ def _(
 
 
 @app.cell(hide_code=True)
-def _(mo, number_count):
+def _(digit_range, mo, number_count):
     mo.stop(number_count.value is None)
-    five_digit_button = mo.ui.run_button(label="Measure all 90,000 five-digit numbers")
+    five_digit_button = mo.ui.run_button(
+        label=f"Measure all {len(digit_range(5)):,} five-digit numbers"
+    )
     mo.hstack(
         [five_digit_button, mo.md("*(pure Python: several seconds in a browser)*")],
         justify="start",
@@ -945,7 +950,7 @@ def _(digit_range, five_digit_button, gpt2, mo, number_token_counts, split_summa
         for _k, _n in number_token_counts(gpt2, range(_start, _start + _step)).items():
             _counts[_k] = _counts.get(_k, 0) + _n
     mo.md(
-        f"- 5 digits (90,000): {split_summary(_counts)}, "
+        f"- 5 digits ({len(_numbers):,}): {split_summary(_counts)}, "
         f"measured in {time.perf_counter() - _started:.1f} s."
     )
     return
@@ -1148,9 +1153,9 @@ def _(mo):
     - Characters: a tiny vocabulary, long sequences. Words: shorter sequences, a vocabulary
       that never stops growing, and `<unk>` for every word not seen before.
     - BPE starts from the 256 bytes (so any text can be written) and merges the most
-      frequent adjacent pair, again and again; each merge is one more token. You did it by
-      hand on `aaabdaaabac`, checked it against the course's `BPETokenizer`, and trained it
-      on Shakespeare in this page.
+      frequent adjacent pair, again and again; each merge is one more token. You followed it
+      by hand on `aaabdaaabac` (predicting its third merge), checked it against the course's
+      `BPETokenizer`, and trained it on Shakespeare in this page.
     - The number of merges trades vocabulary size against sequence length.
     - GPT-2's tokenizer is the same algorithm with far more merges, rebuilt here from its
       two files and equal to tiktoken.

@@ -141,6 +141,7 @@ def test_headline_numbers_equal_core(default_run):
     assert f"{100 * 4_460 / words.heldout_units:.1f}% of the" in text  # 16.6%
     assert "61,459" in text and "49,010" in text
     assert f"{chars.heldout_tokens / row.heldout_tokens:.2f}×" in text
+    assert "37 held-out characters (<code>'Z'</code>: never in the slice)" in text
 
 
 def test_the_slider_and_the_slice_change_the_numbers():
