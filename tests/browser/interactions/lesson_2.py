@@ -58,3 +58,10 @@ def interact(page) -> None:
     expect_text(page.locator("body"), "the same ids ✓")
     ours = len(tok.encode_with_merges(TYPED, 288))
     expect_text(page.locator("body"), f"{ours} tokens for {len(TYPED)} characters")
+
+    # a larger slice waits behind its run button, then trains in the page
+    page.locator("marimo-dropdown select").select_option("300,000")
+    button = page.get_by_role("button", name="Learn 768 merges from 300,000 characters")
+    expect(button).to_be_visible(timeout=60_000)
+    button.click()
+    expect_text(page.locator("body"), "Learned 768 merges from 300,000 characters")
