@@ -203,25 +203,19 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
-def _(
-    FEATURES,
-    SENTENCES,
-    W_K,
-    W_Q,
-    W_V,
-    matrix_block,
-    mo,
-    slot_labels,
-    toy_sentence,
-    vector_text,
-):
+def _(FEATURES, SENTENCES, W_K, W_Q, W_V, matrix_block, mo, np, toy_sentence, vector_text):
     _tokens, _X = toy_sentence(SENTENCES[0])
     _x = _X[_tokens.index("bark")]
     _q, _k, _v = _x @ W_Q, _x @ W_K, _x @ W_V
 
-    def _column(title, vector, rows):
-        return matrix_block(title, vector[:, None], rows, ["bark"], corner="")
-
+    # x on the left; its three readings side by side, one row per slot (q, k and v are all
+    # 3 wide here, section 3 narrows them)
+    _readings = matrix_block(
+        "**three readings of it**",
+        np.column_stack([_q, _k, _v]),
+        [f"slot {_i}" for _i in range(len(_q))],
+        ["q = x W_Q, looks for", "k = x W_K, is found by", "v = x W_V, hands over"],
+    )
     _same = [
         _name
         for _name, _a, _b in (("q and k", _q, _k), ("q and v", _q, _v), ("k and v", _k, _v))
@@ -231,17 +225,13 @@ def _(
         [
             mo.hstack(
                 [
-                    _column("**x** (bark's embedding)", _x, list(FEATURES)),
-                    mo.md("→ · W_Q →"),
-                    _column("**q** = x W_Q: what bark looks for", _q, slot_labels("q", len(_q))),
-                    mo.md("→ · W_K →"),
-                    _column("**k** = x W_K: what bark is found by", _k, slot_labels("k", len(_k))),
-                    mo.md("→ · W_V →"),
-                    _column("**v** = x W_V: what bark hands over", _v, slot_labels("v", len(_v))),
+                    matrix_block("**bark's x**", _x[:, None], list(FEATURES), ["bark"]),
+                    mo.md("→ · W_Q, · W_K, · W_V →"),
+                    _readings,
                 ],
                 justify="start",
                 align="center",
-                gap=1,
+                gap=2,
             ),
             mo.md(
                 f"One vector, {vector_text(_x)}, read three ways: q = {vector_text(_q)}, "
@@ -702,7 +692,7 @@ def _(
         f"Here it is not: the output has d_v = {d_v} slots, x has C = {_C} features. GPT "
         "maps the output back to C with one more learned matrix, the output projection "
         "W_O (lesson 7). The tables use a stand-in that puts slot vₖ back on feature k "
-        f"and leaves the other {_C - d_v} feature{'s' if _C - d_v > 1 else ''} at 0."
+        f"and leaves {' and '.join(FEATURES[d_v:])} at 0."
         if d_v < _C
         else "Here d_v = C, and slot vₖ is added to feature k, as exercise 1 reads "
         "them. (In GPT an output projection W_O maps the output back to C; lesson 7.)"
