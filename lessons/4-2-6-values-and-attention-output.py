@@ -420,7 +420,8 @@ def _(mo):
     mo.md(r"""
     ## 3 · Hand over only what is needed
 
-    Exercise 1's answer leaves $v_2 = 0$ for every token: a slot that carries nothing.
+    The usual answer to exercise 1 (*animal* to $v_0$, *plant* to $v_1$, *owned* to
+    nothing) leaves $v_2 = 0$ for every token: a slot that carries nothing.
     Nothing forces $W_V$ to be square. It maps the embedding's $C$ features to $d_v$
     slots, and $d_v$ may be smaller than $C$: $W_V$ is then $C \times d_v$, taller than
     wide, and $V$ is $T \times d_v$. Queries and keys have their own width $d$, and
