@@ -213,8 +213,9 @@ def _(FEATURES, SENTENCES, W_K, W_Q, W_V, matrix_block, mo, np, toy_sentence, ve
     _readings = matrix_block(
         "**three readings of it**",
         np.column_stack([_q, _k, _v]),
-        [f"slot {_i}" for _i in range(len(_q))],
-        ["q = x W_Q, looks for", "k = x W_K, is found by", "v = x W_V, hands over"],
+        [f"{_i}" for _i in range(len(_q))],
+        ["q = x W_Q: looks for", "k = x W_K: is found by", "v = x W_V: hands over"],
+        corner="slot",
     )
     _same = [
         _name
@@ -226,12 +227,13 @@ def _(FEATURES, SENTENCES, W_K, W_Q, W_V, matrix_block, mo, np, toy_sentence, ve
             mo.hstack(
                 [
                     matrix_block("**bark's x**", _x[:, None], list(FEATURES), ["bark"]),
-                    mo.md("→ · W_Q, · W_K, · W_V →"),
+                    mo.md("→"),
                     _readings,
                 ],
                 justify="start",
                 align="center",
                 gap=2,
+                widths=[1, 1, 4],
             ),
             mo.md(
                 f"One vector, {vector_text(_x)}, read three ways: q = {vector_text(_q)}, "
