@@ -475,13 +475,15 @@ def _(
     vector_text,
 ):
     _C = len(FEATURES)
-    _barks, _dropped = [], 0.0
+    _barks, _dropped, _where = [], 0.0, ""
     for _text in SENTENCES:
         _tokens, _s = kept_head(_text)
-        _b = _tokens.index("bark")
-        _barks.append(_s["output"][_b])
-        _full = head(_text)[1]
-        _dropped = max(_dropped, float(np.abs(_full["V"][:, d_v:]).max(initial=0.0)))
+        _barks.append(_s["output"][_tokens.index("bark")])
+        _gone = np.abs(head(_text)[1]["V"][:, d_v:])  # the value slots past d_v
+        if _gone.size and _gone.max() > _dropped:
+            _dropped = float(_gone.max())
+            _i, _j = np.unravel_index(_gone.argmax(), _gone.shape)
+            _where = f"{_tokens[_i]}'s {slot_labels('v', _C)[d_v + _j]}"
     _tokens, _narrow = kept_head(SENTENCES[0])
     _, _wide = head(SENTENCES[0])
     _b = 3
@@ -496,8 +498,8 @@ def _(
     else:
         _lost = (
             f"The dropped slot{'s' if _C - d_v > 1 else ''} carried up to "
-            f"{format_number(_dropped)} in some token's value: that information no longer "
-            "reaches anyone."
+            f"{format_number(_dropped)} ({_where}): that information no longer reaches "
+            "anyone."
         )
     _same_scores = np.allclose(_narrow["scores"], _wide["scores"])
     _scale = (

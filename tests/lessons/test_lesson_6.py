@@ -129,7 +129,7 @@ def test_narrowing_says_what_is_lost_and_how_the_scale_moves():
     assert "nothing was lost, and 6 numbers of W_V do the work of 9" in text
     # W_V = I: the owned slot carried bark's 1.00
     text = outputs_text(run(**matrices(np.eye(3)), **widths(1, 2))[0])
-    assert "The dropped slot carried up to 1.00" in text
+    assert "The dropped slot carried up to 1.00 (bark's v₂)" in text
     narrow = attention_stages(X, W_Q[:, :1], W_K[:, :1])["weights"][3]
     wide = attention_stages(X, W_Q, W_K)["weights"][3]
     assert f"divided by √1 = 1.000, its weights are {vec(narrow)} instead of {vec(wide)}" in text
