@@ -349,7 +349,14 @@ def _(FEATURES, W_V, echo_number, format_number, head, markdown_matrix, mo, np, 
                 )
             ),
             mo.md(
-                f"You guessed {format_number(_guess, 0)}%; bark's own row is "
+                f"You guessed {format_number(_guess, 0)}%"
+                + (
+                    " (close)"
+                    if abs(_guess - _echo) <= 5
+                    else f" ({format_number(abs(_guess - _echo), 0)} points "
+                    f"{'over' if _guess > _echo else 'under'})"
+                )
+                + "; bark's own row is "
                 f"**{format_number(_echo, 0)}%** of what it receives, and "
                 f"{format_number(100 * _owned_echo, 0)}% of the *owned* it receives is its "
                 "own. That part is an echo: bark learns nothing from it. "

@@ -90,7 +90,8 @@ def test_the_echo_waits_for_a_prediction_then_is_measured(default_run):
     with_x, with_answer = echo_share(np.eye(3)), echo_share(W_V_ANSWER)
     assert format_number(with_x, 0) == "37" and format_number(with_answer, 0) == "21"  # golden
     assert (
-        f"You guessed 20%; bark's own row is <strong>{format_number(with_x, 0)}%</strong>" in text
+        f"You guessed 20% (17 points under); bark's own row is <strong>{format_number(with_x, 0)}%</strong>"
+        in text
     )
     assert f"With your W_V the echo is {format_number(with_answer, 0)}%" in text
     # 80% of the owned bark receives is its own: 1.0·w_bb of 0.5·w_'s + 1.0·w_bb
