@@ -152,9 +152,10 @@ class Check:
 
 AttentionFunction = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
-# (T, C, d, d_v): a square trial, then one where C, d and d_v all differ, so that a hard-coded
-# √3, a √C or √d_v for √d, or a transposed W shows up (and d, √C, √d_v, √3 all differ)
-_TRIAL_SHAPES = ((4, 3, 3, 3), (6, 7, 2, 5))
+# (T, C, d, d_v) of the inputs `check_attention_function` tries (a lesson may quote them): a
+# square trial, then one where C, d and d_v all differ, so that a hard-coded √3, a √C or √d_v
+# for √d, or a transposed W shows up (and d, √C, √d_v, √3 all differ)
+ATTENTION_TRIAL_SHAPES = ((4, 3, 3, 3), (6, 7, 2, 5))
 # the toy's width: a learner who tested on the toy sentence may have typed it in
 _TOY_WIDTH = len(FEATURES)
 
@@ -290,7 +291,7 @@ def check_attention_function(fn: AttentionFunction, *, seed: int = 0) -> Check:
     A function that raises NotImplementedError (the exercise's starting code) is not started.
     """
     rng = np.random.default_rng(seed)
-    for T, C, d, d_v in _TRIAL_SHAPES:
+    for T, C, d, d_v in ATTENTION_TRIAL_SHAPES:
         X = rng.normal(size=(T, C))
         W_Q, W_K = rng.normal(size=(C, d)), rng.normal(size=(C, d))
         W_V = rng.normal(size=(C, d_v))
@@ -344,6 +345,16 @@ def check_attention_function(fn: AttentionFunction, *, seed: int = 0) -> Check:
         )
     return Check(
         True,
-        f"Your function equals `core.mirrors.attention` on {len(_TRIAL_SHAPES)} random inputs "
-        "(square and non-square shapes), to 1e-8.",
+        "Your function equals `core.mirrors.attention` on random inputs of shapes "
+        f"{trial_shapes_text()}, to 1e-8.",
     )
+
+
+def trial_shapes_text() -> str:
+    """The shapes `check_attention_function` tries, as a lesson's prose names them.
+
+    Example: trial_shapes_text() -> "(T, C, d, d_v) = (4, 3, 3, 3) and (6, 7, 2, 5)"
+    """
+    shapes = [f"({', '.join(map(str, shape))})" for shape in ATTENTION_TRIAL_SHAPES]
+    listed = shapes[0] if len(shapes) == 1 else ", ".join(shapes[:-1]) + " and " + shapes[-1]
+    return "(T, C, d, d_v) = " + listed

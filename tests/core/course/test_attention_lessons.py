@@ -236,12 +236,12 @@ def test_slot_labels():
 def test_near_misses_differ_from_the_answer_and_from_each_other():
     """Each mistake is named only if no other mistake (nor the right answer) gives its output,
     on the trial where it can first be told apart: a collision would name the wrong hint."""
-    from core.course.attention_lessons import _TRIAL_SHAPES, _near_misses
+    from core.course.attention_lessons import ATTENTION_TRIAL_SHAPES, _near_misses
     from core.mirrors.attention import attention_stages
 
     rng = np.random.default_rng(0)
     told_apart = set()
-    for T, C, d, d_v in _TRIAL_SHAPES:
+    for T, C, d, d_v in ATTENTION_TRIAL_SHAPES:
         X = rng.normal(size=(T, C))
         W_Q, W_K, W_V = rng.normal(size=(C, d)), rng.normal(size=(C, d)), rng.normal(size=(C, d_v))
         right = attention_stages(X, W_Q, W_K, W_V)["output"]
@@ -259,3 +259,17 @@ def test_near_misses_differ_from_the_answer_and_from_each_other():
         told_apart |= set(names)
     # everything is caught somewhere; √C, √d_v and √3 only where C, d, d_v differ
     assert told_apart == set(_near_misses(*(np.eye(3),) * 4))
+
+
+def test_trial_shapes_text_names_every_shape_the_check_tries():
+    from core.course.attention_lessons import ATTENTION_TRIAL_SHAPES, trial_shapes_text
+
+    text = trial_shapes_text()
+    assert text == "(T, C, d, d_v) = (4, 3, 3, 3) and (6, 7, 2, 5)"
+    assert all(str(shape) in text for shape in ATTENTION_TRIAL_SHAPES)
+    from core.mirrors.attention import attention_stages
+
+    def right(X, W_Q, W_K, W_V):  # the success message quotes the same shapes
+        return attention_stages(X, W_Q, W_K, W_V)["output"]
+
+    assert text in check_attention_function(right).message
