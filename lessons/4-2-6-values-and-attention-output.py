@@ -34,6 +34,7 @@ def _():
         markdown_matrix,
         slot_labels,
         toy_sentence,
+        trial_shapes_text,
     )
     from core.course.catalog import next_lesson_markdown, where_shown
     from core.mirrors.attention import attention_stages
@@ -63,6 +64,7 @@ def _():
         np,
         slot_labels,
         toy_sentence,
+        trial_shapes_text,
         vector_text,
         where_shown,
     )
@@ -389,16 +391,12 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
-def _(SENTENCES, format_number, head, mo):
+def _(SENTENCES, head, mo, vector_text):
     def _bark(text):
         _tokens, _s = head(text)
         return _s["output"][_tokens.index("bark")]
 
     _dog, _tree = _bark(SENTENCES[0]), _bark(SENTENCES[1])
-
-    def _vec(v):
-        return "(" + ", ".join(format_number(x) for x in v) + ")"
-
     _problems = []
     if not _dog[0] > _dog[1]:
         _problems.append("after *dog*, v₀ should exceed v₁")
@@ -406,7 +404,19 @@ def _(SENTENCES, format_number, head, mo):
         _problems.append("after *tree*, v₁ should exceed v₀")
     if max(abs(_dog[2]), abs(_tree[2])) > 0.05:
         _problems.append("v₂ should be 0 in both sentences")
-    _now = f"bark's output: {_vec(_dog)} after dog, {_vec(_tree)} after tree."
+    _now = f"bark's output: {vector_text(_dog)} after dog, {vector_text(_tree)} after tree."
+    # the hints say which rows or column decide what is wrong, never the matrix itself
+    _hints = []
+    if not (_dog[0] > _dog[1] and _tree[1] > _tree[0]):
+        _hints.append(
+            "row *r* of W_V says where feature *r* of an attended token goes: which "
+            "feature does dog have and tree not, and the other way round?"
+        )
+    if max(abs(_dog[2]), abs(_tree[2])) > 0.05:
+        _hints.append(
+            "column v₂ of bark's output still receives something: which rows of W_V "
+            "put a number other than 0 in column v₂?"
+        )
     if not _problems:
         _kind, _text = (
             "success",
@@ -416,29 +426,36 @@ def _(SENTENCES, format_number, head, mo):
     else:
         _kind, _text = (
             "warn",
-            f"{_now} Not yet: {'; '.join(_problems)}. Hint: row *r* of W_V says where "
-            "feature *r* of an attended token goes. Send *animal* to v₀, *plant* to v₁, "
-            "and give the *owned* row nothing.",
+            f"{_now} Not yet: {'; '.join(_problems)}. Hint: {' And '.join(_hints)}",
         )
     mo.callout(mo.md(f"**Exercise 1.** {_text}"), kind=_kind)
     return
 
 
 @app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
+def _(FEATURES, SENTENCES, head, mo, np):
+    _C = len(FEATURES)
+    # does the learner's W_V leave v₂ empty for every token of both sentences?
+    _v2 = np.concatenate([head(_text)[1]["V"][:, _C - 1] for _text in SENTENCES])
+    _empty = (
+        "Your W_V leaves $v_2 = 0$ for every token of both sentences: a slot that carries nothing."
+        if np.abs(_v2).max() < 1e-12
+        else "Exercise 1 asks for $v_2 = 0$ in bark's output: a slot that, once solved, "
+        "tells bark nothing."
+    )
+    mo.md(
+        f"""
     ## 3 · Hand over only what is needed
 
-    The usual answer to exercise 1 (*animal* to $v_0$, *plant* to $v_1$, *owned* to
-    nothing) leaves $v_2 = 0$ for every token: a slot that carries nothing.
-    Nothing forces $W_V$ to be square. It maps the embedding's $C$ features to $d_v$
-    slots, and $d_v$ may be smaller than $C$: $W_V$ is then $C \times d_v$, taller than
-    wide, and $V$ is $T \times d_v$. Queries and keys have their own width $d$, and
+    {_empty} Nothing forces $W_V$ to be square. It maps the embedding's $C$ features to
+    $d_v$ slots, and $d_v$ may be smaller than $C$: $W_V$ is then $C \\times d_v$, taller than
+    wide, and $V$ is $T \\times d_v$. Queries and keys have their own width $d$, and
     lesson 5's answer uses only their slot 0, so $d$ can shrink as well.
 
     Set the two widths. From here on the lesson keeps the first $d$ columns of $W_Q$ and
-    $W_K$ and the first $d_v$ columns of $W_V$ (the embedding keeps its $C = 3$ features):
-    """)
+    $W_K$ and the first $d_v$ columns of $W_V$ (the embedding keeps its $C = {_C}$ features):
+    """
+    )
     return
 
 
@@ -623,16 +640,17 @@ def _(W_K_kept, W_Q_kept, W_V_kept, d, d_v, kept_head, sentence_radio, slot_labe
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
-    **Exercise 2.** From the trace's **weights** and **V** for *the dog 's bark*, compute
-    by hand slot $v_0$ of bark's output: $\sum_j w_{\text{bark},j}\, v_{j,0}$, four
-    products added.
+    **Exercise 2.** The trace shows bark's output, $\sum_j w_{\text{bark},j}\, v_j$, with
+    bark's echo of itself included. Now mask bark's **own** key as well, as if it were the
+    future: what does bark receive in slot $v_0$? Work it out from the trace's **weights**
+    and **V** for *the dog 's bark*, without a softmax by hand.
     """)
     return
 
 
 @app.cell
 def _(mo):
-    output_number = mo.ui.number(value=None, step=0.01, label="output[bark, v₀] =")
+    output_number = mo.ui.number(value=None, step=0.01, label="bark's v₀ without itself =")
     output_number
     return (output_number,)
 
@@ -640,19 +658,51 @@ def _(mo):
 @app.cell(hide_code=True)
 def _(SENTENCES, format_number, kept_head, mo, np, output_number):
     _tokens, _s = kept_head(SENTENCES[0])
-    _w, _v = _s["weights"][3], _s["V"][:, 0]
-    _answer = float(_w @ _v)
-    _terms = " + ".join(f"{format_number(a)}·{format_number(b)}" for a, b in zip(_w, _v))
-    if output_number.value is None:
+    _b = _tokens.index("bark")
+    _w, _v = _s["weights"][_b], _s["V"][:, 0]
+    _others = np.arange(len(_tokens)) != _b
+    # -inf on bark's own score: the softmax shares 1 among the others in the same proportions
+    _total = _w[_others].sum()
+    _answer = float(_w[_others] @ _v[_others] / _total)
+    _unscaled = float(_w[_others] @ _v[_others])  # bark's term dropped, not renormalised
+    _with_self = float(_w @ _v)  # the trace's own output
+    _terms = " + ".join(
+        f"{format_number(a)}·{format_number(b)}" for a, b in zip(_w[_others], _v[_others])
+    )
+    _guess = output_number.value
+
+    def _close(target):
+        return _guess is not None and bool(np.isclose(_guess, target, atol=0.011))
+
+    if _guess is None:
         _kind, _text = "neutral", "Type your answer above."
-    elif np.isclose(output_number.value, _answer, atol=0.011):
-        _kind, _text = "success", f"Correct: {_terms} = {format_number(_answer)}."
+    elif _close(_answer):
+        _kind, _text = (
+            "success",
+            f"Correct: ({_terms}) / {format_number(_total)} = {format_number(_answer)}. "
+            f"With its echo bark's v₀ was {format_number(_with_self)}: masking a key does "
+            "not lose the other weights, it rescales them to sum to 1 again.",
+        )
+    elif _close(_with_self):
+        _kind, _text = (
+            "warn",
+            f"{format_number(_guess)} is bark's output *with* itself, the trace's output "
+            "cell. Leave bark's own weight out.",
+        )
+    elif _close(_unscaled):
+        _kind, _text = (
+            "warn",
+            f"You dropped bark's own term, but the three weights left sum to "
+            f"{format_number(_total)}, not 1. With bark's key at −∞, the softmax shares 1 "
+            "among the others in the same proportions: divide by their sum.",
+        )
     else:
         _kind, _text = (
             "warn",
-            f"Not {format_number(output_number.value)}. Hint: take bark's row of the weights "
-            "(four numbers, one per token) and column v₀ of V (one number per token); "
-            "multiply them pairwise and add. Pick *the dog 's bark* above to see them.",
+            f"Not {format_number(_guess)}. Hint: take bark's row of the weights without "
+            "bark's own weight (three numbers), divide each by their sum so they add to 1 "
+            "again, multiply them by column v₀ of V for the same three tokens, and add. "
+            "Pick *the dog 's bark* above to see those numbers in the trace.",
         )
     mo.callout(mo.md(f"**Exercise 2.** {_text}"), kind=_kind)
     return
@@ -729,28 +779,27 @@ def _(
 
 @app.cell(hide_code=True)
 def _(mo, where_shown):
-    # where the learner can type code: the editor and the site's edit view, not the app
-    # (`marimo run` shows no code) nor the site's reading view
+    # where the learner can type code: the editor, not the app (`marimo run` shows no code).
+    # On the site the reading view shows no code and its edit view does, but both run the
+    # same WebAssembly kernel, which marimo always starts in edit mode
+    # (`mo.app_meta().mode == "edit"` in both): one instruction covers the two views.
     where = where_shown(mo)
-    if where == "site":
-        where = "site edit view" if mo.app_meta().mode == "edit" else "site reading view"
     return (where,)
 
 
 @app.cell(hide_code=True)
-def _(mo, where):
+def _(mo, trial_shapes_text, where):
     _how = {
         "editor": "Write it in the cell below: replace the `raise NotImplementedError` line "
         "with your code and run the cell (Ctrl+Enter, ⌘+Enter on a Mac). The check under "
         "it answers at once.",
-        "site edit view": "Write it in the cell below: replace the `raise NotImplementedError` "
-        "line with your code and run the cell (Ctrl+Enter, ⌘+Enter on a Mac). The check "
-        "under it answers at once. Edits made in the browser are not saved: copy your code "
-        "out if you want to keep it.",
-        "site reading view": "This reading view does not show or run code you type. Open "
-        "the lesson's **edit view** (the green *Edit this lesson and do its exercises* "
-        "link, bottom left), find the cell `def my_attention` under this text, and write "
-        "it there.",
+        "site": "On the course site, code is written in the lesson's **edit view**. If "
+        "you see the code of the cell `def my_attention` under this text, you are in it: "
+        "replace its `raise NotImplementedError` line with your code and run the cell "
+        "(Ctrl+Enter, ⌘+Enter on a Mac); the check under it answers at once. If you see no "
+        "code, you are in the reading view: open the edit view with the green *Edit this "
+        "lesson and do its exercises* link (bottom left) first. Edits made in the browser "
+        "are not saved: copy your code out if you want to keep it.",
         "app": "The app shows no code and cannot edit it. Open this lesson in the editor "
         "(`just edit` in the course folder, or `marimo edit "
         "lessons/4-2-6-values-and-attention-output.py`), or in the course site's edit "
@@ -763,10 +812,10 @@ def _(mo, where):
     **Exercise 3.** Write the whole head in NumPy: a function `my_attention(X, W_Q, W_K,
     W_V)` that returns causal single-head attention, every step of section 4 in order:
     the three projections, the scores, the scale, the mask, the softmax of each row, the
-    weighted sum of the values. The check runs it on random inputs of two shapes (one
-    where $C$, $d$ and $d_v$ all differ), compares it with `core.mirrors.attention`, and
-    names the usual mistakes (a missing scale, a missing mask, the softmax over the wrong
-    axis, …).
+    weighted sum of the values. The check runs it on random inputs of the shapes """
+        + trial_shapes_text()
+        + r""", compares it with `core.mirrors.attention`, and names the usual mistakes (a missing scale, a missing mask,
+    the softmax over the wrong axis, …).
 
     """
         + _how

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from core.course.attention_lessons import (
+    ATTENTION_TRIAL_SHAPES,
     FEATURES,
     SENTENCES,
     format_number,
@@ -139,18 +140,54 @@ def test_narrowing_says_what_is_lost_and_how_the_scale_moves():
     assert "each with d = d_v = 768 / 12 = 64" in text
 
 
-def test_exercise_2_follows_the_trace_widths():
-    """With d = 1 the weights are sharper; the check wants the trace's number, not d = 3's."""
+def without_self(stages, b=3) -> tuple[float, float, float]:
+    """bark's v₀ with its own key masked (renormalised), dropped only, and with itself."""
+    w, v = stages["weights"][b], stages["V"][:, 0]
+    others = np.arange(len(w)) != b
+    return (
+        float(w[others] @ v[others] / w[others].sum()),
+        float(w[others] @ v[others]),
+        float(w @ v),
+    )
+
+
+def test_exercise_2_answer_is_not_on_the_page_before_it_is_asked(default_run):
+    """Exercise 2 asks for bark without itself: a number no table or sentence shows."""
     _, X = toy_sentence(SENTENCES[0])
-    narrow = attention_stages(X, W_Q[:, :1], W_K[:, :1], W_V_ANSWER[:, :2])
-    wide = attention_stages(X, W_Q, W_K, W_V_ANSWER)
-    right, stale = narrow["output"][3, 0], wide["output"][3, 0]
-    assert abs(right - stale) > 0.05
-    for value, kind in ((right, "success"), (stale, "warn")):
+    answer, _, with_self = without_self(attention_stages(X, W_Q, W_K, np.eye(3)[:, :2]))
+    assert format_number(answer) == "0.61" and format_number(with_self) == "0.53"  # golden
+    text = outputs_text(default_run[0])
+    assert format_number(with_self) in text  # bark's output is shown (sections 2 and 3)
+    # (section 2's row for V = K happens to hold 0.61 too: bark's output with the keys)
+    rows = re.findall(r"<tr>.*?</tr>", text, flags=re.S)
+    key_rows = [row for row in rows if "V = K (reuse W_K)" in row]
+    assert len(key_rows) == 2
+    for row in key_rows:
+        text = text.replace(row, "")
+    assert format_number(answer) not in text
+    trace = default_run[1]["trace"].widget
+    assert not np.isclose(np.asarray(trace.stages["output"]), answer, atol=0.005).any()
+
+
+def test_exercise_2_follows_the_trace_widths_and_names_the_mistakes():
+    """With d = 1 the weights are sharper; the check wants the trace's number, not d = 3's;
+    bark's own output and the weights left unrenormalised get their own hints."""
+    _, X = toy_sentence(SENTENCES[0])
+    narrow = without_self(attention_stages(X, W_Q[:, :1], W_K[:, :1], W_V_ANSWER[:, :2]))
+    wide = without_self(attention_stages(X, W_Q, W_K, W_V_ANSWER))
+    assert abs(narrow[0] - wide[0]) > 0.05
+    cases = (
+        (narrow[0], "success", "masking a key does not lose the other weights"),
+        (wide[0], "warn", "divide each by their sum so they add to 1 again"),
+        (narrow[2], "warn", "output cell. Leave"),
+        (narrow[1], "warn", "not 1. With bark"),
+    )
+    for value, kind, says in cases:
         outputs, _ = run(
-            **matrices(W_V_ANSWER), **widths(1, 2), output_number=element(round(float(value), 2))
+            **matrices(W_V_ANSWER), **widths(1, 2), output_number=element(round(value, 2))
         )
-        assert callout_kinds(outputs, 2) == [kind]
+        assert callout_kinds(outputs, 2) == [kind], says
+        assert says in outputs_text(outputs)
 
 
 def test_exercise_3_starts_neutral_then_names_the_mistake_then_passes(default_run):
@@ -178,8 +215,8 @@ def test_exercise_3_starts_neutral_then_names_the_mistake_then_passes(default_ru
     [
         ("app", "The app shows no code and cannot edit it"),
         ("editor", "Write it in the cell below"),
-        ("site edit view", "Edits made in the browser are not saved"),
-        ("site reading view", "Open the lesson's <strong>edit view</strong>"),
+        # the site's two views run the same kernel (edit mode in both): one text for both
+        ("site", "If you see no code, you are in the reading view"),
     ],
 )
 def test_exercise_3_says_where_to_write_it(where, says):
@@ -187,6 +224,13 @@ def test_exercise_3_says_where_to_write_it(where, says):
     assert says in text
     assert "Lesson 10 asks for the same head in PyTorch" in text
     assert "nn.Linear(C, d, bias=False)" in text
+
+
+def test_exercise_3_names_the_shapes_its_check_tries():
+    text = outputs_text(run(my_attention=correct_attention)[0])
+    shapes = " and ".join(f"({', '.join(map(str, t))})" for t in ATTENTION_TRIAL_SHAPES)
+    assert f"random inputs of the shapes (T, C, d, d_v) = {shapes}, compares it" in text
+    assert f"on random inputs of shapes (T, C, d, d_v) = {shapes}, to 1e-8" in text
 
 
 def test_headless_run_says_app():
@@ -218,3 +262,29 @@ def test_every_section_number_in_order(default_run):
     text = outputs_text(default_run[0])
     found = [int(n) for n in re.findall(r"<h2[^>]*>(\d) · ", text)]
     assert found == [1, 2, 3, 4, 5, 6]
+
+
+def test_exercise_1_hints_point_at_rows_without_giving_the_matrix(default_run):
+    """At W_V = I only v₂ is wrong: the hint names column v₂, not which rows to set."""
+    text = outputs_text(default_run[0])
+    assert callout_kinds(default_run[0], 1) == ["warn"]
+    assert "Not yet: v₂ should be 0 in both sentences" in text
+    assert "which rows of W_V put a number other than 0 in column v₂" in text
+    for answer in ("Send <em>animal</em> to v₀", "animal</em> to $v_0$", "owned</em> to nothing"):
+        assert answer not in text
+    # animal and plant swapped: the owner is told the wrong way round; the rows hint appears
+    swapped = np.array([[0.0, 1, 0], [1, 0, 0], [0, 0, 0]])
+    outputs = run(**matrices(swapped))[0]
+    text = outputs_text(outputs)
+    assert callout_kinds(outputs, 1) == ["warn"]
+    assert "v₀ should exceed v₁" in text and "v₁ should exceed v₀" in text
+    assert "which feature does dog have and tree not" in text
+    assert "put a number other than 0 in column v₂" not in text
+
+
+def test_section_3_opens_from_the_learners_own_W_V(default_run):
+    """Section 3 states what the learner's W_V does to v₂, not exercise 1's answer."""
+    text = outputs_text(default_run[0])
+    assert "Exercise 1 asks for" in text and "once solved, tells bark nothing" in text
+    text = outputs_text(run(**matrices(W_V_ANSWER))[0])
+    assert "for every token of both sentences: a slot that carries nothing" in text
