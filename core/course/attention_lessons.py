@@ -176,7 +176,26 @@ def _near_misses(X, W_Q, W_K, W_V) -> dict[str, tuple[np.ndarray, str]]:
         "queries with keys: Q @ K.T, with Q = X @ W_Q and K = X @ W_K, then divide by √d "
         "with d = Q.shape[1]."
     )
+
+    def unkept_sums(shift: bool) -> np.ndarray:
+        # e / e.sum(axis=-1) without keepdims: column j is divided by row j's sum
+        masked = s["masked"]
+        e = np.exp(masked - masked.max(axis=-1, keepdims=True) if shift else masked)
+        return (e / e.sum(axis=-1)) @ V
+
+    unkept = (
+        "Your softmax divides by the row sums laid out as a row, so column j is divided by "
+        "row j's sum. Keep the sum a column: `e.sum(axis=-1, keepdims=True)`."
+    )
+    one_matrix = (
+        "Queries and keys come from one matrix in your code. Q = X @ W_Q and K = X @ W_K: "
+        "two different readings of the same X (lesson 5)."
+    )
     misses = {
+        "softmax sums without keepdims": (unkept_sums(True), unkept),
+        "softmax sums without keepdims, no shift": (unkept_sums(False), unkept),
+        "K from W_Q": (attention_stages(X, W_Q, W_Q, W_V)["output"], one_matrix),
+        "Q from W_K": (attention_stages(X, W_K, W_K, W_V)["output"], one_matrix),
         "no scale": (
             attention_stages(X, W_Q, W_K, W_V, scale=False)["output"],
             "It matches attention without the 1/√d scaling: divide the scores by √d, "

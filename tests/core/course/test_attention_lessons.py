@@ -273,3 +273,33 @@ def test_trial_shapes_text_names_every_shape_the_check_tries():
         return attention_stages(X, W_Q, W_K, W_V)["output"]
 
     assert text in check_attention_function(right).message
+
+
+def _learner_attention(sums_keepdims=True, key_matrix="W_K"):
+    """An attention function as a learner writes it, with one mistake switched on."""
+
+    def fn(X, W_Q, W_K, W_V):
+        Q, V = X @ W_Q, X @ W_V
+        K = X @ (W_K if key_matrix == "W_K" else W_Q)
+        T = X.shape[0]
+        scores = Q @ K.T / np.sqrt(Q.shape[1])
+        scores = np.where(np.triu(np.ones((T, T), bool), k=1), -np.inf, scores)
+        e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        return (e / e.sum(axis=-1, keepdims=sums_keepdims)) @ V
+
+    return fn
+
+
+@pytest.mark.parametrize(
+    "mistake, says",
+    [
+        (dict(sums_keepdims=False), "keepdims=True"),
+        (dict(key_matrix="W_Q"), "come from one matrix"),
+        (dict(), None),
+    ],
+)
+def test_check_names_the_keepdims_and_copy_paste_mistakes(mistake, says):
+    result = check_attention_function(_learner_attention(**mistake))
+    assert result.passed is (says is None)
+    if says:
+        assert says in result.message
