@@ -89,7 +89,8 @@ def _(mo):
     mo.md(r"""
     ## 1 · Matching is not contributing
 
-    Until now each token received a weighted mix of the other tokens' *embeddings*:
+    Until now each token received a weighted mix of the visible tokens' *embeddings*
+    (its own included):
     output $= \text{weights} \cdot X$. But why a token is relevant and what it should hand
     over are different questions. Take the queries and keys that solve lesson 5's
     exercise:
@@ -107,7 +108,17 @@ def _():
 
 
 @app.cell(hide_code=True)
-def _(FEATURES, SENTENCES, W_K_SOLVED, matrix_block, mo, np, slot_labels, toy_sentence):
+def _(
+    FEATURES,
+    SENTENCES,
+    W_K_SOLVED,
+    matrix_block,
+    mo,
+    np,
+    slot_labels,
+    toy_sentence,
+    vector_text,
+):
     _tokens, _X = toy_sentence(SENTENCES[0])
     _, _X_tree = toy_sentence(SENTENCES[1])
     _K = np.vstack([_X, _X_tree[1:2]]) @ np.array(W_K_SOLVED)
@@ -124,7 +135,7 @@ def _(FEATURES, SENTENCES, W_K_SOLVED, matrix_block, mo, np, slot_labels, toy_se
             ),
             matrix_block("**keys** k = x W_K", _K, _names, slot_labels("k"), corner="token"),
             mo.md(
-                "*dog* and *tree* get the **same key**, (1, 0, 0): "
+                f"*dog* and *tree* get the **same key**, {vector_text(_K[1])}: "
                 "it says only *I am an owner*. That is just what matching needs (bark "
                 "should find either), and just what bark cannot use as information: "
                 "it needs to know **which** owner it has."
@@ -279,10 +290,16 @@ def _(FEATURES, SENTENCES, W_K, head, markdown_matrix, mo, np, slot_labels):
         "(slots v₀ v₁ v₂; with W_V = I they are the features "
         f"{', '.join(FEATURES)}):\n\n"
         + markdown_matrix(_rows, _labels, slot_labels("v"), corner="values")
-        + "\n\nReusing the key as the value gives bark the **same** output in both "
-        "sentences: it learns *that* it has an owner, not *which*. The raw embedding works "
-        "here, but hands over everything, including what bark already knows. How much of "
-        "what bark receives is that?"
+        + "\n\n"
+        + (
+            "Reusing the key as the value gives bark the **same** output in both "
+            "sentences: it learns *that* it has an owner, not *which*."
+            if np.allclose(_rows[2], _rows[3])
+            else "Reusing the key as the value tells the sentences apart only because your "
+            "W_K now gives dog and tree different keys, which matching did not need."
+        )
+        + " The raw embedding tells them apart, but hands over everything, including "
+        "what bark already knows. How much of what bark receives is that?"
     )
     return
 
@@ -876,10 +893,10 @@ def _(
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
-    Lesson 10 asks for the same head in PyTorch, inside the GPT you will train: the
+    Lesson 10 builds the same head in PyTorch, inside the GPT you will train: the
     projections become `nn.Linear(C, d, bias=False)` layers, which store the transpose of
     $W$ ($d \times C$, computing $x W^\top$), the input gains a batch dimension,
-    $(B, T, C)$, and the check compares your module with `core`'s attention.
+    $(B, T, C)$.
     """)
     return
 

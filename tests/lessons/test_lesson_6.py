@@ -222,7 +222,7 @@ def test_exercise_3_starts_neutral_then_names_the_mistake_then_passes(default_ru
 def test_exercise_3_says_where_to_write_it(where, says):
     text = outputs_text(run(where=where)[0])
     assert says in text
-    assert "Lesson 10 asks for the same head in PyTorch" in text
+    assert "Lesson 10 builds the same head in PyTorch" in text
     assert "nn.Linear(C, d, bias=False)" in text
 
 
@@ -288,3 +288,15 @@ def test_section_3_opens_from_the_learners_own_W_V(default_run):
     assert "Exercise 1 asks for" in text and "once solved, tells bark nothing" in text
     text = outputs_text(run(**matrices(W_V_ANSWER))[0])
     assert "for every token of both sentences: a slot that carries nothing" in text
+
+
+def test_section_2_says_what_reusing_the_key_does_with_the_keys_on_the_page(default_run):
+    text = outputs_text(default_run[0])
+    assert "Reusing the key as the value gives bark the <strong>same</strong> output" in text
+    # dog's key now differs from tree's: the claim would be false, the page says why instead
+    W_K_apart = W_K.copy()
+    W_K_apart[1, 1] = 1.0  # plant -> k₁
+    text = outputs_text(run(**{**matrices(), "wk_matrix": element(W_K_apart.tolist())})[0])
+    assert "gives bark the <strong>same</strong> output" not in text
+    assert "only because your W_K now gives dog and tree different keys" in text
+    assert f"get the <strong>same key</strong>, {vec(W_K[0])}" in text  # section 1: lesson 5's
