@@ -1,5 +1,6 @@
 """Lesson 6 in Chromium: edit W_V, see bark's output change; predict the echo, see it measured;
-narrow d to 1, see the trace's shapes, labels and numbers follow."""
+narrow d to 1, see the trace's shapes, labels and numbers follow; answer exercise 2 wrong
+(bark's own output), then right."""
 
 from __future__ import annotations
 
@@ -63,3 +64,14 @@ def interact(page) -> None:
     expect(bark_weights).to_have_text([format_number(v) for v in narrow["weights"][3]])
     bark_output = trace.locator('table[data-stage="output"] tr[data-i="3"] td')
     expect(bark_output).to_have_text([format_number(v) for v in narrow["output"][3]])
+
+    # exercise 2 at these widths: bark's v₀ with its own key masked, typed in, checked
+    w, v = narrow["weights"][3], narrow["V"][:, 0]
+    answer = float(w[:3] @ v[:3] / w[:3].sum())
+    number = page.locator("marimo-number").filter(has_text="without itself").locator("input")
+    number.fill(format_number(w @ v))  # bark's output with itself: the trace's cell
+    page.keyboard.press("Enter")
+    expect_text(callout(page, 2), "output cell")
+    number.fill(format_number(answer))
+    page.keyboard.press("Enter")
+    expect_text(callout(page, 2), f"= {format_number(answer)}")
