@@ -93,7 +93,7 @@ def _(mo):
     (its own included):
     output $= \text{weights} \cdot X$. But why a token is relevant and what it should hand
     over are different questions. Take the queries and keys that solve lesson 5's
-    exercise:
+    exercise, on the same toy (four tokens, three made-up features):
     """)
     return
 
@@ -457,8 +457,8 @@ def _(FEATURES, SENTENCES, head, mo, np):
     _empty = (
         "Your W_V leaves $v_2 = 0$ for every token of both sentences: a slot that carries nothing."
         if np.abs(_v2).max() < 1e-12
-        else "Exercise 1 asks for $v_2 = 0$ in bark's output: a slot that, once solved, "
-        "tells bark nothing."
+        else "Exercise 1 asks for $v_2 = 0$ in bark's output: once it is solved, that "
+        "slot tells bark nothing."
     )
     mo.md(
         f"""

@@ -285,7 +285,9 @@ def test_exercise_1_hints_point_at_rows_without_giving_the_matrix(default_run):
 def test_section_3_opens_from_the_learners_own_W_V(default_run):
     """Section 3 states what the learner's W_V does to v₂, not exercise 1's answer."""
     text = outputs_text(default_run[0])
-    assert "Exercise 1 asks for" in text and "once solved, tells bark nothing" in text
+    assert (
+        "Exercise 1 asks for" in text and "once it is solved, that slot tells bark nothing" in text
+    )
     text = outputs_text(run(**matrices(W_V_ANSWER))[0])
     assert "for every token of both sentences: a slot that carries nothing" in text
 
