@@ -43,6 +43,22 @@ const TR_TITLES = {
   output: ["output", "weighted sum of V rows"],
 };
 
+// each stage's shape in letters: T tokens, C features, d query/key slots, d_v value slots
+const TR_DIMS = {
+  X: "T×C",
+  W_Q: "C×d",
+  W_K: "C×d",
+  W_V: "C×d_v",
+  Q: "T×d",
+  K: "T×d",
+  V: "T×d_v",
+  scores: "T×T",
+  scaled: "T×T",
+  masked: "T×T",
+  weights: "T×T",
+  output: "T×d_v",
+};
+
 // The names of a stage's columns and rows: {cols, rows}, each an array, or null (numbered).
 function trAxisNames(stage, labels) {
   return {
@@ -99,10 +115,17 @@ function trTable(stage, matrix, tokens, labels) {
     "div",
     { class: "tr-title" },
     cwEl("b", { text: name }),
-    cwEl("span", { class: "tr-shape", text: ` ${rows}×${cols}` }),
+    cwEl("span", { class: "tr-shape", text: ` ${rows}×${cols} (${TR_DIMS[stage]})` }),
     note ? cwEl("span", { class: "tr-note", text: ` ${note}` }) : null,
   );
   return { stage, box: cwEl("div", { class: "tr-matrix" }, title, table), cells, trs };
+}
+
+// Whether the scores were divided by √d. With d = 1 that changes no number, so a trace of
+// width 1 says "÷ √1" (what the formula does) rather than "not scaled".
+function trIsScaled(S) {
+  if (S.Q[0].length === 1) return true;
+  return S.scaled.some((row, i) => row.some((v, j) => Math.abs(v - S.scores[i][j]) > 1e-9));
 }
 
 function trOp(text) {
@@ -154,7 +177,7 @@ function trExplain(stage, i, j, S, tokens, decimals, labels) {
   }
   if (stage === "scaled") {
     const d = S.Q[0].length;
-    const scaledBy = Math.abs(S.scaled[i][j] - S.scores[i][j]) > 1e-9 || S.scores[i][j] === 0;
+    const scaledBy = trIsScaled(S) && (d === 1 || Math.abs(S.scaled[i][j] - S.scores[i][j]) > 1e-9 || S.scores[i][j] === 0);
     const text = scaledBy
       ? `${f(S.scores[i][j])} ÷ √${d} = ${f(S.scores[i][j])} ÷ ${cwFmt(Math.sqrt(d), 3)} = ${f(value)}`
       : `not scaled: ${f(value)}`;
@@ -232,7 +255,7 @@ function render({ model, el }) {
     });
     // 2: scores to weights
     const d = S.Q[0].length;
-    const scaled = S.scaled.some((row, i) => row.some((v, j) => Math.abs(v - S.scores[i][j]) > 1e-9));
+    const scaled = trIsScaled(S);
     const causal = S.masked.some((row) => row.some((v) => v === null));
     const flow = cwEl(
       "div",

@@ -137,31 +137,65 @@ def markdown_matrix(
 
 @dataclass(frozen=True)
 class Check:
-    """What an exercise's check cell says: passed or not, and a sentence for the learner."""
+    """What an exercise's check cell says: passed or not, and a sentence for the learner.
+
+    started: False while the learner has not written anything yet (the exercise's starting
+    code raises NotImplementedError); a lesson shows that as a neutral note, not a mistake.
+    """
 
     passed: bool
     message: str
+    started: bool = True
 
 
 # --- lesson 6: the learner's own attention function ----------------------------------------
 
 AttentionFunction = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
-# (T, C, d, d_v): square and non-square shapes, so a hard-coded √3 or a transposed W shows up
-_TRIAL_SHAPES = ((4, 3, 3, 3), (6, 5, 2, 4))
+# (T, C, d, d_v) of the inputs `check_attention_function` tries (a lesson may quote them): a
+# square trial, then one where C, d and d_v all differ, so that a hard-coded √3, a √C or √d_v
+# for √d, or a transposed W shows up (and d, √C, √d_v, √3 all differ)
+ATTENTION_TRIAL_SHAPES = ((4, 3, 3, 3), (6, 7, 2, 5))
+# the toy's width: a learner who tested on the toy sentence may have typed it in
+_TOY_WIDTH = len(FEATURES)
 
 
 def _near_misses(X, W_Q, W_K, W_V) -> dict[str, tuple[np.ndarray, str]]:
     """Outputs of the usual mistakes, each with the hint that fixes it."""
     s = attention_stages(X, W_Q, W_K, W_V)
-    d = s["Q"].shape[1]
-    mask = causal_mask(len(X))
+    T, C = X.shape
+    d, d_v = s["Q"].shape[1], s["V"].shape[1]
+    mask = causal_mask(T)
     V = s["V"]
 
-    def rows(scores: np.ndarray) -> np.ndarray:
-        return softmax(np.where(mask, scores, -np.inf)) @ V
+    def rows(scores: np.ndarray, visible: np.ndarray = mask) -> np.ndarray:
+        return softmax(np.where(visible, scores, -np.inf)) @ V
 
-    return {
+    from_x = (
+        "Your scores compare the embeddings themselves (X @ X.T, lesson 4). Compare "
+        "queries with keys: Q @ K.T, with Q = X @ W_Q and K = X @ W_K, then divide by √d "
+        "with d = Q.shape[1]."
+    )
+
+    def unkept_sums(shift: bool) -> np.ndarray:
+        # e / e.sum(axis=-1) without keepdims: column j is divided by row j's sum
+        masked = s["masked"]
+        e = np.exp(masked - masked.max(axis=-1, keepdims=True) if shift else masked)
+        return (e / e.sum(axis=-1)) @ V
+
+    unkept = (
+        "Your softmax divides by the row sums laid out as a row, so column j is divided by "
+        "row j's sum. Keep the sum a column: `e.sum(axis=-1, keepdims=True)`."
+    )
+    one_matrix = (
+        "Queries and keys come from one matrix in your code. Q = X @ W_Q and K = X @ W_K: "
+        "two different readings of the same X (lesson 5)."
+    )
+    misses = {
+        "softmax sums without keepdims": (unkept_sums(True), unkept),
+        "softmax sums without keepdims, no shift": (unkept_sums(False), unkept),
+        "K from W_Q": (attention_stages(X, W_Q, W_Q, W_V)["output"], one_matrix),
+        "Q from W_K": (attention_stages(X, W_K, W_K, W_V)["output"], one_matrix),
         "no scale": (
             attention_stages(X, W_Q, W_K, W_V, scale=False)["output"],
             "It matches attention without the 1/√d scaling: divide the scores by √d, "
@@ -170,6 +204,21 @@ def _near_misses(X, W_Q, W_K, W_V) -> dict[str, tuple[np.ndarray, str]]:
         "scale by d": (
             rows(s["scores"] / d),
             "You divided the scores by d; divide by √d (`np.sqrt(d)`).",
+        ),
+        "scale by √C": (
+            rows(s["scores"] / math.sqrt(C)),
+            f"You divided by √C = √{C}, the embedding's width (X.shape[1]). d is the width "
+            f"of the queries and keys, Q.shape[1] (here {d}): divide by √d.",
+        ),
+        "scale by √d_v": (
+            rows(s["scores"] / math.sqrt(d_v)),
+            f"You divided by √d_v = √{d_v}, the width of the values. The scale belongs to "
+            f"the dot products q·k, so use d = Q.shape[1] (here {d}).",
+        ),
+        "scale by √3": (
+            rows(s["scores"] / math.sqrt(_TOY_WIDTH)),
+            f"You divided by √{_TOY_WIDTH}, the toy's width. Your function must work for any "
+            f"shape (here d = {d}): compute d = Q.shape[1].",
         ),
         "no mask": (
             attention_stages(X, W_Q, W_K, W_V, causal=False)["output"],
@@ -186,6 +235,16 @@ def _near_misses(X, W_Q, W_K, W_V) -> dict[str, tuple[np.ndarray, str]]:
             "You masked with 0, but exp(0) = 1 still gives the future weight. "
             "Mask with -np.inf, so that its weight after the softmax is exactly 0.",
         ),
+        "mask hides the past": (
+            rows(s["scaled"], mask.T),
+            "Your mask hides the past and shows the future. Token i may see keys j <= i: "
+            "set -inf where j > i, above the diagonal (`np.triu(..., k=1)`, not `np.tril`).",
+        ),
+        "mask after softmax": (
+            (softmax(s["scaled"]) * mask) @ V,
+            "You zeroed the future after the softmax, so the rows no longer sum to 1. Mask "
+            "before it: -inf in the scores, and the softmax shares 1 among the visible keys.",
+        ),
         "softmax over columns": (
             softmax(s["masked"], axis=0) @ V,
             "Your softmax normalises each column; each *row* (one query) must sum to 1: "
@@ -193,8 +252,11 @@ def _near_misses(X, W_Q, W_K, W_V) -> dict[str, tuple[np.ndarray, str]]:
         ),
         "K Qᵀ": (
             rows((s["K"] @ s["Q"].T) / math.sqrt(d)),
-            "Scores are Q @ K.T (row i: query i against every key), not K @ Q.T.",
+            "Scores are Q @ K.T (row i: query i against every key), not K @ Q.T. (Or W_Q "
+            "and W_K traded places: Q = X @ W_Q asks, K = X @ W_K answers.)",
         ),
+        "scores from X": (rows((X @ X.T) / math.sqrt(d)), from_x),
+        "scores from X, √C": (rows((X @ X.T) / math.sqrt(C)), from_x),
         "no softmax": (
             s["scores"] @ V,
             "Your weights are the raw scores: divide them by √d, mask the future with "
@@ -209,7 +271,34 @@ def _near_misses(X, W_Q, W_K, W_V) -> dict[str, tuple[np.ndarray, str]]:
             s["weights"] @ X,
             "The weights multiply V = X @ W_V, not X itself.",
         ),
+        "returned V": (
+            V,
+            "You returned V itself: the output is the weighted sum `weights @ V`.",
+        ),
     }
+    if C == d == d_v:  # only then can the transposes be multiplied at all
+        misses["W transposed"] = (
+            attention_stages(X, W_Q.T, W_K.T, W_V.T)["output"],
+            "You multiplied by the transposes (X @ W_Q.T, ...). Here each W is (C, d), "
+            "features by slots: Q = X @ W_Q. (PyTorch's nn.Linear stores the transpose; "
+            "that is lesson 10's version of this exercise.)",
+        )
+    return misses
+
+
+def _not_finite(got: np.ndarray) -> str:
+    """Why an output holds NaN or ±inf, as far as its pattern tells."""
+    if np.isnan(got[0]).all() and np.isfinite(got[1:]).all():
+        return (
+            "Row 0 of your output is NaN: your mask hides the diagonal too, so token 0 "
+            "sees nothing and its softmax divides 0 by 0. A token may see itself: mask "
+            "j > i only (`np.triu(..., k=1)`)."
+        )
+    return (
+        "Your output contains NaN or ±inf. The -inf of the mask must go through the "
+        "softmax (which turns it into 0) before multiplying by V; subtract each row's "
+        "maximum before `np.exp`."
+    )
 
 
 def check_attention_function(fn: AttentionFunction, *, seed: int = 0) -> Check:
@@ -218,9 +307,10 @@ def check_attention_function(fn: AttentionFunction, *, seed: int = 0) -> Check:
     fn must return the (T, d_v) output of causal single-head attention,
     softmax(mask(Q Kᵀ / √d)) V. The check never raises: a wrong answer, an exception or a
     malformed return value becomes a `Check` whose message says what is wrong and what to try.
+    A function that raises NotImplementedError (the exercise's starting code) is not started.
     """
     rng = np.random.default_rng(seed)
-    for T, C, d, d_v in _TRIAL_SHAPES:
+    for T, C, d, d_v in ATTENTION_TRIAL_SHAPES:
         X = rng.normal(size=(T, C))
         W_Q, W_K = rng.normal(size=(C, d)), rng.normal(size=(C, d))
         W_V = rng.normal(size=(C, d_v))
@@ -228,12 +318,19 @@ def check_attention_function(fn: AttentionFunction, *, seed: int = 0) -> Check:
         shapes = f"X {X.shape}, W_Q {W_Q.shape}, W_K {W_K.shape}, W_V {W_V.shape}"
         try:
             got = fn(X.copy(), W_Q.copy(), W_K.copy(), W_V.copy())
+        except NotImplementedError:
+            return Check(
+                False,
+                "Not written yet: replace the `raise NotImplementedError` line with the six "
+                "steps, and run the cell.",
+                started=False,
+            )
         except Exception as error:  # the learner's code: report it, never raise
             return Check(
                 False,
                 f"With {shapes} your function raised {type(error).__name__}: {error}. "
-                "Check each step's shape: Q and K are (T, d), the scores (T, T), the output "
-                "(T, d_v).",
+                "Check each step's shape: Q and K are (T, d), V is (T, d_v), the scores "
+                "(T, T), the output (T, d_v).",
             )
         if got is None:
             return Check(False, "Your function returned None: end it with `return weights @ V`.")
@@ -253,11 +350,7 @@ def check_attention_function(fn: AttentionFunction, *, seed: int = 0) -> Check:
                 f"(T, d_v).{hint}",
             )
         if not np.isfinite(got).all():
-            return Check(
-                False,
-                "Your output contains NaN or ±inf. The -inf of the mask must go through the "
-                "softmax (which turns it into 0) before multiplying by V.",
-            )
+            return Check(False, _not_finite(got))
         if np.allclose(got, expected, atol=1e-8):
             continue
         for output, hint in _near_misses(X, W_Q, W_K, W_V).values():
@@ -271,6 +364,16 @@ def check_attention_function(fn: AttentionFunction, *, seed: int = 0) -> Check:
         )
     return Check(
         True,
-        f"Your function equals `core.mirrors.attention` on {len(_TRIAL_SHAPES)} random inputs "
-        "(square and non-square shapes), to 1e-8.",
+        "Your function equals `core.mirrors.attention` on random inputs of shapes "
+        f"{trial_shapes_text()}, to 1e-8.",
     )
+
+
+def trial_shapes_text() -> str:
+    """The shapes `check_attention_function` tries, as a lesson's prose names them.
+
+    Example: trial_shapes_text() -> "(T, C, d, d_v) = (4, 3, 3, 3) and (6, 7, 2, 5)"
+    """
+    shapes = [f"({', '.join(map(str, shape))})" for shape in ATTENTION_TRIAL_SHAPES]
+    listed = shapes[0] if len(shapes) == 1 else ", ".join(shapes[:-1]) + " and " + shapes[-1]
+    return "(T, C, d, d_v) = " + listed

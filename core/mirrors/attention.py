@@ -3,12 +3,13 @@
 The browser lessons (4-6) and the attention-trace widget use this; `core.model.attention` is the
 torch implementation the GPT runs, and a test holds the two equal.
 
-Notation: T tokens, d_model embedding width, d head width.
+Notation: T tokens, d_model (C) embedding width, d query/key width, d_v value width
+(d_v may differ from d, and both from d_model; GPT uses d_v = d = d_model / n_head).
     X (T, d_model) · W_Q (d_model, d) = Q (T, d)      what each token seeks
     X · W_K = K (T, d)                                 what each token offers to be found by
-    X · W_V = V (T, d)                                 what each token contributes
+    X · W_V = V (T, d_v)                               what each token contributes
     scores = Q Kᵀ (T, T); scaled = scores / √d; masked: -inf above the diagonal
-    weights = softmax(masked) row by row; output = weights · V (T, d)
+    weights = softmax(masked) row by row; output = weights · V (T, d_v)
 
 Example:
     >>> X = np.eye(3)

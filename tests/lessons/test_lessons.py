@@ -391,7 +391,9 @@ def test_lesson_6_exercises_accept_right_answers():
     defs = lesson_6_matrices(W_V)
     _, X = toy_sentence("the dog 's bark")
     stages = attention_stages(X, *(np.array(defs[k].value) for k in ("wq_matrix", "wk_matrix")))
-    v0 = float(stages["weights"][3] @ (X @ np.array(W_V))[:, 0])
+    # exercise 2: bark's v₀ with its own key masked too (the other weights renormalised)
+    w = stages["weights"][3][:3]
+    v0 = float(w @ (X @ np.array(W_V))[:3, 0] / w.sum())
 
     def my_attention(X, W_Q, W_K, W_V):
         return scaled_dot_product(X @ W_Q, X @ W_K, X @ W_V, causal=True)[0]

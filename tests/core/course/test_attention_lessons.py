@@ -74,27 +74,58 @@ def test_markdown_matrix_names_the_shape_mismatch():
 
 
 def by_hand(
-    X, W_Q, W_K, W_V, *, scale=True, mask=-np.inf, axis=-1, swap=False, values=True, softmax=True
+    X,
+    W_Q,
+    W_K,
+    W_V,
+    *,
+    scale=True,
+    mask=-np.inf,
+    axis=-1,
+    swap=False,
+    values=True,
+    softmax=True,
+    hide="future",
+    mask_after_softmax=False,
+    transpose=False,
+    project=True,
 ):
-    """Causal attention written out with loops, with switches for the usual mistakes."""
-    Q, K, V = X @ W_Q, X @ W_K, X @ W_V
+    """Causal attention written out with loops, with switches for the usual mistakes.
+
+    scale: True (√d), False, "d", "C" (√C), "d_v" (√d_v) or a number to divide by.
+    hide: which keys the mask hides, "future" (j > i), "past" (j < i) or "self too" (j >= i).
+    """
+    if transpose:
+        W_Q, W_K, W_V = W_Q.T, W_K.T, W_V.T
+    Q, K, V = (X @ W_Q, X @ W_K, X @ W_V) if project else (X, X, X @ W_V)
     T, d = Q.shape
+    divisor = {
+        True: np.sqrt(d),
+        False: 1.0,
+        "d": d,
+        "C": np.sqrt(X.shape[1]),
+        "d_v": np.sqrt(V.shape[1]),
+    }.get(scale, scale)
+    hidden = {
+        "future": lambda i, j: j > i,
+        "past": lambda i, j: j < i,
+        "self too": lambda i, j: j >= i,
+    }
     scores = np.empty((T, T))
     for i in range(T):
         for j in range(T):
             a, b = (K[i], Q[j]) if swap else (Q[i], K[j])
-            scores[i, j] = sum(a[c] * b[c] for c in range(d))
-            if scale is True:
-                scores[i, j] /= np.sqrt(d)
-            elif scale == "d":
-                scores[i, j] /= d
-            if mask is not None and j > i:
+            scores[i, j] = sum(a[c] * b[c] for c in range(d)) / divisor
+            if mask is not None and hidden[hide](i, j) and not mask_after_softmax:
                 scores[i, j] = mask
     if softmax:
-        e = np.exp(scores - scores.max(axis=axis, keepdims=True))
-        weights = e / e.sum(axis=axis, keepdims=True)
+        with np.errstate(invalid="ignore"):
+            e = np.exp(scores - scores.max(axis=axis, keepdims=True))
+            weights = e / e.sum(axis=axis, keepdims=True)
     else:
         weights = scores
+    if mask_after_softmax:
+        weights = np.tril(weights)
     return weights @ (V if values else X)
 
 
@@ -128,6 +159,15 @@ def test_torch_attention_passes_the_same_check():
         ({"values": False}, "not X itself"),
         ({"softmax": False, "scale": False, "mask": None}, "weights are the raw scores"),
         ({"softmax": False, "mask": None}, "must be a softmax of each row"),
+        ({"scale": "C"}, "You divided by √C = √7, the embedding's width"),
+        ({"scale": "d_v"}, "You divided by √d_v = √5, the width of the values"),
+        ({"scale": np.sqrt(3)}, "You divided by √3, the toy's width"),
+        ({"hide": "past"}, "Your mask hides the past and shows the future"),
+        ({"mask_after_softmax": True}, "You zeroed the future after the softmax"),
+        ({"transpose": True}, "You multiplied by the transposes"),
+        ({"project": False}, "Your scores compare the embeddings themselves"),
+        ({"project": False, "scale": "C"}, "Your scores compare the embeddings themselves"),
+        ({"hide": "self too"}, "Row 0 of your output is NaN: your mask hides the diagonal"),
     ],
 )
 def test_each_usual_mistake_gets_its_own_hint(options, hint):
@@ -136,16 +176,23 @@ def test_each_usual_mistake_gets_its_own_hint(options, hint):
     assert hint in result.message
 
 
-def test_hard_coded_sqrt3_fails_on_the_non_square_trial():
-    def sqrt3(X, W_Q, W_K, W_V):
-        Q, K, V = X @ W_Q, X @ W_K, X @ W_V
-        scores = np.where(np.tril(np.ones((len(X),) * 2)) > 0, Q @ K.T / np.sqrt(3), -np.inf)
-        w = np.exp(scores - scores.max(-1, keepdims=True))
-        return (w / w.sum(-1, keepdims=True)) @ V
+def test_an_unrecognised_mistake_names_the_shapes_and_the_gap():
+    """Scores divided by 2 (no usual mistake): the check says where and by how much."""
+    result = check_attention_function(lambda *args: by_hand(*args, scale=2.0))
+    assert not result.passed and result.started
+    assert "X (4, 3)" in result.message and "differs from core's by up to" in result.message
 
-    result = check_attention_function(sqrt3)
-    assert not result.passed
-    assert "X (6, 5)" in result.message and "differs from core's" in result.message
+
+def test_the_starting_code_is_not_started_not_wrong():
+    """The exercise's cell raises NotImplementedError until the learner writes it."""
+
+    def starting_code(X, W_Q, W_K, W_V):
+        raise NotImplementedError("write the six steps")
+
+    result = check_attention_function(starting_code)
+    assert not result.passed and not result.started
+    assert "Not written yet" in result.message
+    assert check_attention_function(lambda *args: None).started  # returned None: a mistake
 
 
 @pytest.mark.parametrize(
@@ -184,3 +231,75 @@ def test_slot_labels():
 
     assert slot_labels("q") == ["q₀", "q₁", "q₂"]
     assert slot_labels("v", 12)[10:] == ["v₁₀", "v₁₁"]
+
+
+def test_near_misses_differ_from_the_answer_and_from_each_other():
+    """Each mistake is named only if no other mistake (nor the right answer) gives its output,
+    on the trial where it can first be told apart: a collision would name the wrong hint."""
+    from core.course.attention_lessons import ATTENTION_TRIAL_SHAPES, _near_misses
+    from core.mirrors.attention import attention_stages
+
+    rng = np.random.default_rng(0)
+    told_apart = set()
+    for T, C, d, d_v in ATTENTION_TRIAL_SHAPES:
+        X = rng.normal(size=(T, C))
+        W_Q, W_K, W_V = rng.normal(size=(C, d)), rng.normal(size=(C, d)), rng.normal(size=(C, d_v))
+        right = attention_stages(X, W_Q, W_K, W_V)["output"]
+        misses = {
+            name: miss
+            for name, miss in _near_misses(X, W_Q, W_K, W_V).items()
+            if miss[0].shape != right.shape or not np.allclose(miss[0], right, atol=1e-8)
+        }
+        names = list(misses)
+        for a in range(len(names)):
+            for b in range(a + 1, len(names)):
+                (one, hint), (other, other_hint) = misses[names[a]], misses[names[b]]
+                same = one.shape == other.shape and np.allclose(one, other, atol=1e-8)
+                assert not same or hint == other_hint, (names[a], names[b], (T, C, d, d_v))
+        told_apart |= set(names)
+    # everything is caught somewhere; √C, √d_v and √3 only where C, d, d_v differ
+    assert told_apart == set(_near_misses(*(np.eye(3),) * 4))
+
+
+def test_trial_shapes_text_names_every_shape_the_check_tries():
+    from core.course.attention_lessons import ATTENTION_TRIAL_SHAPES, trial_shapes_text
+
+    text = trial_shapes_text()
+    assert text == "(T, C, d, d_v) = (4, 3, 3, 3) and (6, 7, 2, 5)"
+    assert all(str(shape) in text for shape in ATTENTION_TRIAL_SHAPES)
+    from core.mirrors.attention import attention_stages
+
+    def right(X, W_Q, W_K, W_V):  # the success message quotes the same shapes
+        return attention_stages(X, W_Q, W_K, W_V)["output"]
+
+    assert text in check_attention_function(right).message
+
+
+def _learner_attention(sums_keepdims=True, key_matrix="W_K"):
+    """An attention function as a learner writes it, with one mistake switched on."""
+
+    def fn(X, W_Q, W_K, W_V):
+        Q, V = X @ W_Q, X @ W_V
+        K = X @ (W_K if key_matrix == "W_K" else W_Q)
+        T = X.shape[0]
+        scores = Q @ K.T / np.sqrt(Q.shape[1])
+        scores = np.where(np.triu(np.ones((T, T), bool), k=1), -np.inf, scores)
+        e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        return (e / e.sum(axis=-1, keepdims=sums_keepdims)) @ V
+
+    return fn
+
+
+@pytest.mark.parametrize(
+    "mistake, says",
+    [
+        (dict(sums_keepdims=False), "keepdims=True"),
+        (dict(key_matrix="W_Q"), "come from one matrix"),
+        (dict(), None),
+    ],
+)
+def test_check_names_the_keepdims_and_copy_paste_mistakes(mistake, says):
+    result = check_attention_function(_learner_attention(**mistake))
+    assert result.passed is (says is None)
+    if says:
+        assert says in result.message
