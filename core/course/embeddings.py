@@ -80,7 +80,9 @@ def build_vocabulary(tokens: Sequence[str], size: int) -> list[str]:
         raise ValueError(f"a vocabulary needs at least 2 words, got size={size}")
     counts = Counter(tokens)
     if len(counts) < size:
-        raise ValueError(f"the text has only {len(counts)} distinct words; ask for fewer than {size}")
+        raise ValueError(
+            f"the text has only {len(counts)} distinct words; ask for fewer than {size}"
+        )
     return [w for w, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:size]]
 
 

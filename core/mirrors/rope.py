@@ -29,7 +29,7 @@ import numpy as np
 
 from core.mirrors.positions import frequencies
 
-__all__ = ["rotate", "rotary_scores"]
+__all__ = ["rotary_scores", "rotate"]
 
 
 def rotate(x, positions, *, base: float = 10000.0) -> np.ndarray:

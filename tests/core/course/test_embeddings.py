@@ -52,7 +52,14 @@ def test_embedding_backward_equals_torch_autograd():
 
 
 def test_words_and_vocabulary():
-    assert words("KING RICHARD III:\nO, 'tis thou!") == ["king", "richard", "iii", "o", "tis", "thou"]
+    assert words("KING RICHARD III:\nO, 'tis thou!") == [
+        "king",
+        "richard",
+        "iii",
+        "o",
+        "tis",
+        "thou",
+    ]
     assert build_vocabulary(["b", "a", "b", "c", "a", "d"], 3) == ["a", "b", "c"]
     with pytest.raises(ValueError, match="only 2 distinct words"):
         build_vocabulary(["a", "b"], 3)
