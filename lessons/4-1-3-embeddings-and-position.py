@@ -29,6 +29,7 @@ def _():
     import marimo as mo
     import numpy as np
     import pandas as pd
+    import time
 
     from core.course.attention_lessons import format_number, markdown_matrix
     from core.course.catalog import next_lesson_markdown
@@ -77,6 +78,7 @@ def _():
         shift_rotation,
         sinusoidal_positions,
         softmax,
+        time,
         train_word_embedding,
     )
 
@@ -169,27 +171,45 @@ def _(
     _dims = [f"c{j}" for j in range(toy_E.shape[1])]
     _bold = np.zeros(toy_E.shape, dtype=bool)
     _bold[lookup_id] = True
+
+    def _block(title, matrix, rows, columns, **options):
+        return mo.vstack(
+            [mo.md(title), mo.md(markdown_matrix(matrix, rows, columns, **options))], gap=0
+        )
+
     mo.hstack(
         [
-            mo.md(
-                f"**one-hot of *{lookup_dropdown.value}*** (1, {len(VOCAB)})\n\n"
-                + markdown_matrix(x_one_hot[None], ["x"], VOCAB, decimals=0)
+            _block(
+                f"**one-hot of *{lookup_dropdown.value}*** (1, {len(VOCAB)})",
+                x_one_hot[None],
+                ["x"],
+                VOCAB,
+                decimals=0,
             ),
-            mo.md(
-                f"**E** ({len(VOCAB)}, {toy_E.shape[1]}), toy\n\n"
-                + markdown_matrix(toy_E, VOCAB, _dims, corner="word", bold=_bold)
+            _block(
+                f"**E** ({len(VOCAB)}, {toy_E.shape[1]}), toy",
+                toy_E,
+                VOCAB,
+                _dims,
+                corner="word",
+                bold=_bold,
             ),
-            mo.md(
-                "**one-hot @ E** (1, 4)\n\n"
-                + markdown_matrix(product[None], ["x E"], _dims)
-                + f"\n\n**E[{lookup_id}]** (1, 4)\n\n"
-                + markdown_matrix(toy_E[lookup_id][None], [f"E[{lookup_id}]"], _dims)
-                + f"\n\nequal: **{lookup_equal}**"
+            mo.vstack(
+                [
+                    _block("**one-hot @ E** (1, 4)", product[None], ["x E"], _dims),
+                    _block(
+                        f"**E[{lookup_id}]** (1, 4)",
+                        toy_E[lookup_id][None],
+                        [f"E[{lookup_id}]"],
+                        _dims,
+                    ),
+                    mo.md(f"equal: **{lookup_equal}**"),
+                ],
+                gap=0.5,
             ),
         ],
         justify="start",
         gap=1.5,
-        wrap=True,
     )
     return
 
@@ -318,8 +338,8 @@ def _(VOCAB, format_number, mo, np, step_E, step_error, step_grad, step_ids, toy
 
 
 @app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
+def _(GPT2_POSITIONS, mo):
+    mo.md(rf"""
     ## 3 · What training puts in the rows
 
     Random rows mean nothing. Train them, and words used alike end up with alike rows,
@@ -328,7 +348,7 @@ def _(mo):
     300 commonest words of **Tiny Shakespeare** (the text lesson 11 pretrains on), with
     C = 16 numbers per word. The loss is the exact cross-entropy over every pair of
     neighbouring words in the first 90% of the text (the last 10% is held out), and each
-    step is one step of Adam. A toy next to GPT-2 (one word of context, not 1,024 tokens),
+    step is one step of Adam. A toy next to GPT-2 (one word of context, not {GPT2_POSITIONS:,} tokens),
     but an honest one.
     """)
     return
@@ -342,10 +362,18 @@ def _(mo):
 
 
 @app.cell
-def _(DataUnavailableError, mo, prepare_pairs, read_text, train_button, train_word_embedding):
+def _(
+    DataUnavailableError,
+    mo,
+    prepare_pairs,
+    read_text,
+    time,
+    train_button,
+    train_word_embedding,
+):
     mo.stop(
         not train_button.value,
-        mo.md("*Press **Train** to load Tiny Shakespeare (1.1 MB) and train; about a second.*"),
+        mo.md("*Press **Train** to load Tiny Shakespeare (1.1 MB) and train on it.*"),
     )
     try:
         _text = read_text("tinyshakespeare")
@@ -365,6 +393,7 @@ def _(DataUnavailableError, mo, prepare_pairs, read_text, train_button, train_wo
             kind="warn",
         ),
     )
+    _start = time.perf_counter()
     pairs = prepare_pairs(_text, vocab_size=300)
     TRAIN_STEPS = 100
     with mo.status.progress_bar(total=TRAIN_STEPS, title="Training the word embedding") as _bar:
@@ -376,7 +405,8 @@ def _(DataUnavailableError, mo, prepare_pairs, read_text, train_button, train_wo
             val_counts=pairs.val_counts,
             on_step=lambda _step: _bar.update(),
         )
-    return pairs, word_model
+    train_seconds = time.perf_counter() - _start
+    return pairs, train_seconds, word_model
 
 
 @app.cell(hide_code=True)
@@ -405,7 +435,7 @@ def _(alt, pd, word_model):
 
 
 @app.cell(hide_code=True)
-def _(count_loss, format_number, loss_chart, mo, np, pairs, word_model):
+def _(count_loss, format_number, loss_chart, mo, np, pairs, train_seconds, word_model):
     _V = len(pairs.vocabulary)
     _table_train = count_loss(pairs.train_counts)
     _table_val = count_loss(pairs.val_counts, pairs.train_counts)
@@ -416,7 +446,8 @@ def _(count_loss, format_number, loss_chart, mo, np, pairs, word_model):
             mo.md(
                 f"""
     Trained on **{int(pairs.train_counts.sum()):,}** pairs ({pairs.n_words:,} words in all;
-    pairs with a word outside the {_V} are skipped). The loss started at
+    pairs with a word outside the {_V} are skipped), in {format_number(train_seconds, 1)} s
+    here, counting and all. The loss started at
     {format_number(word_model.train_losses[0], 3)} (ln {_V} = {format_number(np.log(_V), 3)}:
     a uniform guess) and ended at **{format_number(word_model.train_losses[-1], 3)}**, and
     **{format_number(word_model.val_losses[-1], 3)}** on the held-out pairs.
@@ -614,17 +645,25 @@ def _(ORDER_BASE, attend, format_number, markdown_matrix, mo, order_error, order
     mo.stop(order_error is not None, mo.callout(mo.md(order_error or ""), kind="warn"))
     _dims = [f"c{j}" for j in range(4)]
     _tables = [
-        mo.md(
-            f"**softmax(XXᵀ)X** for *{' '.join(_w)}*\n\n"
-            + markdown_matrix(
-                attend(_w), [f"{t}: {w}" for t, w in enumerate(_w)], _dims, corner="position: word"
-            )
+        mo.vstack(
+            [
+                mo.md(f"**softmax(XXᵀ)X** for *{' '.join(_w)}*"),
+                mo.md(
+                    markdown_matrix(
+                        attend(_w),
+                        [f"{t}: {w}" for t, w in enumerate(_w)],
+                        _dims,
+                        corner="position: word",
+                    )
+                ),
+            ],
+            gap=0,
         )
         for _w in (ORDER_BASE.split(), order_words)
     ]
     mo.vstack(
         [
-            mo.hstack(_tables, justify="start", gap=2, wrap=True),
+            mo.hstack(_tables, justify="start", gap=2),
             mo.callout(
                 mo.md(
                     f"Each word gets **the same output row in both sentences**, only at another "
@@ -753,7 +792,7 @@ def _(mo):
 
 @app.cell(hide_code=True)
 def _(alt, pd, sinusoidal_positions, width_slider):
-    HEATMAP_POSITIONS = 64
+    HEATMAP_POSITIONS, ANNOTATED_C = 64, 20
     _C = width_slider.value
     _pe = sinusoidal_positions(HEATMAP_POSITIONS, _C)
     _cells = pd.DataFrame(
@@ -782,7 +821,7 @@ def _(alt, pd, sinusoidal_positions, width_slider):
     )
     _dims = [4, 5, 6, 7]
     _curve_positions = range(100)
-    _pe_long = sinusoidal_positions(100, _C)
+    _pe_long = sinusoidal_positions(100, ANNOTATED_C)  # the Annotated Transformer's width
     _lines = pd.DataFrame(
         [
             {"position": p, "dimension": f"dim {d}", "value": float(_pe_long[p, d])}
@@ -798,14 +837,16 @@ def _(alt, pd, sinusoidal_positions, width_slider):
             y=alt.Y("value:Q", title="PE[p, d]"),
             color=alt.Color("dimension:N", title="dimension"),
         )
-        .properties(width=360, height=240, title=f"Dimensions 4–7 along 100 positions, C = {_C}")
+        .properties(
+            width=360, height=240, title=f"Dimensions 4–7 along 100 positions, C = {ANNOTATED_C}"
+        )
     )
-    return pe_heatmap, pe_lines
+    return ANNOTATED_C, pe_heatmap, pe_lines
 
 
 @app.cell(hide_code=True)
-def _(frequencies, format_number, mo, pe_heatmap, pe_lines, width_slider):
-    _omega = frequencies(width_slider.value)
+def _(ANNOTATED_C, frequencies, format_number, mo, pe_heatmap, pe_lines):
+    _omega = frequencies(ANNOTATED_C)
     mo.hstack(
         [
             pe_heatmap,
@@ -813,7 +854,8 @@ def _(frequencies, format_number, mo, pe_heatmap, pe_lines, width_slider):
                 [
                     pe_lines,
                     mo.md(
-                        "The Annotated Transformer's plot: dimensions 4 and 5 are pair 2 "
+                        f"The Annotated Transformer's plot, at its width C = {ANNOTATED_C} "
+                        "(the slider leaves it alone): dimensions 4 and 5 are pair 2 "
                         f"(ω = {format_number(_omega[2], 4)}, one turn every "
                         f"{format_number(2 * 3.141592653589793 / _omega[2], 1)} positions), "
                         f"6 and 7 pair 3 (one turn every "
@@ -1081,7 +1123,7 @@ def _(embed, length_slider, np):
 
 
 @app.cell(hide_code=True)
-def _(TOY_BLOCK_SIZE, length_slider, mo, toy_input, toy_input_error):
+def _(GPT2_POSITIONS, TOY_BLOCK_SIZE, length_slider, mo, toy_input, toy_input_error):
     if toy_input_error is None:
         _out = mo.callout(
             mo.md(
@@ -1095,8 +1137,9 @@ def _(TOY_BLOCK_SIZE, length_slider, mo, toy_input, toy_input_error):
         _out = mo.callout(
             mo.md(
                 f"**No row to look up.** core says: *{toy_input_error}*. A learned table "
-                "simply ends; GPT-2 cannot read a 1,025th token at all, so longer texts are "
-                "cut into windows of 1,024."
+                f"simply ends; GPT-2 has no row for position {GPT2_POSITIONS:,} (its "
+                f"{GPT2_POSITIONS + 1:,}th token), so longer texts are cut into windows of "
+                f"{GPT2_POSITIONS:,}."
             ),
             kind="danger",
         )
@@ -1105,11 +1148,11 @@ def _(TOY_BLOCK_SIZE, length_slider, mo, toy_input, toy_input_error):
 
 
 @app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
+def _(GPT2_POSITIONS, mo):
+    mo.md(rf"""
     The formula never ends: $PE(p)$ exists for every $p$. But existing is not the same as
-    working. A model trained on texts of 1,024 tokens has never seen the vectors of
-    positions 1,024 and beyond, and nothing made its layers handle them. Press, Smith and
+    working. A model trained on texts of {GPT2_POSITIONS:,} tokens has never seen the vectors
+    of positions {GPT2_POSITIONS:,} and beyond, and nothing made its layers handle them. Press, Smith and
     Lewis (2022, *Train Short, Test Long*) measured it: a transformer with sinusoidal
     positions gets worse quickly once the text runs past the training length. So neither
     choice extrapolates for free; the learned table at least says so plainly.
@@ -1191,8 +1234,8 @@ def _(format_number, mo, rope_m, rope_n, rope_scores, rope_shift):
 
 
 @app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
+def _(GPT2_POSITIONS, GPT2_WIDTH, mo):
+    mo.md(rf"""
     ## Recap
 
     - A token's embedding is a row of a table $E$ (V, C): a one-hot row times $E$ is that
@@ -1203,10 +1246,10 @@ def _(mo):
       similarity, and a 2-D PCA view that keeps only part of the picture.
     - Attention on its own treats a sentence as a bag: reorder the words and the outputs are
       only reordered. Position must be put into the vectors, by adding $P[t]$.
-    - Sinusoidal encodings: pairs of sin and cos at speeds $10000^{-2i/C}$;
+    - Sinusoidal encodings: pairs of sin and cos at speeds $10000^{{-2i/C}}$;
       $PE(p + k) = R(k)\,PE(p)$ with $R(k)$ independent of $p$, so their dot product depends
       on the distance only and falls off with it.
-    - Learned positions (GPT-2's 1,024 × 768 `wpe`) cost parameters and stop at the trained
+    - Learned positions (GPT-2's {GPT2_POSITIONS:,} × {GPT2_WIDTH} `wpe`) cost parameters and stop at the trained
       length; sinusoids continue but were never trained there either. RoPE rotates q and k,
       so scores depend on the offset alone.
 
