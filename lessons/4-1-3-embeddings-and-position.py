@@ -43,7 +43,7 @@ def _():
         prepare_pairs,
         train_word_embedding,
     )
-    from core.data import DataUnavailableError, read_text
+    from core.data import REGISTRY, DataUnavailableError, read_text
     from core.mirrors.attention import attention_stages
     from core.mirrors.positions import (
         embed,
@@ -56,6 +56,7 @@ def _():
 
     return (
         DataUnavailableError,
+        REGISTRY,
         alt,
         attention_stages,
         cosine_similarities,
@@ -337,17 +338,25 @@ def _(VOCAB, format_number, mo, np, step_E, step_error, step_grad, step_ids, toy
     return
 
 
+@app.cell
+def _():
+    # the word embedding of section 3: its vocabulary, width, training steps, held-out share
+    WORD_VOCAB, WORD_WIDTH, TRAIN_STEPS, HELD_OUT = 300, 16, 100, 0.1
+    return HELD_OUT, TRAIN_STEPS, WORD_VOCAB, WORD_WIDTH
+
+
 @app.cell(hide_code=True)
-def _(GPT2_POSITIONS, mo):
+def _(GPT2_POSITIONS, HELD_OUT, WORD_VOCAB, WORD_WIDTH, mo):
     mo.md(rf"""
     ## 3 · What training puts in the rows
 
     Random rows mean nothing. Train them, and words used alike end up with alike rows,
     because they have to make alike predictions. Below you train that same model, for real:
     the previous word's row of $E$, times $W$, gives logits for the next word, over the
-    300 commonest words of **Tiny Shakespeare** (the text lesson 11 pretrains on), with
-    C = 16 numbers per word. The loss is the exact cross-entropy over every pair of
-    neighbouring words in the first 90% of the text (the last 10% is held out), and each
+    {WORD_VOCAB} commonest words of **Tiny Shakespeare** (the text lesson 11 pretrains on),
+    with C = {WORD_WIDTH} numbers per word. The loss is the exact cross-entropy over every
+    pair of neighbouring words in the first {100 - 100 * HELD_OUT:.0f}% of the text (the last
+    {100 * HELD_OUT:.0f}% is held out), and each
     step is one step of Adam. A toy next to GPT-2 (one word of context, not {GPT2_POSITIONS:,} tokens),
     but an honest one.
     """)
@@ -355,8 +364,8 @@ def _(GPT2_POSITIONS, mo):
 
 
 @app.cell
-def _(mo):
-    train_button = mo.ui.run_button(label="Train the word embedding (100 steps)")
+def _(TRAIN_STEPS, mo):
+    train_button = mo.ui.run_button(label=f"Train the word embedding ({TRAIN_STEPS} steps)")
     train_button
     return (train_button,)
 
@@ -364,6 +373,11 @@ def _(mo):
 @app.cell
 def _(
     DataUnavailableError,
+    HELD_OUT,
+    REGISTRY,
+    TRAIN_STEPS,
+    WORD_VOCAB,
+    WORD_WIDTH,
     mo,
     prepare_pairs,
     read_text,
@@ -371,9 +385,10 @@ def _(
     train_button,
     train_word_embedding,
 ):
+    _megabytes = f"{REGISTRY['tinyshakespeare'].size / 1e6:.1f} MB"
     mo.stop(
         not train_button.value,
-        mo.md("*Press **Train** to load Tiny Shakespeare (1.1 MB) and train on it.*"),
+        mo.md(f"*Press **Train** to load Tiny Shakespeare ({_megabytes}) and train on it.*"),
     )
     try:
         _text = read_text("tinyshakespeare")
@@ -384,7 +399,7 @@ def _(
         _missing is not None,
         mo.callout(
             mo.md(
-                "**This section needs Tiny Shakespeare** (1.1 MB), and it could not be had: "
+                f"**This section needs Tiny Shakespeare** ({_megabytes}), and it could not be had: "
                 f"{_missing}\n\nOn your machine, fetch it once with "
                 "`python -m core.data fetch tinyshakespeare` (or put `tinyshakespeare.txt` in "
                 "the folder `COURSE_DATA_DIR` names); on the site, the page downloads it and "
@@ -394,13 +409,12 @@ def _(
         ),
     )
     _start = time.perf_counter()
-    pairs = prepare_pairs(_text, vocab_size=300)
-    TRAIN_STEPS = 100
+    pairs = prepare_pairs(_text, vocab_size=WORD_VOCAB, val_fraction=HELD_OUT)
     with mo.status.progress_bar(total=TRAIN_STEPS, title="Training the word embedding") as _bar:
         word_model = train_word_embedding(
             pairs.train_counts,
             pairs.vocabulary,
-            width=16,
+            width=WORD_WIDTH,
             steps=TRAIN_STEPS,
             val_counts=pairs.val_counts,
             on_step=lambda _step: _bar.update(),
@@ -410,13 +424,13 @@ def _(
 
 
 @app.cell(hide_code=True)
-def _(alt, pd, word_model):
+def _(HELD_OUT, alt, pd, word_model):
     _history = pd.DataFrame(
         [
             {"step": s, "slice": name, "loss": loss}
             for name, losses in (
-                ("train (90%)", word_model.train_losses),
-                ("held out (10%)", word_model.val_losses),
+                (f"train ({100 - 100 * HELD_OUT:.0f}%)", word_model.train_losses),
+                (f"held out ({100 * HELD_OUT:.0f}%)", word_model.val_losses),
             )
             for s, loss in enumerate(losses)
         ]
@@ -456,7 +470,7 @@ def _(count_loss, format_number, loss_chart, mo, np, pairs, train_seconds, word_
     {format_number(_table_train, 3)} on the pairs it counted, but
     **{format_number(_table_val, 3)}** on the held-out ones: {_unseen:,} pairs there never
     occur in the training slice, and the table gives each probability 0. The embedding
-    model has only 16 numbers per word, so it cannot memorise each pair, and a pair it never
+    model has only {word_model.E.shape[1]} numbers per word, so it cannot memorise each pair, and a pair it never
     saw still gets the probability that words *like* it earned.
     """
             ),
@@ -472,7 +486,10 @@ def _(count_loss, format_number, loss_chart, mo, np, pairs, train_seconds, word_
 def _(mo, word_model):
     _common = word_model.vocabulary
     neighbour_dropdown = mo.ui.dropdown(
-        options=_common, value="my", searchable=True, label="word (the 300, commonest first)"
+        options=_common,
+        value="my",
+        searchable=True,
+        label=f"word (the {len(_common)}, commonest first)",
     )
     mo.vstack(
         [
@@ -480,7 +497,7 @@ def _(mo, word_model):
                 "**Nearest neighbours.** Pick a word. Its neighbours are the words whose rows "
                 "make the smallest angle with its row: cosine similarity "
                 r"$\cos(a, b) = \frac{a \cdot b}{|a|\,|b|}$, 1 for the same direction, 0 "
-                "for perpendicular, computed in all 16 dimensions."
+                f"for perpendicular, computed in all {word_model.E.shape[1]} dimensions."
             ),
             neighbour_dropdown,
         ]
@@ -565,14 +582,17 @@ def _(alt, format_number, mo, neighbours, pca_coords, pca_kept, pd, picked, word
         .encode(x=_x, y=_y, text="word", color=_color)
     )
     _chart = (_dots + _labels).properties(
-        width=560, height=420, title="The 300 word vectors, projected onto 2 of 16 dimensions (PCA)"
+        width=560,
+        height=420,
+        title=f"The {len(word_model.vocabulary)} word vectors, projected onto 2 of "
+        f"{word_model.E.shape[1]} dimensions (PCA)",
     )
     mo.vstack(
         [
             _chart,
             mo.md(
                 f"A **principal component analysis** (PCA) finds the two directions along which "
-                f"the 300 rows vary most and projects every row onto them. Here they keep only "
+                f"the {len(word_model.vocabulary)} rows vary most and projects every row onto them. Here they keep only "
                 f"{format_number(100 * pca_kept.sum(), 1)}% of the variance, so two words close "
                 "on this picture may be far apart in 16 dimensions (the neighbours above are "
                 "computed there, not here): the picked word and its 8 nearest are coloured, "
