@@ -119,18 +119,72 @@ def _(np):
 def _(VOCAB, mo):
     _ids = {w: i for i, w in enumerate(VOCAB)}
     mo.md(
-        f"""
+        rf"""
     ## 1 · An id is a name, not a quantity
 
-    Give six words the ids {", ".join(f"*{w}* = {i}" for w, i in _ids.items())}. Fed to
-    a network as numbers, *man* ({_ids["man"]}) would be {_ids["man"] // _ids["dog"]} times
-    *dog* ({_ids["dog"]}), and *bit* ({_ids["bit"]}) would lie halfway between *dog* and
-    *man*: arithmetic on names, which means nothing. The order of a vocabulary is an
-    accident of how it was built.
+    Give six words the ids {", ".join(f"*{w}* = {i}" for w, i in _ids.items())}. What if
+    a network took the id itself as its input, a single number $x$? Its first layer,
+    like every layer you trained in series 1, computes $x\,w + b$: here one score per
+    possible next word, so $w$ and $b$ are rows of {len(VOCAB)} weights. Draw some
+    weights and compare the scores of three neighbouring ids:
+    """
+    )
+    return
 
+
+@app.cell
+def _(mo):
+    redraw_button = mo.ui.button(
+        label="draw other weights", value=0, on_click=lambda count: count + 1
+    )
+    redraw_button
+    return (redraw_button,)
+
+
+@app.cell
+def _(VOCAB, np, redraw_button):
+    _rng = np.random.default_rng(100 + redraw_button.value)
+    _w, _b = _rng.normal(0.0, 1.0, (2, len(VOCAB)))  # one weight and one bias per next word
+    id_scores = {w: VOCAB.index(w) * _w + _b for w in ("bit", "man", "cat")}  # x = the id
+    id_midpoint = (id_scores["bit"] + id_scores["cat"]) / 2
+    id_halfway = bool(np.allclose(id_scores["man"], id_midpoint))
+    return id_halfway, id_midpoint, id_scores
+
+
+@app.cell(hide_code=True)
+def _(VOCAB, id_halfway, id_midpoint, id_scores, markdown_matrix, mo):
+    _rows = [f"{w} (x = {VOCAB.index(w)})" for w in id_scores] + ["halfway between bit and cat"]
+    mo.vstack(
+        [
+            mo.md(
+                markdown_matrix(
+                    [*id_scores.values(), id_midpoint],
+                    _rows,
+                    VOCAB,
+                    corner="input ↓ · score of next word →",
+                )
+            ),
+            mo.md(
+                f"*man*'s scores are exactly halfway between *bit*'s and *cat*'s: "
+                f"**{id_halfway}**. Draw again: it stays so, for every weight you could "
+                f"train, because {VOCAB.index('man')} is halfway between "
+                f"{VOCAB.index('bit')} and {VOCAB.index('cat')}. The network would be forced "
+                "to predict for *man* the average of what it predicts for *bit* and *cat*, "
+                "and a deeper one would spend its layers undoing an order that means "
+                "nothing: the order of a vocabulary is an accident of how it was built."
+            ),
+        ]
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(VOCAB, mo):
+    mo.md(
+        f"""
     The honest input is a **one-hot** row: {len(VOCAB)} zeros with a single 1 in the word's
-    column, so that no word is bigger, or nearer, than another. Multiply it by a matrix
-    $E$ of shape (V, C) = ({len(VOCAB)}, 4) and see what comes out. Pick a word:
+    column, so that no word is bigger than another, or between two others. Multiply it by
+    a matrix $E$ of shape (V, C) = ({len(VOCAB)}, 4) and see what comes out. Pick a word:
     """
     )
     return
@@ -613,8 +667,29 @@ def _(mo):
     in its simplest form $\text{softmax}(XX^\top)\,X$: every token's new vector is a
     weighted mix of all the tokens' vectors, weighted by dot products. Run it on two
     sentences with the same words in another order (any six-word table will do; this is
-    section 1's toy one):
+    section 1's toy one), *the dog bit the man* and *the man bit the dog*.
+
+    **Predict first:** does *dog* come out of attention with a different vector in the two
+    sentences? It has different neighbours on each side.
     """)
+    return
+
+
+@app.cell
+def _(mo):
+    order_radio = mo.ui.radio(
+        options=["yes, its place changed, so its output changes", "no, the same vector"],
+        value=None,
+        label="dog's output in the two sentences:",
+    )
+    order_radio
+    return (order_radio,)
+
+
+@app.cell(hide_code=True)
+def _(mo, order_radio):
+    mo.stop(order_radio.value is None, mo.md("*The two runs appear once you have predicted.*"))
+    mo.md("Now run it. Type another order if you like; the tables follow.")
     return
 
 
@@ -661,8 +736,20 @@ def _(VOCAB, attention_stages, np, order_text, toy_E):
 
 
 @app.cell(hide_code=True)
-def _(ORDER_BASE, attend, format_number, markdown_matrix, mo, order_error, order_gap, order_words):
+def _(
+    ORDER_BASE,
+    attend,
+    format_number,
+    markdown_matrix,
+    mo,
+    order_error,
+    order_gap,
+    order_radio,
+    order_words,
+):
+    mo.stop(order_radio.value is None)
     mo.stop(order_error is not None, mo.callout(mo.md(order_error or ""), kind="warn"))
+    _guessed = order_radio.value.startswith("no")
     _dims = [f"c{j}" for j in range(4)]
     _tables = [
         mo.vstack(
@@ -689,9 +776,15 @@ def _(ORDER_BASE, attend, format_number, markdown_matrix, mo, order_error, order
                     f"Each word gets **the same output row in both sentences**, only at another "
                     f"position (largest difference, word by word: {format_number(order_gap, 3)}). "
                     "Attention on its own sees a bag of words: *who bit whom* is lost. "
-                    "Lesson 4 makes this argument in full."
+                    + (
+                        "As you predicted. "
+                        if _guessed
+                        else "Not what you predicted: the neighbours changed places, but "
+                        "attention never looks at places, only at dot products of vectors. "
+                    )
+                    + "Lesson 4 makes this argument in full."
                 ),
-                kind="info",
+                kind="success" if _guessed else "warn",
             ),
         ]
     )
@@ -1097,7 +1190,8 @@ def _(mo):
 
     GPT-2 does not use the formula. It gives positions an embedding table of their own,
     `wpe`, one row per position, learned by gradient descent exactly like the token table
-    (section 2: the rows of positions the batch used get the gradient). Its input is
+    (section 2: the rows of positions the batch used get the gradient, and the row of a
+    position no training text reached keeps its random start). Its input is
     $x_t = \text{wte}[\text{id}_t] + \text{wpe}[t]$; `core.mirrors.positions.embed` is the
     NumPy twin of `core.model`'s `wte(idx) + wpe(pos)`, tested equal to it.
     """)

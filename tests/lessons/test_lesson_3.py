@@ -84,7 +84,9 @@ def test_bad_sentences_get_a_message(text, message):
 def test_attention_sees_a_bag_until_told_positions(default_run):
     _, defs = default_run
     assert defs["order_gap"] < 1e-12
-    outputs, defs = run(order_text=element("the dog bit a man"))
+    outputs, defs = run(
+        order_text=element("the dog bit a man"), order_radio=element("no, the same vector")
+    )
     assert defs["order_gap"] is None
     assert "is not a reordering" in outputs_text(outputs)
 
@@ -166,3 +168,24 @@ def test_training_offline_without_the_file_says_how_to_get_it(tmp_path, monkeypa
     assert "python -m core.data fetch tinyshakespeare" in text
     assert "word_model" not in defs
     assert "Traceback" not in text
+
+
+def test_an_id_as_a_number_puts_man_halfway_whatever_the_weights(default_run):
+    _, defs = default_run
+    assert defs["id_halfway"] is True
+    for draws in (1, 7):
+        _, defs = run(redraw_button=element(draws))
+        assert defs["id_halfway"] is True
+        np.testing.assert_allclose(defs["id_scores"]["man"], defs["id_midpoint"])
+
+
+def test_the_order_runs_wait_for_a_prediction(default_run):
+    outputs, _ = default_run
+    text = outputs_text(outputs)
+    assert "The two runs appear once you have predicted" in text
+    assert "softmax(XXᵀ)X</strong> for" not in text
+    outputs, _ = run(order_radio=element("yes, its place changed, so its output changes"))
+    text = outputs_text(outputs)
+    assert "Not what you predicted" in text and "the same output row in both" in text
+    outputs, _ = run(order_radio=element("no, the same vector"))
+    assert "As you predicted" in outputs_text(outputs)
