@@ -686,13 +686,6 @@ def _(mo):
     return (order_radio,)
 
 
-@app.cell(hide_code=True)
-def _(mo, order_radio):
-    mo.stop(order_radio.value is None, mo.md("*The two runs appear once you have predicted.*"))
-    mo.md("Now run it. Type another order if you like; the tables follow.")
-    return
-
-
 @app.cell
 def _(mo):
     order_text = mo.ui.text(
@@ -700,8 +693,14 @@ def _(mo):
         label="the same words as “the dog bit the man”, in another order",
         full_width=True,
     )
-    order_text
     return (order_text,)
+
+
+@app.cell(hide_code=True)
+def _(mo, order_radio, order_text):
+    mo.stop(order_radio.value is None, mo.md("*The two runs appear once you have predicted.*"))
+    mo.vstack([mo.md("Now run it. Type another order if you like; the tables follow."), order_text])
+    return
 
 
 @app.cell
