@@ -112,7 +112,8 @@ def _(np):
     # numbers, as a model's table is before training.
     VOCAB = ["the", "dog", "bit", "man", "cat", "sat"]
     toy_E = np.random.default_rng(3).normal(0.0, 1.0, (len(VOCAB), 4)).round(2)
-    return VOCAB, toy_E
+    STEP_LR = 0.5  # section 2's learning rate
+    return STEP_LR, VOCAB, toy_E
 
 
 @app.cell(hide_code=True)
@@ -285,23 +286,23 @@ def _(GPT2_VOCAB, GPT2_WIDTH, lookup_dropdown, lookup_id, mo):
 
 
 @app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
+def _(STEP_LR, mo):
+    mo.md(rf"""
     ## 2 · Gradient descent moves the rows you used
 
     Seen as a product, $E$ is the weight matrix of a linear layer (without bias) whose input
     is one-hot: the same learnable weights you trained in series 1, changed by the same
     gradient descent. What does one step of it do to the table? Take the smallest language
-    model that uses $E$: each word's row $x_t = E[\text{id}_t]$, times a matrix
+    model that uses $E$: each word's row $x_t = E[\text{{id}}_t]$, times a matrix
     $W$ (C, V), gives logits for the next word, scored by cross-entropy. Backpropagation
     brings a gradient $\partial L/\partial x_t$ for each position, and since
-    $X = \text{onehot} \cdot E$,
+    $X = \text{{onehot}} \cdot E$,
 
-    $$\frac{\partial L}{\partial E} = \text{onehot}^\top\,\frac{\partial L}{\partial X}:$$
+    $$\frac{{\partial L}}{{\partial E}} = \text{{onehot}}^\top\,\frac{{\partial L}}{{\partial X}}:$$
 
     row *t* of the gradient is added into the row of the word at position *t*, and to
     nothing else. Type a sentence from the six words (at least two of them) and look at
-    which rows one step of gradient descent changes.
+    which rows one step of gradient descent (learning rate {STEP_LR}) changes.
     """)
     return
 
@@ -318,8 +319,8 @@ def _(VOCAB, mo):
 
 
 @app.cell
-def _(VOCAB, embedding_backward, np, one_hot, softmax, step_text, toy_E):
-    def gradient_step(text, lr=0.5):
+def _(STEP_LR, VOCAB, embedding_backward, np, one_hot, softmax, step_text, toy_E):
+    def gradient_step(text, lr=STEP_LR):
         """One SGD step of the next-word model E[id] @ W on `text`: (ids, dE, E after, error)."""
         _words = text.lower().split()
         _unknown = [w for w in _words if w not in VOCAB]
@@ -812,18 +813,19 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
+def _(frequencies, mo):
+    _slowest = 1 / frequencies(64)[-1]
+    mo.md(rf"""
     ## 5 · Sinusoidal encodings: a clock with many hands
 
     The original transformer (Vaswani et al. 2017) writes position $p$ as C numbers, pairs
     of a sine and a cosine, each pair turning at its own speed:
 
     $$PE[p, 2i] = \sin(p\,\omega_i), \qquad PE[p, 2i+1] = \cos(p\,\omega_i), \qquad
-    \omega_i = 10000^{-2i/C}.$$
+    \omega_i = 10000^{{-2i/C}}.$$
 
     Pair 0 turns one radian per position (the second hand); each next pair turns slower, the
-    last one nearly 10,000 times slower (the hour hand). Like a clock, the hands together
+    last one, with C = 64, {_slowest:,.0f} times slower (the hour hand). Like a clock, the hands together
     tell apart many more positions than any one of them.
 
     **Exercise 1.** Compute one value by hand, with C = 8: $PE[5, 2]$, the entry of position
