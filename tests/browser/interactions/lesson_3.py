@@ -1,4 +1,5 @@
-"""Lesson 3 in Chromium: train the word embedding, read its neighbours; step the rotation's p."""
+"""Lesson 3 in Chromium: train the word embedding, pick a word, read its neighbours; step the
+rotation's p."""
 
 from __future__ import annotations
 
@@ -24,10 +25,21 @@ def interact(page) -> None:
     table = page.locator("table").filter(has_text="after training")
     expect_text(table, "before training")
     rows = table.locator("tbody tr")
-    for rank, (i, cosine) in enumerate(nearest_neighbours(model.E, model.index("my"), 8)):
-        cells = rows.nth(rank).locator("td")
-        expect(cells.nth(1)).to_have_text(model.vocabulary[i])
-        expect(cells.nth(2)).to_have_text(format_number(cosine))
+
+    def expect_neighbours(word):
+        for rank, (i, cosine) in enumerate(nearest_neighbours(model.E, model.index(word), 8)):
+            cells = rows.nth(rank).locator("td")
+            expect(cells.nth(1)).to_have_text(model.vocabulary[i])
+            expect(cells.nth(2)).to_have_text(format_number(cosine))
+
+    expect_neighbours("my")
+    # the learner picks another word in the searchable dropdown: its neighbours, live
+    picker = page.locator("marimo-dropdown").filter(has_text="commonest first")
+    picker.locator("button[aria-haspopup=dialog]").click()
+    page.keyboard.type("romeo")
+    page.keyboard.press("Enter")
+    expect_text(page.locator("body"), "The nearest neighbour of romeo")
+    expect_neighbours("romeo")
     body = page.locator("body")
     expect_text(body, f"ended at {format_number(model.train_losses[-1], 3)}")
     expect_text(body, f"{format_number(model.val_losses[-1], 3)} on the held-out pairs")
