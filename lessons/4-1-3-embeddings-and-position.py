@@ -668,7 +668,7 @@ def _(mo):
     in its simplest form $\text{softmax}(XX^\top)\,X$: every token's new vector is a
     weighted mix of all the tokens' vectors, weighted by dot products. Run it on two
     sentences with the same words in another order (any six-word table will do; this is
-    section 1's toy one), *the dog bit the man* and *the man bit the dog*.
+    section 1's toy one, halved so that the words mix more), *the dog bit the man* and *the man bit the dog*.
 
     **Predict first:** does *dog* come out of attention with a different vector in the two
     sentences? It has different neighbours on each side.
@@ -709,10 +709,12 @@ def _(VOCAB, attention_stages, np, order_text, toy_E):
     ORDER_BASE = "the dog bit the man"
 
     def attend(words):
-        """softmax(X Xᵀ) X on the toy rows of `words` (no projections, no mask): (T, C)."""
-        return attention_stages(toy_E[[VOCAB.index(w) for w in words]], causal=False, scale=False)[
-            "output"
-        ]
+        """softmax(X Xᵀ) X on the toy rows of `words`, halved (no projections, no mask): (T, C).
+
+        Halved so that each word mixes in others; at full length the softmax gives nearly all
+        of each word's weight to itself."""
+        _X = 0.5 * toy_E[[VOCAB.index(w) for w in words]]
+        return attention_stages(_X, causal=False, scale=False)["output"]
 
     order_words = order_text.value.lower().split()
     if sorted(order_words) != sorted(ORDER_BASE.split()):
@@ -1328,9 +1330,9 @@ def _(np, rope_m, rope_n, rope_shift, rotate):
 
 
 @app.cell(hide_code=True)
-def _(format_number, mo, rope_m, rope_n, rope_scores, rope_shift):
+def _(alt, format_number, mo, pd, rope_k, rope_m, rope_n, rope_q, rope_scores, rope_shift, rotate):
     _m, _n, _s = rope_m.value, rope_n.value, rope_shift.value
-    mo.md(
+    _table = mo.md(
         f"""
     | | score |
     |:---|---:|
@@ -1338,12 +1340,52 @@ def _(format_number, mo, rope_m, rope_n, rope_scores, rope_shift):
     | rot(q, {_m}) · rot(k, {_n}) | **{format_number(rope_scores["here"], 4)}** |
     | rot(q, {_m + _s}) · rot(k, {_n + _s}), both moved by {_s} | **{format_number(rope_scores["moved"], 4)}** |
     | q · rot(k, {_n - _m}), the offset alone | {format_number(rope_scores["offset only"], 4)} |
-
-    Move the query or the key and the score changes; move both together and it stays. The
-    same rotation idea as section 5, now applied where the model compares tokens. Position
-    0 is left unrotated, and lengths never change, so nothing about *what* the token says
-    is lost.
     """
+    )
+    # the key slid along every offset from the query, for the query at m and at m + shift
+    _curves = pd.DataFrame(
+        [
+            {
+                "offset": d,
+                "query at": f"m = {m}",
+                "score": float(rotate(rope_q, m) @ rotate(rope_k, m + d)),
+            }
+            for m in (_m, _m + _s)
+            for d in range(-30, 31)
+        ]
+    )
+    _x = alt.X("offset:Q", title="offset n − m (positions)")
+    _y = alt.Y("score:Q", title="rot(q, m) · rot(k, n)")
+    _color = alt.Color(
+        "query at:N",
+        title="query at",
+        scale=alt.Scale(domain=[f"m = {_m}", f"m = {_m + _s}"], range=["#9ecae1", "#d1495b"]),
+    )
+    _wide = (
+        alt.Chart(_curves[_curves["query at"] == f"m = {_m}"])
+        .mark_line(strokeWidth=6)
+        .encode(x=_x, y=_y, color=_color)
+    )
+    _dashed = (
+        alt.Chart(_curves[_curves["query at"] == f"m = {_m + _s}"])
+        .mark_line(strokeWidth=2, strokeDash=[6, 4])
+        .encode(x=_x, y=_y, color=_color)
+    )
+    _chart = (_wide + _dashed).properties(
+        width=360, height=200, title="Score against offset: two queries, one curve"
+    )
+    mo.vstack(
+        [
+            mo.hstack([_table, _chart], justify="start", gap=2, wrap=True),
+            mo.md(
+                "Move the query or the key and the score changes; move both together and it "
+                f"stays. On the right, the query at m = {_m} and at m = {_m + _s} give the same "
+                "curve (the dashed one runs exactly along the wide one): the score is a function of the "
+                "offset alone. The same rotation idea as section 5, now applied where the model "
+                "compares tokens. Position 0 is left unrotated, and lengths never change, so "
+                "nothing about *what* the token says is lost."
+            ),
+        ]
     )
     return
 
