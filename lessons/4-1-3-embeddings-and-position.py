@@ -605,6 +605,7 @@ def _(pca_2d, word_model):
 @app.cell(hide_code=True)
 def _(alt, format_number, mo, neighbours, pca_coords, pca_kept, pd, picked, word_model):
     _near = {i for i, _ in neighbours}
+    _named = 60  # words labelled on the picture, commonest first
     _points = pd.DataFrame(
         {
             "word": word_model.vocabulary,
@@ -632,7 +633,7 @@ def _(alt, format_number, mo, neighbours, pca_coords, pca_kept, pd, picked, word
         .encode(x=_x, y=_y, color=_color, tooltip=["word", "rank"])
     )
     _labels = (
-        alt.Chart(_points[(_points["role"] != "other") | (_points["rank"] <= 60)])
+        alt.Chart(_points[(_points["role"] != "other") | (_points["rank"] <= _named)])
         .mark_text(align="left", dx=5, fontSize=11)
         .encode(x=_x, y=_y, text="word", color=_color)
     )
@@ -651,7 +652,7 @@ def _(alt, format_number, mo, neighbours, pca_coords, pca_kept, pd, picked, word
                 f"{format_number(100 * pca_kept.sum(), 1)}% of the variance, so two words close "
                 "on this picture may be far apart in 16 dimensions (the neighbours above are "
                 "computed there, not here): the picked word and its 8 nearest are coloured, "
-                "and the 60 commonest words are named. Hover a dot for its word."
+                f"and the {_named} commonest words are named. Hover a dot for its word."
             ),
         ]
     )
