@@ -85,14 +85,14 @@ def _():
 
 
 @app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
+def _(GPT2_VOCAB, mo):
+    mo.md(rf"""
     # Embeddings & Positional Encoding
 
     *Module 4.1 · Lesson 3 of 18*
 
-    Lesson 2 turned text into token ids: whole numbers such as 464 or 3290. A network
-    computes with vectors. This lesson is about the two vectors every token gets on the way
+    Lesson 2 turned text into token ids: whole numbers, one per token (GPT-2's tokenizer has
+    {GPT2_VOCAB:,} of them). A network computes with vectors. This lesson is about the two vectors every token gets on the way
     in: **what** it is (its embedding) and **where** it stands (its position).
     """)
     return
@@ -277,8 +277,9 @@ def _(GPT2_VOCAB, GPT2_WIDTH, lookup_dropdown, lookup_id, mo):
     Every product with a zero vanishes, and the single 1 picks out one row: for
     *{lookup_dropdown.value}*, row {lookup_id}. A one-hot row times $E$ *is* a row lookup.
     So a model never builds the one-hot vector; it indexes, `E[id]`, which costs nothing,
-    while the product would cost V × C multiplications per token (GPT-2's table is
-    {GPT2_VOCAB:,} × {GPT2_WIDTH}: {GPT2_VOCAB * GPT2_WIDTH:,} for every token). This table of vectors, one row per token, is the **embedding**; in GPT-2
+    while the product would cost V × C multiplications per token (GPT-2 small's table, as
+    OpenAI published it, is {GPT2_VOCAB:,} × {GPT2_WIDTH}: {GPT2_VOCAB * GPT2_WIDTH:,} for every
+    token). This table of vectors, one row per token, is the **embedding**; in GPT-2
     and in `core.model` it is called `wte`.
     """
     )
@@ -395,9 +396,10 @@ def _(VOCAB, format_number, mo, np, step_E, step_error, step_grad, step_ids, toy
 
 @app.cell
 def _():
-    # the word embedding of section 3: its vocabulary, width, training steps, held-out share
-    WORD_VOCAB, WORD_WIDTH, TRAIN_STEPS, HELD_OUT = 300, 16, 100, 0.1
-    return HELD_OUT, TRAIN_STEPS, WORD_VOCAB, WORD_WIDTH
+    # the word embedding of section 3: its vocabulary, width, training steps, held-out share,
+    # and how many nearest neighbours the table lists
+    WORD_VOCAB, WORD_WIDTH, TRAIN_STEPS, HELD_OUT, NEIGHBOURS = 300, 16, 100, 0.1, 8
+    return HELD_OUT, NEIGHBOURS, TRAIN_STEPS, WORD_VOCAB, WORD_WIDTH
 
 
 @app.cell(hide_code=True)
@@ -561,10 +563,10 @@ def _(mo, word_model):
 
 
 @app.cell
-def _(cosine_similarities, nearest_neighbours, neighbour_dropdown, np, word_model):
+def _(NEIGHBOURS, cosine_similarities, nearest_neighbours, neighbour_dropdown, np, word_model):
     picked = word_model.index(neighbour_dropdown.value)
-    neighbours = nearest_neighbours(word_model.E, picked, k=8)
-    neighbours_before = nearest_neighbours(word_model.E_initial, picked, k=8)
+    neighbours = nearest_neighbours(word_model.E, picked, k=NEIGHBOURS)
+    neighbours_before = nearest_neighbours(word_model.E_initial, picked, k=NEIGHBOURS)
     # by hand, for the nearest one: the dot product over the two lengths
     _a, _b = word_model.E[picked], word_model.E[neighbours[0][0]]
     top_cosine = float(_a @ _b / (np.linalg.norm(_a) * np.linalg.norm(_b)))
@@ -605,7 +607,8 @@ def _(pca_2d, word_model):
 @app.cell(hide_code=True)
 def _(alt, format_number, mo, neighbours, pca_coords, pca_kept, pd, picked, word_model):
     _near = {i for i, _ in neighbours}
-    _named = 60  # words labelled on the picture, commonest first
+    _k = len(neighbours)
+    _named = 30  # words labelled on the picture, commonest first
     _points = pd.DataFrame(
         {
             "word": word_model.vocabulary,
@@ -613,7 +616,7 @@ def _(alt, format_number, mo, neighbours, pca_coords, pca_kept, pd, picked, word
             "PC 2": pca_coords[:, 1],
             "rank": range(1, len(word_model.vocabulary) + 1),
             "role": [
-                "picked" if i == picked else "nearest 8" if i in _near else "other"
+                "picked" if i == picked else f"nearest {_k}" if i in _near else "other"
                 for i in range(len(word_model.vocabulary))
             ],
         }
@@ -622,7 +625,7 @@ def _(alt, format_number, mo, neighbours, pca_coords, pca_kept, pd, picked, word
         "role:N",
         title="word",
         scale=alt.Scale(
-            domain=["picked", "nearest 8", "other"], range=["#d1495b", "#2e86ab", "#bbbbbb"]
+            domain=["picked", f"nearest {_k}", "other"], range=["#d1495b", "#2e86ab", "#bbbbbb"]
         ),
     )
     _x = alt.X("PC 1:Q", title=f"PC 1 ({format_number(100 * pca_kept[0], 1)}% of the variance)")
@@ -632,10 +635,17 @@ def _(alt, format_number, mo, neighbours, pca_coords, pca_kept, pd, picked, word
         .mark_circle(size=40)
         .encode(x=_x, y=_y, color=_color, tooltip=["word", "rank"])
     )
+    _label_color = alt.Color(
+        "role:N",
+        legend=None,
+        scale=alt.Scale(
+            domain=["picked", f"nearest {_k}", "other"], range=["#d1495b", "#2e86ab", "#555555"]
+        ),
+    )
     _labels = (
         alt.Chart(_points[(_points["role"] != "other") | (_points["rank"] <= _named)])
         .mark_text(align="left", dx=5, fontSize=11)
-        .encode(x=_x, y=_y, text="word", color=_color)
+        .encode(x=_x, y=_y, text="word", color=_label_color)
     )
     _chart = (_dots + _labels).properties(
         width=560,
@@ -650,9 +660,10 @@ def _(alt, format_number, mo, neighbours, pca_coords, pca_kept, pd, picked, word
                 f"A **principal component analysis** (PCA) finds the two directions along which "
                 f"the {len(word_model.vocabulary)} rows vary most and projects every row onto them. Here they keep only "
                 f"{format_number(100 * pca_kept.sum(), 1)}% of the variance, so two words close "
-                "on this picture may be far apart in 16 dimensions (the neighbours above are "
-                "computed there, not here): the picked word and its 8 nearest are coloured, "
-                f"and the {_named} commonest words are named. Hover a dot for its word."
+                f"on this picture may be far apart in {word_model.E.shape[1]} dimensions (the "
+                "neighbours above are computed there, not here): the picked word and its "
+                f"{_k} nearest are coloured, and the {_named} commonest words are named. "
+                "Hover a dot for its word."
             ),
         ]
     )
@@ -785,7 +796,10 @@ def _(
                         else "Not what you predicted: the neighbours changed places, but "
                         "attention never looks at places, only at dot products of vectors. "
                     )
-                    + "Lesson 4 makes this argument in full."
+                    + "Lesson 4 makes this argument in full. (This attention has no causal "
+                    "mask. GPT's mask, lesson 9, lets each token see only the tokens before it, "
+                    "which leaks a little order; but among the tokens it sees, one layer still "
+                    "mixes a bag.)"
                 ),
                 kind="success" if _guessed else "warn",
             ),
@@ -894,8 +908,11 @@ def _(format_number, mo, np, pe_number, sinusoidal_positions):
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
-    Here is the whole encoding: one row per position, one column per dimension. Change the
-    width C and watch the slow pairs (the right-hand columns) stretch out.
+    Here is the whole encoding: one row per position, one column per dimension. (The
+    notebook's code writes the formula out by hand with `np.sin` and `np.cos` and checks it
+    equal to `core.mirrors.positions.sinusoidal_positions`, the torch-free version lesson 4
+    imports, which draws the plots.) Change the width C and watch the slow pairs (the
+    right-hand columns) stretch out.
     """)
     return
 
@@ -907,9 +924,26 @@ def _(mo):
     return (width_slider,)
 
 
+@app.cell
+def _(np, sinusoidal_positions, width_slider):
+    # the formula by hand, at the slider's width: angles p·ω_i, sines in the even columns,
+    # cosines in the odd ones; checked equal to core's, which the plots then use
+    HEATMAP_POSITIONS = 64
+    _C = width_slider.value
+    _omega = 10000.0 ** (-np.arange(0, _C, 2) / _C)  # ω_i = 10000^(−2i/C), i = 0 … C/2 − 1
+    _angles = np.arange(HEATMAP_POSITIONS)[:, None] * _omega[None, :]  # (positions, C/2)
+    pe_by_hand = np.zeros((HEATMAP_POSITIONS, _C))
+    pe_by_hand[:, 0::2], pe_by_hand[:, 1::2] = np.sin(_angles), np.cos(_angles)
+    pe_matches_core = bool(
+        np.allclose(pe_by_hand, sinusoidal_positions(HEATMAP_POSITIONS, _C), atol=1e-12)
+    )
+    assert pe_matches_core
+    return HEATMAP_POSITIONS, pe_matches_core
+
+
 @app.cell(hide_code=True)
-def _(alt, pd, sinusoidal_positions, width_slider):
-    HEATMAP_POSITIONS, ANNOTATED_C = 64, 20
+def _(HEATMAP_POSITIONS, alt, pd, sinusoidal_positions, width_slider):
+    ANNOTATED_C = 20
     _C = width_slider.value
     _pe = sinusoidal_positions(HEATMAP_POSITIONS, _C)
     _cells = pd.DataFrame(
@@ -962,7 +996,7 @@ def _(alt, pd, sinusoidal_positions, width_slider):
 
 
 @app.cell(hide_code=True)
-def _(ANNOTATED_C, frequencies, format_number, mo, pe_heatmap, pe_lines):
+def _(ANNOTATED_C, format_number, frequencies, mo, np, pe_heatmap, pe_lines):
     _omega = frequencies(ANNOTATED_C)
     mo.hstack(
         [
@@ -974,9 +1008,9 @@ def _(ANNOTATED_C, frequencies, format_number, mo, pe_heatmap, pe_lines):
                         f"The Annotated Transformer's plot, at its width C = {ANNOTATED_C} "
                         "(the slider leaves it alone): dimensions 4 and 5 are pair 2 "
                         f"(ω = {format_number(_omega[2], 4)}, one turn every "
-                        f"{format_number(2 * 3.141592653589793 / _omega[2], 1)} positions), "
+                        f"{format_number(2 * np.pi / _omega[2], 1)} positions), "
                         f"6 and 7 pair 3 (one turn every "
-                        f"{format_number(2 * 3.141592653589793 / _omega[3], 1)}). Each pair is a "
+                        f"{format_number(2 * np.pi / _omega[3], 1)}). Each pair is a "
                         "sine and a cosine of the same angle: a point going round a circle."
                     ),
                 ]
@@ -992,13 +1026,13 @@ def _(ANNOTATED_C, frequencies, format_number, mo, pe_heatmap, pe_lines):
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
-    ### Nearby positions look alike
+    ### How alike are two positions?
 
     How similar are two positions' encodings? Measure it by their dot product
     $PE(p) \cdot PE(q)$.
 
     **Exercise 2.** Predict first, with C = 64: which pair of positions has the larger dot
-    product? The measurement appears once you have answered.
+    product?
     """)
     return
 
@@ -1208,7 +1242,8 @@ def _(GPT2_PARAMETERS, GPT2_POSITIONS, GPT2_WIDTH, format_number, mo):
     mo.md(
         f"""
     GPT-2 small's `wpe` is **{GPT2_POSITIONS:,} × {GPT2_WIDTH}**: {_wpe:,} parameters,
-    {format_number(100 * _wpe / GPT2_PARAMETERS, 2)}% of its {GPT2_PARAMETERS:,}. The
+    {format_number(100 * _wpe / GPT2_PARAMETERS, 2)}% of its {GPT2_PARAMETERS:,} (sizes as
+    OpenAI published them, Radford et al. 2019; lesson 13 loads that checkpoint). The
     original transformer paper tried both and found learned and sinusoidal positions gave
     "nearly identical results" (Vaswani et al. 2017, table 3, row E). What decides between
     them is what happens **past the length the model was trained on**. Below, a toy table
@@ -1289,7 +1324,8 @@ def _(mo):
     mo.md(r"""
     ## 7 · Rotary embeddings: rotate q and k instead
 
-    Most current open models (Llama, Mistral, Qwen and many others) use neither table. They
+    Llama (Touvron et al. 2023) and most open models after it (Mistral, Qwen, …) use
+    neither table. They
     use **rotary position embeddings** (RoPE; Su et al. 2021, *RoFormer*): nothing is added to
     the embedding; instead, inside attention, each query and key (lesson 5) is **rotated**,
     pair by pair, by its position times the same speeds $\omega_i$. Rotating $q$ by $m\omega$
@@ -1402,11 +1438,11 @@ def _(GPT2_POSITIONS, GPT2_WIDTH, mo):
       gradient of a token that appears twice.
     - Trained, the rows of words used alike point alike: nearest neighbours by cosine
       similarity, and a 2-D PCA view that keeps only part of the picture.
-    - Attention on its own treats a sentence as a bag: reorder the words and the outputs are
-      only reordered. Position must be put into the vectors, by adding $P[t]$.
+    - Attention on its own (no causal mask) treats a sentence as a bag: reorder the words and
+      the outputs are only reordered. Position must be put into the vectors, by adding $P[t]$.
     - Sinusoidal encodings: pairs of sin and cos at speeds $10000^{{-2i/C}}$;
       $PE(p + k) = R(k)\,PE(p)$ with $R(k)$ independent of $p$, so their dot product depends
-      on the distance only and falls off with it.
+      on the distance only and, with ripples, falls off with it.
     - Learned positions (GPT-2's {GPT2_POSITIONS:,} × {GPT2_WIDTH} `wpe`) cost parameters and stop at the trained
       length; sinusoids continue but were never trained there either. RoPE rotates q and k,
       so scores depend on the offset alone.

@@ -189,3 +189,55 @@ def test_the_order_runs_wait_for_a_prediction(default_run):
     assert "Not what you predicted" in text and "the same output row in both" in text
     outputs, _ = run(order_radio=element("no, the same vector"))
     assert "As you predicted" in outputs_text(outputs)
+
+
+def test_nothing_answers_exercise_2_before_it_is_asked(default_run):
+    outputs, _ = default_run
+    text = outputs_text(outputs)
+    assert "How alike are two positions?" in text
+    assert "Nearby positions look alike" not in text  # the old heading gave the answer away
+
+
+@pytest.mark.parametrize("width", [8, 16, 32, 64])
+def test_the_sinusoid_written_by_hand_equals_core(width):
+    _, defs = run(width_slider=element(width))
+    assert defs["pe_matches_core"] is True
+    np.testing.assert_allclose(
+        defs["pe_by_hand"], sinusoidal_positions(defs["HEATMAP_POSITIONS"], width), atol=1e-12
+    )
+
+
+def test_gpt2_sizes_are_cited_and_no_id_is_typed(default_run):
+    outputs, defs = default_run
+    text = outputs_text(outputs)
+    flat = " ".join(text.split())
+    assert "as OpenAI published it" in flat and "Radford et al. 2019" in flat
+    assert f"{defs['GPT2_VOCAB']:,} of them" in text
+    assert "464" not in text.split("1 · An id")[0]  # no example id typed into the opening
+    assert "with ripples, falls off with it" in flat  # the recap does not oversell
+
+
+def test_the_bag_claim_names_the_missing_mask():
+    outputs, _ = run(order_radio=element("no, the same vector"))
+    flat = " ".join(outputs_text(outputs).split())
+    assert "This attention has no causal mask" in flat
+    assert "Attention on its own (no causal mask)" in flat
+
+
+def test_pca_prose_reads_the_width_and_neighbour_count():
+    from core.data import DataUnavailableError, read_text
+
+    try:
+        read_text("tinyshakespeare")
+    except DataUnavailableError as err:
+        pytest.skip(str(err))
+    outputs, defs = run(
+        train_button=element(True),
+        WORD_VOCAB=200, WORD_WIDTH=8, TRAIN_STEPS=10, HELD_OUT=0.1, NEIGHBOURS=5,
+    )  # fmt: skip
+    assert defs["word_model"].E.shape == (200, 8)
+    assert len(defs["neighbours"]) == 5
+    flat = " ".join(outputs_text(outputs).split())
+    assert "far apart in 8 dimensions" in flat
+    assert "its 5 nearest are coloured" in flat
+    assert "16 dimensions" not in flat
