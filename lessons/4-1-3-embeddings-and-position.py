@@ -647,11 +647,15 @@ def _(alt, format_number, mo, neighbours, pca_coords, pca_kept, pd, picked, word
         .mark_text(align="left", dx=5, fontSize=11)
         .encode(x=_x, y=_y, text="word", color=_label_color)
     )
-    _chart = (_dots + _labels).properties(
-        width=560,
-        height=420,
-        title=f"The {len(word_model.vocabulary)} word vectors, projected onto 2 of "
-        f"{word_model.E.shape[1]} dimensions (PCA)",
+    _chart = (
+        (_dots + _labels)
+        .resolve_scale(color="independent")
+        .properties(
+            width=560,
+            height=420,
+            title=f"The {len(word_model.vocabulary)} word vectors, projected onto 2 of "
+            f"{word_model.E.shape[1]} dimensions (PCA)",
+        )
     )
     mo.vstack(
         [
@@ -1088,7 +1092,7 @@ def _(PAIR_A, PAIR_B, format_number, mo, pair_radio, sinusoidal_positions):
 
 
 @app.cell(hide_code=True)
-def _(alt, mo, pair_radio, pd, sinusoidal_positions):
+def _(PAIR_A, PAIR_B, alt, mo, pair_dots, pair_radio, pd, sinusoidal_positions):
     mo.stop(pair_radio.value is None, mo.md("*The measurement appears once you have answered.*"))
     _rows = []
     for _C in (16, 64):
@@ -1096,15 +1100,27 @@ def _(alt, mo, pair_radio, pd, sinusoidal_positions):
         _rows += [
             {"distance": k, "width": f"C = {_C}", "dot": float(_pe[0] @ _pe[k])} for k in range(101)
         ]
-    dot_chart = (
+    _x = alt.X("distance:Q", title="distance k = q − p (positions)")
+    _y = alt.Y("dot:Q", title="PE(p) · PE(p + k)")
+    _lines = (
         alt.Chart(pd.DataFrame(_rows))
         .mark_line()
-        .encode(
-            x=alt.X("distance:Q", title="distance k = q − p (positions)"),
-            y=alt.Y("dot:Q", title="PE(p) · PE(p + k)"),
-            color=alt.Color("width:N", title="width"),
-        )
-        .properties(width=420, height=220, title="Dot product of two positions' encodings")
+        .encode(x=_x, y=_y, color=alt.Color("width:N", title="width"))
+    )
+    # exercise 2's two pairs, on the C = 64 curve
+    _pairs = pd.DataFrame(
+        [
+            {"distance": q - p, "dot": pair_dots[(p, q)], "pair": f"PE({p}) · PE({q})"}
+            for p, q in (PAIR_A, PAIR_B)
+        ]
+    )
+    _marks = alt.Chart(_pairs).mark_point(size=80, filled=True, color="black").encode(
+        x=_x, y=_y, tooltip=["pair", alt.Tooltip("dot:Q", format=".2f")]
+    ) + alt.Chart(_pairs).mark_text(align="left", dx=7, dy=-8, fontSize=11).encode(
+        x=_x, y=_y, text="pair"
+    )
+    dot_chart = (_lines + _marks).properties(
+        width=420, height=220, title="Dot product of two positions' encodings"
     )
     dot_chart
     return
