@@ -1123,7 +1123,7 @@ def _(PAIR_A, PAIR_B, alt, mo, pair_dots, pair_radio, pd, sinusoidal_positions):
         width=420, height=220, title="Dot product of two positions' encodings"
     )
     dot_chart
-    return
+    return (dot_chart,)
 
 
 @app.cell(hide_code=True)

@@ -241,3 +241,20 @@ def test_pca_prose_reads_the_width_and_neighbour_count():
     assert "far apart in 8 dimensions" in flat
     assert "its 5 nearest are coloured" in flat
     assert "16 dimensions" not in flat
+
+
+def test_the_dot_chart_marks_exercise_2s_pairs():
+    _, defs = run(**pair_defs("positions 60 and 63"))
+
+    def frames(chart):  # every data frame in the layered chart (altair hoists shared data)
+        yield getattr(chart, "data", None)
+        for layer in getattr(chart, "layer", None) or []:
+            yield from frames(layer)
+
+    marks = next(f for f in frames(defs["dot_chart"]) if "pair" in getattr(f, "columns", ()))
+    pe = sinusoidal_positions(64, 64)
+    assert sorted(marks["distance"]) == [3, 7]
+    for _, row in marks.iterrows():
+        p, q = (60, 63) if row["distance"] == 3 else (2, 9)
+        assert row["dot"] == pytest.approx(pe[p] @ pe[q])
+        assert row["pair"] == f"PE({p}) · PE({q})"
