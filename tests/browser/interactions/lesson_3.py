@@ -7,7 +7,7 @@ from core.course.attention_lessons import format_number
 from core.course.embeddings import nearest_neighbours, prepare_pairs, train_word_embedding
 from core.data import read_text
 from core.mirrors.positions import shift_rotation, sinusoidal_positions
-from tests.browser.interactions import expect_text
+from tests.browser.interactions import callout, expect_text
 
 NOTEBOOK = "4-1-3-embeddings-and-position.py"
 
@@ -59,3 +59,18 @@ def interact(page) -> None:
         expect(cells.nth(6)).to_have_text(
             f"({format_number(pe[6, 2 * i], 3)}, {format_number(pe[6, 2 * i + 1], 3)})"
         )
+
+    # exercise 1 wrong (the cosine) then right; exercise 2 wrong then right, numbers = core's
+    number = page.locator("marimo-number input").first
+    number.fill("0.8776")
+    number.press("Enter")
+    expect_text(callout(page, 1), "that is the cosine")
+    number.fill("0.4794")
+    number.press("Enter")
+    expect_text(callout(page, 1), "Correct")
+    pe = sinusoidal_positions(64, 64)
+    page.get_by_text("they are equal", exact=True).click()
+    expect_text(callout(page, 2), "Not equal")
+    page.get_by_text("positions 60 and 63", exact=True).click()
+    expect_text(callout(page, 2), f"PE(60) · PE(63) = {format_number(float(pe[60] @ pe[63]))}")
+    expect_text(callout(page, 2), "Correct")
