@@ -801,9 +801,9 @@ def _(
                         "attention never looks at places, only at dot products of vectors. "
                     )
                     + "Lesson 4 makes this argument in full. (This attention has no causal "
-                    "mask. GPT's mask, lesson 9, lets each token see only the tokens before it, "
-                    "which leaks a little order; but among the tokens it sees, one layer still "
-                    "mixes a bag.)"
+                    "mask. GPT's mask, lesson 9, lets each token see only itself and the tokens "
+                    "before it, which leaks some order; but among the tokens it sees, one layer "
+                    "still mixes a bag.)"
                 ),
                 kind="success" if _guessed else "warn",
             ),
