@@ -6,8 +6,10 @@ Each module mirrors a torch function in `core.model`, and a test holds the two e
                   <-> core.model.attention.scaled_dot_product
     sampling.py   softmax, temperature, top-k, top-p, entropy <-> core.model.generate
     softmax.py    the softmax both use (stable for large logits, -inf -> 0) <-> torch.softmax
-    positions.py  sinusoidal positional encodings (lesson 3's, used by lesson 4); no torch
-                  twin yet
+    positions.py  sinusoidal encodings and their shift rotation (lesson 3's, used by lesson 4);
+                  learned positions, embed = wte[ids] + wpe[:T] <-> core.model.gpt.GPT's input
+    rope.py       rotary position embeddings (lesson 3); no torch twin (GPT-2 learns its
+                  positions), held to the complex-number form
     gpt.py        the whole GPT forward: LayerNorm, GELU, MLP, multi-head attention, blocks,
                   tied LM head (lessons 7-9) <-> core.model.gpt.GPT; weights from
                   core.model.export (a trained model travels to the browser as .npz)
