@@ -440,7 +440,9 @@ def _(GAINS, MAX_DEPTH, gradient_ratio, measure, mo, prediction_radio):
     mo.stop(prediction_radio.value is None)  # about a second of work: only once it is shown
     # every gain the slider offers, at the deepest stack: per wiring, one number per gain
     sweep = {_w: {"rms": [], "ratio": []} for _w in ("plain", "pre-norm", "post-norm")}
-    for _g in GAINS:
+    for _g in mo.status.progress_bar(
+        GAINS, title=f"Measuring {MAX_DEPTH}-layer stacks at every gain", remove_on_exit=True
+    ):
         for _w in sweep:
             _run = measure(_w, MAX_DEPTH, _g)
             sweep[_w]["rms"].append(_run.activation_rms[-1])
