@@ -61,21 +61,25 @@ def toy_tokens(text: str) -> list[str]:
     return text.lower().replace("'s", " 's").split()
 
 
-def toy_sentence(text: str) -> tuple[list[str], np.ndarray]:
-    """(tokens, X): the tokens of `text` and their embeddings, X of shape (T, 3).
+def toy_sentence(
+    text: str, embeddings: dict[str, tuple[float, ...]] | None = None
+) -> tuple[list[str], np.ndarray]:
+    """(tokens, X): the tokens of `text` and their embeddings, X of shape (T, 3) (or (T, C) for
+    another toy table passed as `embeddings`, as lesson 7's C = 4 one).
 
     Raises ValueError naming a word the toy vocabulary does not have.
     """
+    table = TOY_EMBEDDINGS if embeddings is None else embeddings
     tokens = toy_tokens(text)
-    unknown = [t for t in tokens if t not in TOY_EMBEDDINGS]
+    unknown = [t for t in tokens if t not in table]
     if unknown:
         raise ValueError(
             f"{', '.join(map(repr, unknown))} not in the toy vocabulary; "
-            f"use only {', '.join(TOY_EMBEDDINGS)}"
+            f"use only {', '.join(table)}"
         )
     if not tokens:
         raise ValueError("the sentence is empty; type a few words")
-    return tokens, np.array([TOY_EMBEDDINGS[t] for t in tokens])
+    return tokens, np.array([table[t] for t in tokens])
 
 
 def format_number(value: float, decimals: int = 2) -> str:

@@ -26,19 +26,12 @@ Example:
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from core.mirrors.gpt import (
     Config,
     NumpyGPT,
     expected_shapes,
-    layer_norm,
-    linear,
-    merge_heads,
-    mlp,
-    split_heads,
 )
 from core.mirrors.softmax import softmax
 from core.tokenize.gpt2_files import GPT2_VOCAB_SIZE
@@ -247,8 +240,8 @@ def leaked_positions(model: NumpyGPT, ids, position: int, new_id: int, *, causal
 def forward_with_mask(model: NumpyGPT, ids, allowed) -> np.ndarray:
     """Logits (T, V) with any attention mask: `allowed` (T, T), True where query i may read key j.
 
-    The mirror's forward knows two masks (causal or none); this one opens or closes single
-    cells, for the lesson's "one open cell" experiment. Equal to `model.forward(ids)` when
+    The mirror's forward with its `allowed` mask, after checking the mask: it opens or closes
+    single cells, for the lesson's "one open cell" experiment. Equal to `model.forward(ids)` when
     `allowed` is the causal mask, and to `model.forward(ids, causal=False)` when it is all True.
     """
     ids = np.asarray(ids)
@@ -257,23 +250,7 @@ def forward_with_mask(model: NumpyGPT, ids, allowed) -> np.ndarray:
         raise ValueError(f"the mask must be ({len(ids)}, {len(ids)}), got {allowed.shape}")
     if not allowed.any(axis=-1).all():
         raise ValueError("every row of the mask must allow at least one key")
-    w, H = model.weights, model.config.n_head
-    x = w["wte.weight"][ids] + w["wpe.weight"][: len(ids)]
-    for i in range(model.config.n_layer):
-        p = f"h.{i}."
-        qkv = linear(layer_norm(x, w[p + "ln_1.weight"], w[p + "ln_1.bias"]),
-                     w[p + "attn.c_attn.weight"], w[p + "attn.c_attn.bias"])  # fmt: skip
-        q, k, v = (split_heads(part, H) for part in np.split(qkv, 3, axis=-1))
-        scores = np.where(allowed, q @ k.transpose(0, 2, 1) / math.sqrt(q.shape[-1]), -np.inf)
-        heads = merge_heads(softmax(scores) @ v)
-        x = x + linear(heads, w[p + "attn.c_proj.weight"], w[p + "attn.c_proj.bias"])
-        x = x + mlp(
-            layer_norm(x, w[p + "ln_2.weight"], w[p + "ln_2.bias"]),
-            w[p + "mlp.c_fc.weight"], w[p + "mlp.c_fc.bias"],
-            w[p + "mlp.c_proj.weight"], w[p + "mlp.c_proj.bias"], model.config.gelu,
-        )  # fmt: skip
-    x = layer_norm(x, w["ln_f.weight"], w["ln_f.bias"])
-    return x @ w["wte.weight"].T
+    return model.forward(ids, allowed=allowed)[0]
 
 
 def copycat_gpt(vocab_size: int, block_size: int, *, look: float = 3.0, copy: float = 2.0):

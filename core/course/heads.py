@@ -42,7 +42,8 @@ import numpy as np
 
 from core.course.attention_lessons import FEATURES as FEATURES_3
 from core.course.attention_lessons import TOY_EMBEDDINGS as TOY_EMBEDDINGS_3
-from core.course.attention_lessons import Check, toy_tokens
+from core.course.attention_lessons import Check
+from core.course.attention_lessons import toy_sentence as toy_sentence_3
 
 FEATURES = (*FEATURES_3, "describes")
 _WIDER = {word: (*x, 0.0) for word, x in TOY_EMBEDDINGS_3.items()}  # describes = 0
@@ -68,16 +69,7 @@ def toy_sentence(text: str) -> tuple[list[str], np.ndarray]:
 
     ValueError names a word the toy vocabulary does not have, or says the text is empty.
     """
-    tokens = toy_tokens(text)
-    unknown = [t for t in tokens if t not in TOY_EMBEDDINGS]
-    if unknown:
-        raise ValueError(
-            f"{', '.join(map(repr, unknown))} not in the toy vocabulary; "
-            f"use only {', '.join(TOY_EMBEDDINGS)}"
-        )
-    if not tokens:
-        raise ValueError("the sentence is empty; type a few words")
-    return tokens, np.array([TOY_EMBEDDINGS[t] for t in tokens])
+    return toy_sentence_3(text, TOY_EMBEDDINGS)
 
 
 def relation_shares(tokens: list[str], weights) -> dict[str, float]:

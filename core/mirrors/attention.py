@@ -38,11 +38,17 @@ def causal_mask(t_query: int, t_key: int | None = None) -> np.ndarray:
 
 
 def scaled_dot_product(
-    q: np.ndarray, k: np.ndarray, v: np.ndarray, *, causal: bool = True
+    q: np.ndarray, k: np.ndarray, v: np.ndarray, *, causal: bool = True, allowed=None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """softmax(q kᵀ / √d) v over the last two axes; returns (output, weights)."""
+    """softmax(q kᵀ / √d) v over the last two axes; returns (output, weights).
+
+    `allowed` (Tq, Tk), True where query i may read key j, replaces the causal mask (lesson 9
+    opens single cells of it); every row must allow at least one key.
+    """
     scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(q.shape[-1])
-    if causal:
+    if allowed is not None:
+        scores = np.where(allowed, scores, -np.inf)
+    elif causal:
         scores = np.where(causal_mask(q.shape[-2], k.shape[-2]), scores, -np.inf)
     weights = softmax(scores)
     return weights @ v, weights

@@ -83,7 +83,15 @@ def merge_heads(x: np.ndarray) -> np.ndarray:
 
 
 def multi_head_attention(
-    x, c_attn_weight, c_attn_bias, c_proj_weight, c_proj_bias, n_head: int, *, causal=True
+    x,
+    c_attn_weight,
+    c_attn_bias,
+    c_proj_weight,
+    c_proj_bias,
+    n_head: int,
+    *,
+    causal=True,
+    allowed=None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fused q, k, v projection, H heads of softmax(q kᵀ/√D) v, concatenated, then W_O.
 
@@ -91,7 +99,7 @@ def multi_head_attention(
     """
     qkv = linear(x, c_attn_weight, c_attn_bias)
     q, k, v = (split_heads(part, n_head) for part in np.split(qkv, 3, axis=-1))
-    out, weights = scaled_dot_product(q, k, v, causal=causal)
+    out, weights = scaled_dot_product(q, k, v, causal=causal, allowed=allowed)
     return linear(merge_heads(out), c_proj_weight, c_proj_bias), weights
 
 
@@ -170,14 +178,14 @@ class NumpyGPT:
             weights = {k: data[k] for k in data.files if k != "__meta__"}
         return cls(Config(**meta["config"]), weights), meta
 
-    def block(self, x: np.ndarray, i: int, *, causal: bool = True):
+    def block(self, x: np.ndarray, i: int, *, causal: bool = True, allowed=None):
         """Block i on x (T, C): returns (x after the block, its attention weights (H, T, T))."""
         w, p = self.weights, f"h.{i}."
         a, weights = multi_head_attention(
             layer_norm(x, w[p + "ln_1.weight"], w[p + "ln_1.bias"]),
             w[p + "attn.c_attn.weight"], w[p + "attn.c_attn.bias"],
             w[p + "attn.c_proj.weight"], w[p + "attn.c_proj.bias"],
-            self.config.n_head, causal=causal,
+            self.config.n_head, causal=causal, allowed=allowed,
         )  # fmt: skip
         x = x + a
         m = mlp(
@@ -187,11 +195,12 @@ class NumpyGPT:
         )  # fmt: skip
         return x + m, weights
 
-    def forward(self, ids, *, causal: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    def forward(self, ids, *, causal: bool = True, allowed=None) -> tuple[np.ndarray, np.ndarray]:
         """Logits (T, V) for a sequence of token ids, and every head's attention (L, H, T, T).
 
         causal=False removes the mask (what lesson 9's leak detector shows); a trained GPT
-        never ran that way.
+        never ran that way. `allowed` (T, T), True where query i may read key j, replaces
+        the causal mask in every layer (lesson 9 opens one cell of it).
         """
         ids = np.asarray(ids)
         if ids.ndim != 1 or len(ids) == 0:
@@ -207,7 +216,7 @@ class NumpyGPT:
         x = w["wte.weight"][ids] + w["wpe.weight"][: len(ids)]
         attention = []
         for i in range(self.config.n_layer):
-            x, weights = self.block(x, i, causal=causal)
+            x, weights = self.block(x, i, causal=causal, allowed=allowed)
             attention.append(weights)
         x = layer_norm(x, w["ln_f.weight"], w["ln_f.bias"])
         return x @ w["wte.weight"].T, np.stack(attention)

@@ -18,6 +18,7 @@ from core.course import tokenization as course
 from core.data import read_text
 from core.tokenize import BPETokenizer
 from tests.core.tokenize.conftest import gpt2, tiktoken_reference  # noqa: F401 (shared fixtures)
+from tests.lessons.test_lessons import callout_kinds
 
 CITATION = r"SolidGoldMagikarp\s+\(plus, prompt generation\)"  # Rumbelow & Watkins (2023)
 LESSON = Path(__file__).resolve().parents[2] / "lessons" / "4-1-2-tokenization.py"
@@ -37,15 +38,6 @@ def element(value):
 
 def text_of(outputs) -> str:
     return "\n".join(getattr(o, "text", "") or "" for o in outputs)
-
-
-def callout_kinds(outputs, exercise: int) -> list[str]:
-    kinds = []
-    for output in outputs:
-        text = getattr(output, "text", "") or ""
-        if "marimo-callout-output" in text and f"Exercise {exercise}." in text:
-            kinds += re.findall(r"data-kind='&quot;(\w+)&quot;'", text)
-    return kinds
 
 
 @pytest.fixture(scope="module")

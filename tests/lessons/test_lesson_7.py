@@ -27,6 +27,7 @@ from core.mirrors.attention import attention_stages
 from core.model.config import GPTConfig
 from core.model.export import save_npz
 from core.model.gpt import GPT
+from tests.lessons.test_lessons import callout_kinds
 
 LESSON = Path(__file__).resolve().parents[2] / "lessons" / "4-2-7-multi-head-attention.py"
 
@@ -49,15 +50,6 @@ def page_text(outputs) -> str:
     raw = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), raw)
     raw = html.unescape(raw.replace('\\"', '"').replace("\\n", " "))
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", raw))
-
-
-def callout_kinds(outputs, exercise: int) -> list[str]:
-    kinds = []
-    for output in outputs:
-        text = getattr(output, "text", "") or ""
-        if "marimo-callout-output" in text and f"Exercise {exercise}." in text:
-            kinds += re.findall(r"data-kind='&quot;(\w+)&quot;'", text)
-    return kinds
 
 
 @pytest.fixture
